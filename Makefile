@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` and `make test`. Both install what they need first.
+JOBS ?= $(shell nproc)
+RELEASE_DIR ?= build/release
+ASAN_DIR ?= build/asan
+
+.PHONY: all deps build build-asan test demo bench format clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+build: deps
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOPGATE_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# Every test, under AddressSanitizer + UBSan.
+test: build-asan
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo $(RELEASE_DIR)/popgate
+
+bench: build
+	scripts/bench $(RELEASE_DIR)
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

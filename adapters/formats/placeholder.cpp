@@ -1,0 +1,1 @@
+// Intentionally empty until the record formats land.

@@ -1,0 +1,1 @@
+// Intentionally empty until the SQLite register store lands.

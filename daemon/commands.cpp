@@ -1,0 +1,19 @@
+#include "daemon/commands.h"
+
+#include <array>
+
+namespace popgate::cli {
+
+std::span<const Command> commands() {
+  static constexpr std::array<Command, 6> kCommands = {{
+      {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
+      {"synth", "build a synthetic population register (register.db)", run_synth},
+      {"import", "import persons, buildings or change events (JSON Lines, CSV)", run_import},
+      {"export", "export persons, buildings or change events (JSON Lines, CSV)", run_export},
+      {"register", "look into a register.db: counts, one person, one building", run_register},
+      {"version", "print popgate's version", run_version},
+  }};
+  return kCommands;
+}
+
+}  // namespace popgate::cli

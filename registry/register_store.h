@@ -1,0 +1,75 @@
+// The register as the domain sees it: an interface that adapters/store implements on SQLite.
+// registry/ code (synthesis, matching, extraction, change deliveries) only talks to this.
+#ifndef POPGATE_REGISTRY_REGISTER_STORE_H_
+#define POPGATE_REGISTRY_REGISTER_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "registry/building.h"
+#include "registry/change_event.h"
+#include "registry/person.h"
+
+namespace popgate::registry {
+
+// Thrown by stores for failures the caller cannot fix by retrying with other input
+// (I/O errors, a corrupt file, a constraint broken by the data). The message says what and why.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RegisterCounts {
+  std::int64_t persons = 0;
+  std::int64_t living_persons = 0;
+  std::int64_t buildings = 0;
+  std::int64_t changes = 0;
+  std::int64_t last_change_seq = 0;
+};
+
+// A write transaction. Everything put or appended becomes visible together on commit();
+// destroying it without commit() rolls everything back. Applying a change to a person and
+// logging it therefore happens in one transaction, as the change data service requires.
+class RegisterTransaction {
+ public:
+  virtual ~RegisterTransaction() = default;
+
+  // Inserts the person, or replaces every data group of the person with the same HETU.
+  // Sets person.id.
+  virtual void put_person(Person& person) = 0;
+  virtual void put_building(Building& building) = 0;
+  // Appends to the change log. Sets event.seq to the next sequence number.
+  virtual void append_change(ChangeEvent& event) = 0;
+  // Register-level facts (e.g. the synthesis seed, the as-of date), kept with the data.
+  virtual void put_meta(std::string_view key, std::string_view value) = 0;
+
+  virtual void commit() = 0;
+};
+
+class RegisterStore {
+ public:
+  virtual ~RegisterStore() = default;
+
+  virtual std::optional<Person> person_by_hetu(std::string_view hetu) = 0;
+  virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
+  virtual std::optional<std::string> meta(std::string_view key) = 0;
+  virtual RegisterCounts counts() = 0;
+
+  // Full scans in key order. The callback returns false to stop early.
+  virtual void for_each_person(const std::function<bool(const Person&)>& visit) = 0;
+  virtual void for_each_building(const std::function<bool(const Building&)>& visit) = 0;
+  // Change log entries with seq > after_seq, in seq order.
+  virtual void for_each_change(std::int64_t after_seq,
+                               const std::function<bool(const ChangeEvent&)>& visit) = 0;
+
+  virtual std::unique_ptr<RegisterTransaction> begin() = 0;
+};
+
+}  // namespace popgate::registry
+
+#endif  // POPGATE_REGISTRY_REGISTER_STORE_H_
