@@ -2,12 +2,12 @@
 //
 // PRT, the permanent building identifier (pysyvä rakennustunnus): nine digits starting with 1
 // and a check character computed like the HETU's (the nine digits mod 31 indexed into
-// "0123456789ABCDEFHJKLMNPRSTUVWXY"), e.g. "100012345F".
+// "0123456789ABCDEFHJKLMNPRSTUVWXY"), e.g. "100012345N".
 //
 // An apartment within a building is identified by stairwell letter, apartment number and
 // division letter (huoneistotunnus: "A 12", "B 3 a", "12"). A person's residence code is the
 // building's PRT with the apartment in fixed form: PRT + stair (or space) + 3-digit number
-// + division (or space), e.g. "100012345FA012 " — 15 characters, sortable, unique per dwelling.
+// + division (or space), e.g. "100012345NA012 " — 15 characters, sortable, unique per dwelling.
 #ifndef POPGATE_REGISTRY_PRT_H_
 #define POPGATE_REGISTRY_PRT_H_
 
