@@ -74,7 +74,8 @@ class Progress {
       : sink_(sink), start_(std::chrono::steady_clock::now()) {}
   void operator()(const std::string& message) const {
     if (!sink_) return;
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     char prefix[32];
     std::snprintf(prefix, sizeof prefix, "[%7.1fs] ", s);
     sink_(prefix + message);
@@ -89,7 +90,8 @@ void write_buildings(const SynthWorld& world, RegisterStore& store, int batch_si
   const auto total = static_cast<std::uint32_t>(world.buildings.size());
   for (std::uint32_t first = 0; first < total;) {
     auto tx = store.begin();
-    const std::uint32_t last = std::min<std::uint32_t>(total, first + static_cast<std::uint32_t>(batch_size) * 2);
+    const std::uint32_t last =
+        std::min<std::uint32_t>(total, first + static_cast<std::uint32_t>(batch_size) * 2);
     for (std::uint32_t b = first; b < last; ++b) {
       Building building = world.to_building(b);
       tx->put_building(building);
@@ -105,10 +107,12 @@ void write_persons(const SynthWorld& world, RegisterStore& store, int batch_size
   BoundedQueue<std::vector<Person>> queue(4);
   std::thread producer([&] {
     for (std::uint32_t first = 0; first < total && !queue.cancelled();) {
-      const std::uint32_t last = std::min<std::uint32_t>(total, first + static_cast<std::uint32_t>(batch_size));
+      const std::uint32_t last =
+          std::min<std::uint32_t>(total, first + static_cast<std::uint32_t>(batch_size));
       std::vector<Person> batch;
       batch.reserve(last - first);
-      for (std::uint32_t p = first; p < last; ++p) batch.push_back(world.to_person(p));
+      for (std::uint32_t p = first; p < last; ++p)
+        batch.push_back(world.to_person(p));
       queue.push(std::move(batch));
       first = last;
     }
@@ -120,7 +124,8 @@ void write_persons(const SynthWorld& world, RegisterStore& store, int batch_size
     std::int64_t next_report = 1'000'000;
     while (queue.pop(batch)) {
       auto tx = store.begin();
-      for (Person& person : batch) tx->put_person(person);
+      for (Person& person : batch)
+        tx->put_person(person);
       tx->commit();
       written += static_cast<std::int64_t>(batch.size());
       if (written >= next_report) {
@@ -170,13 +175,16 @@ SynthSummary synthesize_population(const SynthOptions& options, RegisterStore& s
   Random buildings_random = random.fork();
   Random history_random = random.fork();
 
-  const auto abroad = static_cast<std::int64_t>(static_cast<double>(options.persons) * profile::kAbroadShare);
-  const auto deceased = static_cast<std::int64_t>(static_cast<double>(options.persons) * profile::kDeceasedShare);
+  const auto abroad =
+      static_cast<std::int64_t>(static_cast<double>(options.persons) * profile::kAbroadShare);
+  const auto deceased =
+      static_cast<std::int64_t>(static_cast<double>(options.persons) * profile::kDeceasedShare);
   const std::int64_t residents = options.persons - abroad - deceased;
   world.persons.reserve(static_cast<std::size_t>(options.persons + options.persons / 50));
 
   SynthSummary summary;
-  summary.households = synth::generate_residents(world, pickers, residents, base_date, residents_random);
+  summary.households =
+      synth::generate_residents(world, pickers, residents, base_date, residents_random);
   synth::generate_abroad(world, pickers, abroad, base_date, abroad_random);
   synth::generate_deceased(world, pickers, deceased, base_date, deceased_random);
   synth::generate_other_buildings(world, buildings_random);
@@ -188,17 +196,37 @@ SynthSummary synthesize_population(const SynthOptions& options, RegisterStore& s
   progress("buildings written");
   write_persons(world, store, options.batch_size, progress);
   progress("persons written");
+
+  auto count_statuses = [&] {
+    summary = SynthSummary{0, 0, 0, 0, 0, summary.households, 0, summary.change_events};
+    for (const synth::SynPerson& p : world.persons) {
+      ++summary.persons;
+      summary.residents += p.status == synth::Status::resident;
+      summary.abroad += p.status == synth::Status::abroad;
+      summary.deceased += p.status == synth::Status::deceased;
+      summary.safety_bans += (p.bans & kBanSafety) != 0;
+    }
+    summary.buildings = static_cast<std::int64_t>(world.buildings.size());
+  };
+  count_statuses();
+  if (options.history_days == 0) {
+    // Nothing reads the world any more: give its memory back before the store builds its
+    // indexes, which is when a bulk load needs the most.
+    world.persons = {};
+    world.buildings = {};
+    world.streets = {};
+  }
   if (options.base_written) {
     options.base_written();
     progress("base register finished");
   }
 
   if (options.history_days > 0) {
-    const synth::HistoryCounts history =
-        synth::simulate_history(world, pickers, store, base_date.plus_days(1),
-                                options.history_days, history_random,
-                                [&](std::string_view line) { progress(std::string(line)); });
+    const synth::HistoryCounts history = synth::simulate_history(
+        world, pickers, store, base_date.plus_days(1), options.history_days, history_random,
+        [&](std::string_view line) { progress(std::string(line)); });
     summary.change_events = history.change_events;
+    count_statuses();
     progress("history: " + std::to_string(history.births) + " births, " +
              std::to_string(history.deaths) + " deaths, " + std::to_string(history.moves) +
              " moves, " + std::to_string(history.marriages) + " marriages, " +
@@ -206,15 +234,6 @@ SynthSummary synthesize_population(const SynthOptions& options, RegisterStore& s
              std::to_string(history.immigrations) + " immigrations, " +
              std::to_string(history.emigrations) + " emigrations");
   }
-
-  for (const synth::SynPerson& p : world.persons) {
-    ++summary.persons;
-    summary.residents += p.status == synth::Status::resident;
-    summary.abroad += p.status == synth::Status::abroad;
-    summary.deceased += p.status == synth::Status::deceased;
-    summary.safety_bans += (p.bans & kBanSafety) != 0;
-  }
-  summary.buildings = static_cast<std::int64_t>(world.buildings.size());
 
   auto tx = store.begin();
   tx->put_meta("synth.seed", std::to_string(options.seed));

@@ -14,30 +14,13 @@
 #include <vector>
 
 #include "registry/hetu.h"
+#include "tests/unit/test_support/cli_runner.h"
 
 namespace popgate::cli {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// `arg` as one word for sh.
-std::string shell_quoted(const std::string& arg) {
-  std::string q = "'";
-  for (char c : arg)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Result = testing::CliResult;
+using testing::shell_quoted;
 
 // A scratch directory for one test's stdin and stderr files, removed afterwards.
 class HetuCli : public ::testing::Test {
@@ -53,25 +36,11 @@ class HetuCli : public ::testing::Test {
   Result run(const std::vector<std::string>& args, const std::string& input = "",
              const std::string& stdin_command = "") {
     const std::string in_path = dir_ + "/stdin";
-    const std::string err_path = dir_ + "/stderr";
     std::ofstream(in_path, std::ios::binary) << input;
-    std::string command = stdin_command.empty() ? "" : stdin_command + " | ";
-    command += shell_quoted(POPGATE_BINARY) + " hetu";
-    for (const std::string& arg : args)
-      command += " " + shell_quoted(arg);
-    if (stdin_command.empty()) command += " < " + shell_quoted(in_path);
-    command += " 2> " + shell_quoted(err_path);
-    Result result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return result;
-    char buffer[65536];
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-      result.out.append(buffer, n);
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.err = read_file(err_path);
-    return result;
+    std::vector<std::string> full{"hetu"};
+    full.insert(full.end(), args.begin(), args.end());
+    return testing::run_popgate(
+        full, dir_, stdin_command.empty() ? "< " + shell_quoted(in_path) : stdin_command + " |");
   }
 
   Result generate(std::vector<std::string> args) {

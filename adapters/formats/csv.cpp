@@ -1,0 +1,101 @@
+#include "adapters/formats/csv.h"
+
+#include "adapters/formats/format_error.h"
+#include "adapters/formats/utf8.h"
+
+namespace popgate::formats {
+
+void append_csv_field(std::string& out, std::string_view field, char separator) {
+  const bool quote =
+      field.find_first_of(std::string{separator, '"', '\r', '\n'}) != std::string_view::npos;
+  if (!quote) {
+    out += field;
+    return;
+  }
+  out += '"';
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_csv_record(std::string& out, const std::vector<std::string>& fields, char separator) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += separator;
+    append_csv_field(out, fields[i], separator);
+  }
+  out += "\r\n";
+}
+
+bool CsvReader::read_physical_line() {
+  if (!std::getline(in_, physical_)) return false;
+  ++physical_line_;
+  if (physical_line_ == 1 && physical_.compare(0, 3, "\xef\xbb\xbf") == 0) physical_.erase(0, 3);
+  if (const size_t bad = invalid_utf8_offset(physical_); bad != std::string::npos) {
+    throw FormatError(
+        physical_line_, "",
+        "byte " + std::to_string(bad + 1) + " is not UTF-8 (was the file saved as Windows-1252?)");
+  }
+  return true;
+}
+
+bool CsvReader::next(std::vector<std::string>& fields) {
+  fields.clear();
+  do {
+    if (!read_physical_line()) return false;
+  } while (physical_.empty() || physical_ == "\r");
+  record_line_ = physical_line_;
+
+  std::string field;
+  bool in_quotes = false;
+  bool was_quoted = false;  // the current field was quoted and its closing quote seen
+  size_t i = 0;
+  while (true) {
+    if (i == physical_.size()) {
+      if (!in_quotes) break;
+      // A line break inside a quoted field belongs to the field.
+      if (!read_physical_line()) {
+        throw FormatError(record_line_, "", "quoted field not closed before the end of the file");
+      }
+      field += '\n';
+      i = 0;
+      continue;
+    }
+    const char c = physical_[i++];
+    if (in_quotes) {
+      if (c != '"') {
+        field += c;
+      } else if (i < physical_.size() && physical_[i] == '"') {
+        field += '"';
+        ++i;
+      } else {
+        in_quotes = false;
+        was_quoted = true;
+      }
+      continue;
+    }
+    // The CR of a CRLF line end (getline() took the LF). Inside quotes it stays in the field.
+    if (c == '\r' && i == physical_.size()) continue;
+    if (c == separator_) {
+      fields.push_back(std::move(field));
+      field.clear();
+      was_quoted = false;
+      continue;
+    }
+    if (was_quoted) {
+      throw FormatError(
+          physical_line_, "",
+          "text after the closing quote of field " + std::to_string(fields.size() + 1));
+    }
+    if (c == '"' && field.empty()) {
+      in_quotes = true;
+      continue;
+    }
+    field += c;
+  }
+  fields.push_back(std::move(field));
+  return true;
+}
+
+}  // namespace popgate::formats
