@@ -5,12 +5,15 @@
 namespace popgate::cli {
 
 std::span<const Command> commands() {
-  static constexpr std::array<Command, 6> kCommands = {{
+  static constexpr std::array<Command, 9> kCommands = {{
       {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
       {"synth", "build a synthetic population register (register.db)", run_synth},
       {"import", "import persons, buildings or change events (JSON Lines, CSV)", run_import},
       {"export", "export persons, buildings or change events (JSON Lines, CSV)", run_export},
       {"register", "look into a register.db: counts, one person, one building", run_register},
+      {"lint", "check workflows, clients, permits and popgate.yaml", run_lint},
+      {"run", "run one workflow job in the foreground", run_run},
+      {"jobs", "list, show, retry or cancel jobs", run_jobs},
       {"version", "print popgate's version", run_version},
   }};
   return kCommands;
