@@ -1,14 +1,12 @@
 #include "registry/business_id.h"
 
+#include "registry/code_characters.h"
+
 namespace popgate::registry {
 namespace {
 
 constexpr size_t kLength = 9;  // "NNNNNNN-C"
 constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2};
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 // 'x' for printable ASCII, 0x09 for anything else: an error text never carries a control byte.
 std::string describe(char c) {
@@ -28,7 +26,7 @@ int business_id_check_digit(std::string_view seven_digits) {
   if (seven_digits.size() != 7) return -1;
   int sum = 0;
   for (size_t i = 0; i < 7; ++i) {
-    if (!is_digit(seven_digits[i])) return -1;
+    if (!is_ascii_digit(seven_digits[i])) return -1;
     sum += (seven_digits[i] - '0') * kWeights[i];
   }
   const int remainder = sum % 11;
@@ -45,7 +43,7 @@ std::string business_id_error(std::string_view text) {
   for (size_t i = 0; i < kLength; ++i) {
     if (i == 7) {
       if (text[i] != '-') return bad_character(text[i], i + 1) + ", expected '-'";
-    } else if (!is_digit(text[i])) {
+    } else if (!is_ascii_digit(text[i])) {
       return bad_character(text[i], i + 1);
     }
   }

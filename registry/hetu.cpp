@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cassert>
 
+#include "registry/code_characters.h"
+
 namespace popgate::registry {
 namespace {
 
 constexpr size_t kLength = 11;
-constexpr std::string_view kCheckCharacters = "0123456789ABCDEFHJKLMNPRSTUVWXY";
 constexpr int kFirstOrdinary = 2;
 constexpr int kLastOrdinary = 899;
 constexpr int kFirstTemporary = 900;
@@ -15,18 +16,6 @@ constexpr int kLastTemporary = 999;
 // One code in this many gets a new century sign when the caller leaves the sign open.
 constexpr std::uint64_t kNewSignOneIn = 10;
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_upper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool is_printable(char c) {
-  return c >= ' ' && c <= '~';
-}
 bool is_continuation(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -48,17 +37,8 @@ void put_digits(char* out, size_t count, int value) {
   }
 }
 
-// 'x' for printable ASCII; 0x09 for anything else, so that no error text carries a control
-// character or half of a UTF-8 sequence.
-std::string describe(char c) {
-  if (is_printable(c)) return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const auto byte = static_cast<unsigned char>(c);
-  return std::string{'0', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
-}
-
 std::string bad_character(char c, size_t position) {
-  return "bad character " + describe(c) + " at position " + std::to_string(position);
+  return "bad character " + describe_character(c) + " at position " + std::to_string(position);
 }
 
 // The UTF-8 sequence starting at text[pos] when it is one well-formed character, else empty.
@@ -96,8 +76,8 @@ std::string length_error(std::string_view text) {
 }
 
 std::string century_sign_error(char sign) {
-  std::string error = "bad century sign " + describe(sign);
-  if (is_lower(sign) && hetu_century(static_cast<char>(sign - 'a' + 'A')) != 0) {
+  std::string error = "bad century sign " + describe_character(sign);
+  if (is_ascii_lower(sign) && hetu_century(static_cast<char>(sign - 'a' + 'A')) != 0) {
     error += " (century signs are upper case)";
   }
   return error;
@@ -109,16 +89,15 @@ std::string three_digits(int value) {
   return std::string(out, 3);
 }
 
-
 // Checks `text` and fills `hetu` from it; returns why it is not a code, or "".
 std::string parse_into(std::string_view text, Hetu& hetu) {
   if (text.size() != kLength) return length_error(text);
   const char* const p = text.data();
   for (size_t i = 0; i < kLength; ++i) {
     const char c = p[i];
-    const bool ok = i == 6    ? is_printable(c)
-                    : i == 10 ? is_digit(c) || is_upper(c) || is_lower(c)
-                              : is_digit(c);
+    const bool ok = i == 6    ? is_printable_ascii(c)
+                    : i == 10 ? is_ascii_digit(c) || is_ascii_upper(c) || is_ascii_lower(c)
+                              : is_ascii_digit(c);
     if (!ok) return bad_character(c, i + 1);
   }
 
@@ -136,7 +115,8 @@ std::string parse_into(std::string_view text, Hetu& hetu) {
   if (number < kFirstOrdinary) return "bad individual number " + three_digits(number);
 
   const char check = p[10];
-  if (is_lower(check)) return "check character " + describe(check) + " must be upper case";
+  if (is_ascii_lower(check))
+    return "check character " + describe_character(check) + " must be upper case";
   const char expected = hetu_check_character(birth_date, number);
   if (check != expected) {
     return std::string("check character ") + check + ", expected " + expected;
@@ -166,7 +146,7 @@ HetuParse parse_hetu(std::string_view text) {
 char hetu_check_character(const Date& birth_date, int individual_number) {
   const std::int64_t date_part =
       birth_date.day * 10000 + birth_date.month * 100 + birth_date.year % 100;
-  return kCheckCharacters[static_cast<size_t>((date_part * 1000 + individual_number) % 31)];
+  return mod31_check_character(date_part * 1000 + individual_number);
 }
 
 int hetu_century(char sign) {

@@ -2,41 +2,21 @@
 
 #include <cassert>
 
+#include "registry/code_characters.h"
+
 namespace popgate::registry {
 namespace {
 
 constexpr size_t kLength = 10;
-constexpr std::string_view kCheckCharacters = "0123456789ABCDEFHJKLMNPRSTUVWXY";
 constexpr std::int64_t kFirstNumber = 100000000;
 constexpr std::int64_t kLastNumber = 199999999;
 constexpr int kMaxApartmentNumber = 999;
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_upper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool is_lower(char c) {
-  return c >= 'a' && c <= 'z';
-}
 char to_upper(char c) {
-  return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c;
+  return is_ascii_lower(c) ? static_cast<char>(c - 'a' + 'A') : c;
 }
 char to_lower(char c) {
-  return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// 'x' for printable ASCII, 0x09 for anything else: an error text never carries a control byte.
-std::string describe(char c) {
-  if (c >= ' ' && c <= '~') return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const auto byte = static_cast<unsigned char>(c);
-  return std::string{'0', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
-}
-
-char check_character(std::int64_t number) {
-  return kCheckCharacters[static_cast<size_t>(number % 31)];
+  return is_ascii_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // Skips the spaces at text[*pos] only when another part follows them: spaces separate the
@@ -57,18 +37,20 @@ std::string prt_error(std::string_view text) {
   }
   std::int64_t number = 0;
   for (size_t i = 0; i < 9; ++i) {
-    if (!is_digit(text[i])) {
-      return "bad character " + describe(text[i]) + " at position " + std::to_string(i + 1);
+    if (!is_ascii_digit(text[i])) {
+      return "bad character " + describe_character(text[i]) + " at position " +
+             std::to_string(i + 1);
     }
     number = number * 10 + (text[i] - '0');
   }
   const char check = text[9];
-  if (!is_digit(check) && !is_upper(check) && !is_lower(check)) {
-    return "bad character " + describe(check) + " at position 10";
+  if (!is_ascii_digit(check) && !is_ascii_upper(check) && !is_ascii_lower(check)) {
+    return "bad character " + describe_character(check) + " at position 10";
   }
   if (text[0] != '1') return std::string("first digit ") + text[0] + ", expected 1";
-  if (is_lower(check)) return "check character " + describe(check) + " must be upper case";
-  const char expected = check_character(number);
+  if (is_ascii_lower(check))
+    return "check character " + describe_character(check) + " must be upper case";
+  const char expected = mod31_check_character(number);
   if (check != expected) {
     return std::string("check character ") + check + ", expected " + expected;
   }
@@ -78,7 +60,7 @@ std::string prt_error(std::string_view text) {
 std::string make_prt(std::int64_t number) {
   assert(number >= kFirstNumber && number <= kLastNumber);
   std::string prt = std::to_string(number);
-  prt += check_character(number);
+  prt += mod31_check_character(number);
   return prt;
 }
 
@@ -99,19 +81,19 @@ std::string Apartment::to_string() const {
 std::optional<Apartment> parse_apartment(std::string_view text) {
   Apartment apartment;
   size_t pos = 0;
-  if (pos < text.size() && (is_upper(text[pos]) || is_lower(text[pos]))) {
+  if (pos < text.size() && (is_ascii_upper(text[pos]) || is_ascii_lower(text[pos]))) {
     apartment.stair = to_upper(text[pos++]);
     skip_separator(text, &pos);
   }
-  if (pos < text.size() && is_digit(text[pos])) {
+  if (pos < text.size() && is_ascii_digit(text[pos])) {
     const size_t start = pos;
-    while (pos < text.size() && is_digit(text[pos]) && pos - start < 3) {
+    while (pos < text.size() && is_ascii_digit(text[pos]) && pos - start < 3) {
       apartment.number = apartment.number * 10 + (text[pos++] - '0');
     }
     if (apartment.number == 0) return std::nullopt;  // 0 means "no apartment", never written
     skip_separator(text, &pos);
     // A division letter only ever divides a numbered apartment ("12 b").
-    if (pos < text.size() && (is_upper(text[pos]) || is_lower(text[pos]))) {
+    if (pos < text.size() && (is_ascii_upper(text[pos]) || is_ascii_lower(text[pos]))) {
       apartment.division = to_lower(text[pos++]);
     }
   }
