@@ -8,16 +8,8 @@ namespace {
 constexpr size_t kLength = 9;  // "NNNNNNN-C"
 constexpr int kWeights[] = {7, 9, 10, 5, 8, 4, 2};
 
-// 'x' for printable ASCII, 0x09 for anything else: an error text never carries a control byte.
-std::string describe(char c) {
-  if (c >= ' ' && c <= '~') return std::string{'\'', c, '\''};
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  const auto byte = static_cast<unsigned char>(c);
-  return std::string{'0', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
-}
-
 std::string bad_character(char c, size_t position) {
-  return "bad character " + describe(c) + " at position " + std::to_string(position);
+  return "bad character " + describe_character(c) + " at position " + std::to_string(position);
 }
 
 }  // namespace
