@@ -3,13 +3,16 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 #include <initializer_list>
 #include <limits>
+#include <set>
 #include <typeinfo>
+#include <vector>
 
 #include "adapters/formats/format_error.h"
 #include "adapters/formats/json_fields.h"
@@ -350,9 +353,42 @@ void write_json(JsonWriter& w, const ChangeEvent& e) {
 // ---------------------------------------------------------------------------------------------
 // JsonRecordDecoder
 
+namespace {
+
+// Poco's handler keeps the last of two equal keys in an object. A record that says "hetu"
+// twice is ambiguous, not something to resolve silently: refuse it.
+class StrictParseHandler : public Poco::JSON::ParseHandler {
+ public:
+  // true keeps object members in the text's order (change values need it).
+  StrictParseHandler() : Poco::JSON::ParseHandler(true) {}
+
+  void reset() override {
+    keys_.clear();
+    Poco::JSON::ParseHandler::reset();
+  }
+  void startObject() override {
+    keys_.emplace_back();
+    Poco::JSON::ParseHandler::startObject();
+  }
+  void endObject() override {
+    keys_.pop_back();
+    Poco::JSON::ParseHandler::endObject();
+  }
+  void key(const std::string& k) override {
+    if (!keys_.empty() && !keys_.back().insert(k).second) {
+      throw Poco::JSON::JSONException("duplicate key '" + k + "'");
+    }
+    Poco::JSON::ParseHandler::key(k);
+  }
+
+ private:
+  std::vector<std::set<std::string>> keys_;  // the keys seen in each open object
+};
+
+}  // namespace
+
 struct JsonRecordDecoder::Parser {
-  // ParseHandler(true) keeps object members in the text's order (change values need it).
-  Poco::JSON::Parser parser{new Poco::JSON::ParseHandler(true)};
+  Poco::JSON::Parser parser{new StrictParseHandler()};
 
   Object::Ptr parse(std::string_view text) {
     parser.reset();

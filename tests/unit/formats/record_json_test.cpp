@@ -170,3 +170,30 @@ TEST(RecordJson, BuildingAndChangeErrors) {
 
 }  // namespace
 }  // namespace popgate::formats
+
+namespace popgate::formats {
+namespace {
+
+TEST(RecordJson, DuplicateKeysAreRefusedAtAnyDepth) {
+  JsonRecordDecoder decoder;
+  registry::Person person;
+  try {
+    decoder.decode(R"({"hetu":"131052-308T","hetu":"010190-999W"})", person);
+    FAIL() << "a repeated key was accepted";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("duplicate key 'hetu'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(decoder.decode(R"({"hetu":"131052-308T","addresses":[{"kind":"permanent",)"
+                              R"("kind":"postal"}]})",
+                              person),
+               FormatError);
+  // The same key in two sibling objects is fine.
+  EXPECT_NO_THROW(decoder.decode(
+      R"({"hetu":"131052-308T","first_names":"A","last_name":"B","sex":"male",)"
+      R"("birth_date":"1952-10-13","family":[{"relation":"parent","hetu":"010190-999W"},)"
+      R"({"relation":"parent","hetu":"131052-308T"}]})",
+      person));
+}
+
+}  // namespace
+}  // namespace popgate::formats
