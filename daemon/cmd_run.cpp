@@ -1,14 +1,110 @@
+// popgate run: one workflow, one job, in the foreground, with the daemon's engine and store.
+#include <filesystem>
 #include <iostream>
 
+#include "adapters/crypto/sha256.h"
+#include "adapters/store/sqlite_job_store.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/job_report.h"
+#include "workflows/engine.h"
+#include "workflows/steps/builtin_steps.h"
+#include "workflows/workflow_loader.h"
 
 namespace popgate::cli {
+namespace {
 
-// Placeholder until this command lands; it refuses to pretend.
-int run_run(CommandArgs) {
-  std::cerr << "popgate: this command is not built yet\n";
-  return kExitFailure;
+namespace fs = std::filesystem;
+
+std::optional<workflows::Workflow> load(const std::string& path,
+                                        const workflows::StepRegistry& steps) {
+  workflows::Diagnostics diagnostics;
+  auto workflow = workflows::load_workflow_file(path, steps, diagnostics);
+  std::cerr << workflows::format_text(diagnostics.sorted());
+  if (diagnostics.has_errors()) return std::nullopt;
+  return workflow;
+}
+
+int exit_code_for(const workflows::Job& job) {
+  return job.state == workflows::JobState::succeeded ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int run_run(CommandArgs args) {
+  ArgParser parser(
+      "run WORKFLOW --client ID --input FILE [--out DIR] [--data-dir DIR]",
+      "Runs one job of WORKFLOW for client ID on FILE in the foreground, with the same\n"
+      "engine and state.db as the daemon, and prints each step's outcome and outputs.\n"
+      "Running it again with the same workflow, client and input returns the same job:\n"
+      "a finished job is reported, an interrupted one (killed) is resumed at its step.");
+  parser.option({"client", "ID", "the client the job runs for", ""})
+      .option({"input", "FILE", "the input file (as if the client had uploaded it)", ""})
+      .option({"out", "DIR", "the client's root for this run (results in DIR/outbox)", ""})
+      .option({"data-dir", "DIR", "where state.db and work/ live", "./popgate-data"})
+      .positional_range(1, 1);
+  int exit_code = kExitOk;
+  auto parsed = parse_or_exit(parser, args, &exit_code);
+  if (!parsed) return exit_code;
+  const std::string client = parsed->get_or("client", "");
+  const std::string input = parsed->get_or("input", "");
+  if (client.empty()) throw UsageError("--client ID is required");
+  if (input.empty()) throw UsageError("--input FILE is required");
+  const fs::path data_dir = fs::absolute(parsed->get_or("data-dir", "./popgate-data"));
+  const fs::path client_root =
+      parsed->has("out") ? fs::absolute(parsed->get_or("out", "")) : data_dir / "exchange" / client;
+
+  const workflows::StepRegistry steps = workflows::steps::builtin_steps();
+  auto workflow = load(parsed->positional()[0], steps);
+  if (!workflow) return kExitFailure;
+
+  workflows::NewJob request;
+  request.workflow = workflow->name;
+  request.workflow_text = workflow->source_text;
+  request.workflow_hash = crypto::sha256_hex(workflow->source_text);
+  request.client_id = client;
+  request.client_root = client_root.string();
+  request.input_path = fs::absolute(input).string();
+  try {
+    request.input_sha256 = crypto::sha256_file(request.input_path).sha256;
+  } catch (const crypto::CryptoError& e) {
+    std::cerr << "popgate run: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  request.concurrency = workflow->concurrency;
+
+  fs::create_directories(data_dir);
+  store::SqliteJobStore store((data_dir / "state.db").string());
+  workflows::EngineOptions options;
+  options.workers = 1;
+  options.work_root = data_dir / "work";
+  options.load_workflow = [&steps](const workflows::Job& job) {
+    workflows::Diagnostics ignored;
+    return workflows::load_workflow(job.workflow_text, job.workflow + " (as stored)", steps,
+                                    ignored);
+  };
+  workflows::Engine engine(store, steps, options);
+  engine.add_workflow(*workflow, request.workflow_hash);
+
+  const workflows::SubmitResult submitted = engine.submit(request);
+  const std::string id = submitted.job.id;
+  std::cout << "job " << id << "\n";
+  if (!submitted.created) {
+    std::cerr << "popgate run: this workflow already has job " << id << " for this client and "
+              << "input (" << workflows::to_string(submitted.job.state) << ")\n";
+    if (workflows::is_terminal(submitted.job.state)) {
+      auto job = store.get(id);
+      print_job(std::cout, *job);
+      return exit_code_for(*job);
+    }
+  }
+  // `popgate run` owns its job: if an earlier run was killed, it resumes it here.
+  engine.recover(id);
+  engine.start();
+  auto job = engine.wait(id, std::chrono::hours(24 * 365));
+  engine.stop();
+  print_job(std::cout, *job);
+  return exit_code_for(*job);
 }
 
 }  // namespace popgate::cli

@@ -1,0 +1,223 @@
+#include "workflows/lint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "tests/unit/test_support/cli_runner.h"
+#include "tests/unit/workflows/lint_test_registry.h"
+
+namespace popgate::workflows {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A configuration directory of the test's own, removed afterwards.
+class LintTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("popgate_lint_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& relative, const std::string& text) {
+    const fs::path path = dir_ / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+
+  // Every diagnostic, with the directory prefix cut off file names.
+  std::string lint() {
+    Diagnostics out;
+    lint_config({dir_.string()}, testing::lint_test_registry(), out);
+    std::string text = format_text(out.sorted());
+    const std::string prefix = dir_.string() + "/";
+    for (std::size_t pos = text.find(prefix); pos != std::string::npos; pos = text.find(prefix)) {
+      text.erase(pos, prefix.size());
+    }
+    return text;
+  }
+
+  void write_valid_set() {
+    write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-2\n");
+    write("permits/p1.yaml",
+          "id: DVV/1/2024\nholders: [acme]\npurpose: p\nlegal_basis: l\nservices: [update]\n"
+          "data_groups: [identity, names]\nvalid_from: 2024-01-01\n");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(LintTest, ValidSetIsClean) {
+  write_valid_set();
+  write("popgate.yaml", "data_dir: /srv/popgate\nlimits: {max_running_jobs: 4}\n");
+  write("workflows/a.yaml",
+        "name: a\nservice: update\ntrigger: {upload: {path: 'inbox/*'}}\n"
+        "steps:\n  - {id: s, uses: checksum}\n");
+  Diagnostics out;
+  const ConfigSet set = lint_config({dir_.string()}, testing::lint_test_registry(), out);
+  EXPECT_TRUE(out.empty()) << format_text(out.sorted());
+  EXPECT_EQ(set.files, 4u);
+  ASSERT_TRUE(set.daemon.has_value());
+  EXPECT_EQ(set.daemon->max_running_jobs, 4);
+  ASSERT_NE(set.workflow("a"), nullptr);
+  ASSERT_NE(set.client("acme"), nullptr);
+  EXPECT_EQ(set.permits.at(0).data_groups.size(), 2u);
+}
+
+TEST_F(LintTest, BadBusinessId) {
+  write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-3\n");
+  EXPECT_EQ(lint().substr(0, 45), "clients/acme.yaml:2:14: error: invalid busine");
+}
+
+TEST_F(LintTest, ClientUnknownKeyAndBadSshKey) {
+  write("clients/acme.yaml",
+        "organisation: Acme Oy\nbusiness_id: 0737546-2\ndisabld: true\nssh_keys: [foo bar]\n");
+  EXPECT_EQ(lint(),
+            "clients/acme.yaml:3:1: error: unknown key 'disabld' (did you mean 'disabled'?)\n"
+            "clients/acme.yaml:4:12: error: not an OpenSSH public key: it must start with a key "
+            "type such as ssh-ed25519\n");
+}
+
+TEST_F(LintTest, PermitErrors) {
+  write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-2\n");
+  write("permits/p1.yaml",
+        "id: DVV/1/2024\nholders: [acme, nobody]\npurpose: p\nlegal_basis: l\n"
+        "services: [updat]\ndata_groups: [identity, adress]\nmunicipalities: ['999']\n"
+        "valid_from: 2024-13-01\n");
+  EXPECT_EQ(lint(),
+            "permits/p1.yaml:5:12: error: unknown service 'updat' (did you mean 'update'?)\n"
+            "permits/p1.yaml:6:25: error: unknown data group 'adress'\n"
+            "permits/p1.yaml:7:18: error: unknown municipality code '999' (three digits, e.g. "
+            "'091' for Helsinki)\n"
+            "permits/p1.yaml:8:13: error: '2024-13-01' is not a date (YYYY-MM-DD)\n");
+}
+
+TEST_F(LintTest, PermitHolderMustBeAClient) {
+  write_valid_set();
+  write("permits/p2.yaml",
+        "id: DVV/2/2024\nholders: [acme, nobody]\npurpose: p\nlegal_basis: l\n"
+        "services: [change]\ndata_groups: [death]\nvalid_from: 2024-01-01\n");
+  EXPECT_EQ(lint(),
+            "permits/p2.yaml:2:17: error: unknown client 'nobody' (no clients/nobody.yaml)\n");
+}
+
+TEST_F(LintTest, DuplicateWorkflowNamesAcrossFiles) {
+  const std::string flow =
+      "name: same\ntrigger: {manual: {}}\nsteps:\n  - {id: s, uses: checksum}\n";
+  write("workflows/a.yaml", flow);
+  write("workflows/b.yaml", flow);
+  EXPECT_EQ(lint(),
+            "workflows/b.yaml:1:7: error: duplicate workflow name 'same' (also in "
+            "workflows/a.yaml)\n");
+}
+
+TEST_F(LintTest, ScheduleNamingUnknownClient) {
+  write_valid_set();
+  write("workflows/a.yaml",
+        "name: a\ntrigger:\n  schedule: {cron: '@daily', clients: [acme, acm3, zed]}\n"
+        "steps:\n  - {id: s, uses: checksum}\n");
+  EXPECT_EQ(lint(),
+            "workflows/a.yaml:3:46: error: unknown client 'acm3' (did you mean 'acme'?) (no "
+            "clients/acm3.yaml)\n"
+            "workflows/a.yaml:3:52: error: unknown client 'zed' (no clients/zed.yaml)\n");
+}
+
+TEST_F(LintTest, ServiceWithoutAnyPermitIsAWarning) {
+  write_valid_set();
+  write("workflows/a.yaml",
+        "name: a\nservice: extraction\ntrigger:\n  upload: {path: 'inbox/*'}\n"
+        "steps:\n  - {id: s, uses: checksum}\n");
+  Diagnostics out;
+  lint_config({dir_.string()}, testing::lint_test_registry(), out);
+  ASSERT_EQ(out.sorted().size(), 1u) << format_text(out.sorted());
+  EXPECT_FALSE(out.has_errors());
+  EXPECT_EQ(out.sorted()[0].message,
+            "no client holds a permit for service 'extraction', so this trigger cannot start a "
+            "job that delivers");
+  EXPECT_EQ(out.sorted()[0].line, 4);
+}
+
+TEST_F(LintTest, LoneWorkflowFileSkipsClientChecks) {
+  write("flow.yaml",
+        "name: a\ntrigger:\n  schedule: {cron: '@daily', clients: [nobody]}\n"
+        "steps:\n  - {id: s, uses: checksum}\n");
+  Diagnostics out;
+  lint_config({(dir_ / "flow.yaml").string()}, testing::lint_test_registry(), out);
+  EXPECT_TRUE(out.empty()) << format_text(out.sorted());
+}
+
+TEST_F(LintTest, MissingPathAndBadDaemonConfig) {
+  write("popgate.yaml",
+        "data_dir: relative\nlogging: {level: verbose}\nlisten: {sftp: {port: 0}}\n");
+  EXPECT_EQ(lint(),
+            "popgate.yaml:1:11: error: data_dir 'relative' must be an absolute path\n"
+            "popgate.yaml:2:18: error: unknown log level 'verbose' (one of: debug, info, "
+            "warning, error)\n"
+            "popgate.yaml:3:23: error: 0 is out of range 1-65535\n");
+  Diagnostics out;
+  lint_config({(dir_ / "nope").string()}, testing::lint_test_registry(), out);
+  EXPECT_EQ(format_text(out.sorted()),
+            (dir_ / "nope").string() + ": error: no such file or directory\n");
+}
+
+// --- the real binary ------------------------------------------------------------------------
+
+TEST_F(LintTest, CliReportsErrorsAndExitsOne) {
+  write("workflows/a.yaml", "name: a\ntrigger: {manual: {}}\nsteps:\n  - {id: s, uses: chcksum}\n");
+  const auto result = popgate::testing::run_popgate({"lint", dir_.string()}, dir_.string());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, dir_.string() +
+                            "/workflows/a.yaml:4:19: error: unknown step type 'chcksum' (did you "
+                            "mean 'checksum'?)\nfailed: 1 error, 0 warnings in 1 file (0 "
+                            "workflows, 0 clients, 0 permits valid)\n");
+}
+
+TEST_F(LintTest, CliJsonParsesAsAnArray) {
+  write("workflows/a.yaml", "name: a\ntrigger: {manual: {}}\nsteps: []\nbogus: 1\n");
+  const auto result =
+      popgate::testing::run_popgate({"lint", "--format", "json", dir_.string()}, dir_.string());
+  EXPECT_EQ(result.exit_code, 1);
+  // Validated with python's json module, which every CI image has.
+  std::ofstream(dir_ / "out.json") << result.out;
+  const int status = std::system(("python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+                                  "assert len(d)==2 and d[0][\"line\"]==3' " +
+                                  (dir_ / "out.json").string())
+                                     .c_str());
+  EXPECT_EQ(status, 0) << result.out;
+}
+
+TEST_F(LintTest, CliExplainAndUsage) {
+  auto result = popgate::testing::run_popgate({"lint", "--explain", "checksum"}, dir_.string());
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.out.find("sha256"), std::string::npos) << result.out;
+  result = popgate::testing::run_popgate({"lint", "--explain", "chcksum"}, dir_.string());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "popgate lint: unknown step type 'chcksum' (did you mean 'checksum'?)\n");
+  result = popgate::testing::run_popgate({"lint", "--format", "xml"}, dir_.string());
+  EXPECT_EQ(result.exit_code, 2);
+}
+
+TEST_F(LintTest, CliShippedConfigIsClean) {
+  const auto result = popgate::testing::run_popgate(
+      {"lint", std::string(POPGATE_SOURCE_DIR) + "/config"}, dir_.string());
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_TRUE(result.out.starts_with("ok: 0 errors, 0 warnings")) << result.out;
+}
+
+TEST_F(LintTest, CommittedReferenceDocIsCurrent) {
+  const auto result = popgate::testing::run_popgate({"lint", "--reference"}, dir_.string());
+  ASSERT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out, popgate::testing::slurp(std::string(POPGATE_SOURCE_DIR) +
+                                                "/docs/workflow-reference.md"))
+      << "regenerate: popgate lint --reference > docs/workflow-reference.md";
+}
+
+}  // namespace
+}  // namespace popgate::workflows

@@ -1,0 +1,51 @@
+// A step registry of the tests' own, so that the lint tests do not change whenever a shipped
+// step type gains a parameter.
+#ifndef POPGATE_TESTS_UNIT_WORKFLOWS_LINT_TEST_REGISTRY_H_
+#define POPGATE_TESTS_UNIT_WORKFLOWS_LINT_TEST_REGISTRY_H_
+
+#include <string>
+#include <utility>
+
+#include "workflows/step_registry.h"
+
+namespace popgate::workflows::testing {
+
+inline ParamSpec param(std::string name, ParamType type, bool required = false) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.required = required;
+  return spec;
+}
+
+inline StepRegistry lint_test_registry() {
+  StepRegistry registry;
+  StepType checksum;
+  checksum.name = "checksum";
+  checksum.summary = "SHA-256 of a file";
+  checksum.params = {param("file", ParamType::path)};
+  checksum.outputs = {{"sha256", ""}, {"size", ""}};
+  registry.add(checksum);
+  StepType publish;
+  publish.name = "publish";
+  publish.summary = "Moves a file into the outbox";
+  publish.params = {param("file", ParamType::path, true), param("name", ParamType::path)};
+  publish.outputs = {{"path", ""}};
+  registry.add(publish);
+  StepType tune;
+  tune.name = "tune";
+  tune.summary = "Every parameter type";
+  ParamSpec level = param("level", ParamType::integer);
+  level.min = 1;
+  level.max = 10;
+  ParamSpec mode = param("mode", ParamType::string);
+  mode.allowed = {"fast", "safe"};
+  tune.params = {level, param("strict", ParamType::boolean), param("wait", ParamType::duration),
+                 mode, param("tags", ParamType::string_list)};
+  registry.add(tune);
+  return registry;
+}
+
+}  // namespace popgate::workflows::testing
+
+#endif  // POPGATE_TESTS_UNIT_WORKFLOWS_LINT_TEST_REGISTRY_H_

@@ -1,0 +1,134 @@
+#include "workflows/client_config.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+
+#include "registry/business_id.h"
+#include "workflows/check_keys.h"
+#include "workflows/config_values.h"
+#include "workflows/yaml_loader.h"
+
+namespace popgate::workflows {
+namespace {
+
+// The OpenSSH key types the SFTP server accepts.
+constexpr std::array<std::string_view, 6> kKeyTypes = {
+    "ssh-ed25519",         "ssh-rsa",
+    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com"};
+
+bool is_base64(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  });
+}
+
+// Empty when `line` looks like "TYPE BASE64 [comment]"; the server does the real parsing.
+std::string ssh_key_error(std::string_view line) {
+  const std::size_t space = line.find(' ');
+  const std::string_view type = line.substr(0, space);
+  if (std::find(kKeyTypes.begin(), kKeyTypes.end(), type) == kKeyTypes.end()) {
+    return "not an OpenSSH public key: it must start with a key type such as ssh-ed25519";
+  }
+  std::string_view rest = space == line.npos ? "" : line.substr(space + 1);
+  rest = rest.substr(0, rest.find(' '));
+  if (!is_base64(rest)) return "the " + std::string(type) + " key has no base64 key data";
+  return {};
+}
+
+class ClientParser {
+ public:
+  ClientParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
+
+  void parse(const ConfigNode& root, ClientConfig& client) {
+    check_keys(root, {"id", "contact", "ssh_keys", "certificate", "disabled"},
+               {"organisation", "business_id"}, out_, file_);
+    if (!root.is_mapping()) return;
+    if (const ConfigNode* n = root.find("id")) {
+      const std::string id = as_string(*n, out_, file_).value_or(client.id);
+      if (id != client.id) {
+        out_.error(file_, n->mark(),
+                   "id '" + id + "' differs from the file name's '" + client.id +
+                       "' (the file is clients/<id>.yaml)");
+      }
+    }
+    if (const ConfigNode* n = root.find("organisation")) {
+      client.organisation = as_string(*n, out_, file_).value_or("");
+    }
+    if (const ConfigNode* n = root.find("business_id")) parse_business_id(*n, client);
+    if (const ConfigNode* n = root.find("contact")) parse_contact(*n, client.contact);
+    if (const ConfigNode* n = root.find("ssh_keys")) parse_keys(*n, client);
+    if (const ConfigNode* n = root.find("certificate")) {
+      client.certificate = as_string(*n, out_, file_).value_or("");
+    }
+    if (const ConfigNode* n = root.find("disabled")) {
+      client.disabled = as_bool(*n, out_, file_).value_or(false);
+    }
+  }
+
+ private:
+  void parse_business_id(const ConfigNode& node, ClientConfig& client) {
+    const std::optional<std::string> text = as_string(node, out_, file_);
+    if (!text) return;
+    const std::string why = registry::business_id_error(*text);
+    if (!why.empty()) out_.error(file_, node.mark(), "invalid business ID: " + why);
+    client.business_id = *text;
+  }
+
+  void parse_contact(const ConfigNode& node, ClientContact& contact) {
+    check_keys(node, {"name", "email", "phone"}, {}, out_, file_);
+    if (!node.is_mapping()) return;
+    if (const ConfigNode* n = node.find("name"))
+      contact.name = as_string(*n, out_, file_).value_or("");
+    if (const ConfigNode* n = node.find("phone"))
+      contact.phone = as_string(*n, out_, file_).value_or("");
+    if (const ConfigNode* n = node.find("email")) {
+      contact.email = as_string(*n, out_, file_).value_or("");
+      if (n->is_scalar() && contact.email.find('@') == std::string::npos) {
+        out_.error(file_, n->mark(), "'" + contact.email + "' is not an e-mail address");
+      }
+    }
+  }
+
+  void parse_keys(const ConfigNode& node, ClientConfig& client) {
+    if (!as_string_list(node, out_, file_)) return;
+    for (const ConfigNode& item : node.items()) {
+      const std::string why = ssh_key_error(item.text());
+      if (!why.empty()) out_.error(file_, item.mark(), why);
+      client.ssh_keys.push_back(item.text());
+    }
+  }
+
+  const std::string& file_;
+  Diagnostics& out_;
+};
+
+}  // namespace
+
+bool valid_client_id(const std::string& id) {
+  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::optional<ClientConfig> load_client_file(const std::string& path, Diagnostics& out) {
+  const std::size_t errors_before = out.error_count();
+  const std::optional<ConfigNode> root = load_yaml_file(path, out);
+  if (!root) return std::nullopt;
+  ClientConfig client;
+  client.id = std::filesystem::path(path).stem().string();
+  client.source_file = path;
+  if (!valid_client_id(client.id)) {
+    out.error(path, {},
+              "client id '" + client.id +
+                  "' (the file name) may hold only lower-case "
+                  "letters, digits, '_' and '-', at most 32");
+  }
+  ClientParser(path, out).parse(*root, client);
+  if (out.error_count() != errors_before) return std::nullopt;
+  return client;
+}
+
+}  // namespace popgate::workflows

@@ -1,0 +1,149 @@
+#include "workflows/permit_config.h"
+
+#include "registry/reference.h"
+#include "workflows/check_keys.h"
+#include "workflows/config_values.h"
+#include "workflows/did_you_mean.h"
+#include "workflows/yaml_loader.h"
+
+namespace popgate::workflows {
+namespace {
+
+class PermitParser {
+ public:
+  PermitParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
+
+  void parse(const ConfigNode& root, PermitConfig& permit) {
+    check_keys(root, {"municipalities", "valid_until", "revoked"},
+               {"id", "holders", "purpose", "legal_basis", "services", "data_groups", "valid_from"},
+               out_, file_);
+    if (!root.is_mapping()) return;
+    if (const ConfigNode* n = root.find("id")) {
+      permit.id = as_string(*n, out_, file_).value_or("");
+      permit.id_mark = n->mark();
+    }
+    if (const ConfigNode* n = root.find("holders")) parse_holders(*n, permit);
+    if (const ConfigNode* n = root.find("purpose")) permit.purpose = text(*n);
+    if (const ConfigNode* n = root.find("legal_basis")) permit.legal_basis = text(*n);
+    if (const ConfigNode* n = root.find("services")) parse_services(*n, permit);
+    if (const ConfigNode* n = root.find("data_groups")) parse_groups(*n, permit);
+    if (const ConfigNode* n = root.find("municipalities")) parse_municipalities(*n, permit);
+    if (const ConfigNode* n = root.find("valid_from")) {
+      permit.valid_from = date(*n).value_or(registry::Date{});
+    }
+    if (const ConfigNode* n = root.find("valid_until")) {
+      permit.valid_until = date(*n);
+      if (permit.valid_until && root.find("valid_from") != nullptr &&
+          *permit.valid_until < permit.valid_from) {
+        out_.error(file_, n->mark(), "valid_until is before valid_from");
+      }
+    }
+    if (const ConfigNode* n = root.find("revoked")) {
+      permit.revoked = as_bool(*n, out_, file_).value_or(false);
+    }
+  }
+
+ private:
+  std::string text(const ConfigNode& node) { return as_string(node, out_, file_).value_or(""); }
+
+  // A non-empty sequence of strings; each item with its node for positions.
+  const std::vector<ConfigNode>* list(const ConfigNode& node) {
+    if (!as_string_list(node, out_, file_)) return nullptr;
+    if (node.items().empty()) out_.error(file_, node.mark(), "the list is empty");
+    return &node.items();
+  }
+
+  void parse_holders(const ConfigNode& node, PermitConfig& permit) {
+    if (const auto* items = list(node)) {
+      for (const ConfigNode& item : *items) {
+        permit.holders.push_back(item.text());
+        permit.holder_marks.push_back(item.mark());
+      }
+    }
+  }
+
+  void parse_services(const ConfigNode& node, PermitConfig& permit) {
+    const auto* items = list(node);
+    if (items == nullptr) return;
+    for (const ConfigNode& item : *items) {
+      const std::optional<Service> service = parse_service(item.text());
+      if (service && *service != Service::none) {
+        permit.services.push_back(*service);
+        continue;
+      }
+      std::string message = "unknown service '" + item.text() + "'";
+      if (auto best = did_you_mean(item.text(), {"update", "extraction", "change", "query"})) {
+        message += " (did you mean '" + *best + "'?)";
+      } else {
+        message += " (one of: update, extraction, change, query)";
+      }
+      out_.error(file_, item.mark(), message);
+    }
+  }
+
+  void parse_groups(const ConfigNode& node, PermitConfig& permit) {
+    const auto* items = list(node);
+    if (items == nullptr) return;
+    std::vector<std::string> names;
+    for (const registry::DataGroup g : registry::person_data_groups()) {
+      names.emplace_back(registry::to_string(g));
+    }
+    names.emplace_back(registry::to_string(registry::DataGroup::building));
+    const std::vector<std::string_view> candidates(names.begin(), names.end());
+    for (const ConfigNode& item : *items) {
+      if (const auto group = registry::parse_data_group(item.text())) {
+        permit.data_groups.push_back(*group);
+        continue;
+      }
+      std::string message = "unknown data group '" + item.text() + "'";
+      if (auto best = did_you_mean(item.text(), candidates)) {
+        message += " (did you mean '" + *best + "'?)";
+      }
+      out_.error(file_, item.mark(), message);
+    }
+  }
+
+  void parse_municipalities(const ConfigNode& node, PermitConfig& permit) {
+    const auto* items = list(node);
+    if (items == nullptr) return;
+    const registry::ReferenceData& reference = registry::ReferenceData::embedded();
+    for (const ConfigNode& item : *items) {
+      if (reference.municipality(item.text()) == nullptr) {
+        out_.error(file_, item.mark(),
+                   "unknown municipality code '" + item.text() +
+                       "' (three digits, e.g. '091' for Helsinki)");
+        continue;
+      }
+      permit.municipalities.push_back(item.text());
+    }
+  }
+
+  std::optional<registry::Date> date(const ConfigNode& node) {
+    const std::optional<std::string> value = as_string(node, out_, file_);
+    if (!value) return std::nullopt;
+    const std::optional<registry::Date> parsed = registry::Date::parse(*value);
+    if (!parsed || parsed->iso() != *value) {
+      out_.error(file_, node.mark(), "'" + *value + "' is not a date (YYYY-MM-DD)");
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  const std::string& file_;
+  Diagnostics& out_;
+};
+
+}  // namespace
+
+std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out) {
+  const std::size_t errors_before = out.error_count();
+  const std::optional<ConfigNode> root = load_yaml_file(path, out);
+  if (!root) return std::nullopt;
+  PermitConfig permit;
+  permit.source_file = path;
+  PermitParser(path, out).parse(*root, permit);
+  if (out.error_count() != errors_before) return std::nullopt;
+  return permit;
+}
+
+}  // namespace popgate::workflows
