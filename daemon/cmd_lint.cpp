@@ -6,6 +6,7 @@
 
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/workflow_test_runner.h"
 #include "workflows/did_you_mean.h"
 #include "workflows/lint.h"
 #include "workflows/step_reference.h"
@@ -32,6 +33,37 @@ std::string summary(const wf::ConfigSet& set, const std::vector<wf::Diagnostic>&
          ", " + plural(set.permits.size(), "permit") + " valid)";
 }
 
+void print_lint(const std::string& format, const wf::ConfigSet& set,
+                const std::vector<wf::Diagnostic>& found) {
+  if (format == "json") {
+    std::cout << wf::format_json(found);
+  } else {
+    std::cout << wf::format_text(found) << summary(set, found) << "\n";
+  }
+}
+
+// With --test the JSON becomes an object, {"diagnostics": [...], "tests": [...]}: plain lint
+// keeps printing the bare array tools already parse.
+void print_lint_and_tests(const std::string& format, const wf::ConfigSet& set,
+                          const std::vector<wf::Diagnostic>& found,
+                          const std::vector<WorkflowTestResult>& results, bool ran) {
+  if (format == "json") {
+    std::string diagnostics = wf::format_json(found);
+    if (diagnostics.ends_with('\n')) diagnostics.pop_back();
+    std::cout << "{\"diagnostics\": " << diagnostics
+              << ",\n\"tests\": " << format_tests_json(results) << "}\n";
+    return;
+  }
+  print_lint(format, set, found);
+  if (!ran) {
+    std::cout << "tests: not run, the configuration has errors\n";
+    return;
+  }
+  for (const WorkflowTestResult& result : results)
+    std::cout << format_test_line(result) << "\n";
+  std::cout << format_test_summary(results) << "\n";
+}
+
 int explain(const wf::StepRegistry& steps, const std::string& name) {
   if (const wf::StepType* type = steps.find(name)) {
     std::cout << wf::explain_step(*type);
@@ -48,15 +80,18 @@ int explain(const wf::StepRegistry& steps, const std::string& name) {
 
 int run_lint(CommandArgs args) {
   ArgParser parser(
-      "lint [PATH...] [--format text|json] [--explain STEP] [--reference]",
+      "lint [PATH...] [--test] [--format text|json] [--explain STEP] [--reference]",
       "Checks popgate's configuration: popgate.yaml, workflows/, clients/ and permits/,\n"
       "each file on its own and all of them together. Every problem is reported as\n"
       "file:line:column, all at once. A PATH is a configuration directory (default\n"
       "/etc/popgate), one of its subdirectories or a single file.\n"
-      "Exit 0 when there are no errors (warnings alone pass), 1 otherwise.");
+      "With --test, a configuration without errors then runs the workflows' tests:\n"
+      "each on the real engine in a temporary data dir, comparing the outbox.\n"
+      "Exit 0 when there are no errors (warnings alone pass) and no test failed, 1 otherwise.");
   parser.option({"format", "FORMAT", "text, or json for tools", "text"})
       .option({"explain", "STEP", "print a step type's parameters and outputs", ""})
       .option({"reference", "", "print the Markdown reference of every step type", ""})
+      .option({"test", "", "also run the workflows' tests: (config unit tests)", ""})
       .positional_range(0, 1000);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
@@ -80,12 +115,18 @@ int run_lint(CommandArgs args) {
   wf::Diagnostics diagnostics;
   const wf::ConfigSet set = wf::lint_config(paths, steps, diagnostics);
   const std::vector<wf::Diagnostic> found = diagnostics.sorted();
-  if (format == "json") {
-    std::cout << wf::format_json(found);
-  } else {
-    std::cout << wf::format_text(found) << summary(set, found) << "\n";
+  if (!parsed->has("test")) {
+    print_lint(format, set, found);
+    return diagnostics.has_errors() ? kExitFailure : kExitOk;
   }
-  return diagnostics.has_errors() ? kExitFailure : kExitOk;
+  // Tests run only on a configuration the daemon would accept: a broken one fails as is.
+  std::vector<WorkflowTestResult> results;
+  if (!diagnostics.has_errors()) results = run_workflow_tests(set, steps);
+  print_lint_and_tests(format, set, found, results, !diagnostics.has_errors());
+  if (diagnostics.has_errors()) return kExitFailure;
+  for (const WorkflowTestResult& result : results)
+    if (!result.passed) return kExitFailure;
+  return kExitOk;
 }
 
 }  // namespace popgate::cli

@@ -3,11 +3,10 @@
 #include <iostream>
 
 #include "adapters/crypto/sha256.h"
-#include "adapters/store/sqlite_job_store.h"
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/foreground_engine.h"
 #include "daemon/job_report.h"
-#include "workflows/engine.h"
 #include "workflows/steps/builtin_steps.h"
 #include "workflows/workflow_loader.h"
 
@@ -59,31 +58,15 @@ int run_run(CommandArgs args) {
   if (!workflow) return kExitFailure;
 
   workflows::NewJob request;
-  request.workflow = workflow->name;
-  request.workflow_text = workflow->source_text;
-  request.workflow_hash = crypto::sha256_hex(workflow->source_text);
-  request.client_id = client;
-  request.client_root = client_root.string();
-  request.input_path = fs::absolute(input).string();
   try {
-    request.input_sha256 = crypto::sha256_file(request.input_path).sha256;
+    request = foreground_job(*workflow, client, client_root, input);
   } catch (const crypto::CryptoError& e) {
     std::cerr << "popgate run: " << e.what() << "\n";
     return kExitFailure;
   }
-  request.concurrency = workflow->concurrency;
 
-  fs::create_directories(data_dir);
-  store::SqliteJobStore store((data_dir / "state.db").string());
-  workflows::EngineOptions options;
-  options.workers = 1;
-  options.work_root = data_dir / "work";
-  options.load_workflow = [&steps](const workflows::Job& job) {
-    workflows::Diagnostics ignored;
-    return workflows::load_workflow(job.workflow_text, job.workflow + " (as stored)", steps,
-                                    ignored);
-  };
-  workflows::Engine engine(store, steps, options);
+  ForegroundEngine foreground(data_dir, steps);
+  workflows::Engine& engine = foreground.engine();
   engine.add_workflow(*workflow, request.workflow_hash);
 
   const workflows::SubmitResult submitted = engine.submit(request);
@@ -93,16 +76,13 @@ int run_run(CommandArgs args) {
     std::cerr << "popgate run: this workflow already has job " << id << " for this client and "
               << "input (" << workflows::to_string(submitted.job.state) << ")\n";
     if (workflows::is_terminal(submitted.job.state)) {
-      auto job = store.get(id);
+      auto job = foreground.store().get(id);
       print_job(std::cout, *job);
       return exit_code_for(*job);
     }
   }
   // `popgate run` owns its job: if an earlier run was killed, it resumes it here.
-  engine.recover(id);
-  engine.start();
-  auto job = engine.wait(id, std::chrono::hours(24 * 365));
-  engine.stop();
+  auto job = foreground.run(id, std::chrono::hours(24 * 365));
   print_job(std::cout, *job);
   return exit_code_for(*job);
 }

@@ -5,7 +5,8 @@
 namespace popgate::cli {
 
 std::span<const Command> commands() {
-  static constexpr std::array<Command, 9> kCommands = {{
+  static constexpr std::array<Command, 10> kCommands = {{
+      {"serve", "run the daemon (jobs, schedules; SIGHUP reloads the configuration)", run_serve},
       {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
       {"synth", "build a synthetic population register (register.db)", run_synth},
       {"import", "import persons, buildings or change events (JSON Lines, CSV)", run_import},

@@ -23,6 +23,7 @@ int run_synth(CommandArgs args);
 int run_import(CommandArgs args);
 int run_export(CommandArgs args);
 int run_register(CommandArgs args);
+int run_serve(CommandArgs args);
 int run_lint(CommandArgs args);
 int run_run(CommandArgs args);
 int run_jobs(CommandArgs args);

@@ -1,0 +1,49 @@
+// The engine `popgate run` and `popgate lint --test` drive in the foreground: the daemon's
+// engine and store, but on a data dir of their own, with one worker, for one job at a time.
+#ifndef POPGATE_DAEMON_FOREGROUND_ENGINE_H_
+#define POPGATE_DAEMON_FOREGROUND_ENGINE_H_
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "adapters/store/sqlite_job_store.h"
+#include "workflows/engine.h"
+#include "workflows/job.h"
+#include "workflows/step_registry.h"
+#include "workflows/workflow.h"
+
+namespace popgate::cli {
+
+// The job a client's upload of `input` would start. Throws crypto::CryptoError when `input`
+// cannot be read.
+workflows::NewJob foreground_job(const workflows::Workflow& workflow, const std::string& client,
+                                 const std::filesystem::path& client_root,
+                                 const std::filesystem::path& input);
+
+class ForegroundEngine {
+ public:
+  using Log = std::function<void(const std::string& job_id, const std::string& line)>;
+
+  // Opens (creating) data_dir/state.db; jobs work in data_dir/work. `steps` must outlive this.
+  // An empty `log` logs to stderr, as the daemon does.
+  ForegroundEngine(const std::filesystem::path& data_dir, const workflows::StepRegistry& steps,
+                   Log log = {});
+
+  store::SqliteJobStore& store() { return store_; }
+  workflows::Engine& engine() { return engine_; }
+
+  // Runs job `id` to its end and returns it as stored: resumes it first when an earlier,
+  // killed process left it running. nullopt only for an unknown id.
+  std::optional<workflows::Job> run(const std::string& id, std::chrono::milliseconds timeout);
+
+ private:
+  store::SqliteJobStore store_;  // before engine_, which uses it
+  workflows::Engine engine_;
+};
+
+}  // namespace popgate::cli
+
+#endif  // POPGATE_DAEMON_FOREGROUND_ENGINE_H_

@@ -1,0 +1,256 @@
+#include "daemon/server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <systemd/sd-daemon.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/posix/unique_fd.h"
+#include "adapters/store/sqlite_job_store.h"
+#include "daemon/log.h"
+#include "registry/date.h"
+#include "workflows/diagnostics.h"
+#include "workflows/engine.h"
+#include "workflows/steps/builtin_steps.h"
+#include "workflows/workflow_loader.h"
+
+namespace popgate::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::system_clock;
+
+std::string summary(const workflows::ConfigSet& config) {
+  return std::to_string(config.workflows.size()) + " workflows, " +
+         std::to_string(config.clients.size()) + " clients, " +
+         std::to_string(config.permits.size()) + " permits";
+}
+
+std::string iso_utc(Clock::time_point t) {
+  const std::time_t seconds = Clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+// The scheduler remembers the last instant it looked at, so that a restart neither repeats
+// nor loses a firing. Written by rename: a crash leaves the old value or the new one.
+class TickFile {
+ public:
+  explicit TickFile(fs::path path) : path_(std::move(path)) {}
+
+  std::optional<Clock::time_point> read() const {
+    std::ifstream in(path_);
+    long long seconds = 0;
+    if (!(in >> seconds)) return std::nullopt;
+    return Clock::time_point(std::chrono::seconds(seconds));
+  }
+
+  void write(Clock::time_point t) const {
+    const fs::path temp = path_.string() + ".tmp";
+    {
+      std::ofstream out(temp, std::ios::trunc);
+      out << std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() << "\n";
+      if (!out) {
+        log_error("scheduler: cannot write " + temp.string());
+        return;
+      }
+    }
+    std::error_code ec;
+    fs::rename(temp, path_, ec);
+    if (ec) log_error("scheduler: cannot rename " + temp.string() + ": " + ec.message());
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Only one process may run jobs from a data dir: a second daemon (or `popgate run`) would
+// resume the first one's running jobs as if it had crashed.
+posix::UniqueFd lock_data_dir(const fs::path& data_dir) {
+  const fs::path lock = data_dir / "popgate.lock";
+  posix::UniqueFd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    throw std::runtime_error("cannot open " + lock.string() + ": " + std::strerror(errno));
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    throw std::runtime_error("another popgate process is using " + data_dir.string() + " (" +
+                             lock.string() + " is locked)");
+  }
+  return fd;
+}
+
+sigset_t handled_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+Server::Server(ServeOptions options)
+    : options_(std::move(options)), steps_(workflows::steps::builtin_steps()) {}
+
+Server::~Server() = default;
+
+std::optional<workflows::ConfigSet> Server::load_config() {
+  workflows::Diagnostics diagnostics;
+  workflows::ConfigSet config = workflows::lint_config({options_.config_dir}, steps_, diagnostics);
+  for (const workflows::Diagnostic& d : diagnostics.sorted()) {
+    log(d.severity == workflows::Severity::error ? LogLevel::error : LogLevel::warning, {},
+        workflows::format_text(d));
+  }
+  if (diagnostics.has_errors()) {
+    log_error("configuration " + options_.config_dir + " has " +
+              std::to_string(diagnostics.error_count()) + " errors");
+    return std::nullopt;
+  }
+  return config;
+}
+
+void Server::install(workflows::ConfigSet config) {
+  config_ = std::move(config);
+  for (const workflows::Workflow& w : config_.workflows) {
+    engine_->add_workflow(w, crypto::sha256_hex(w.source_text));
+  }
+  schedule_ = std::make_unique<workflows::ScheduleClock>(config_.workflows);
+  for (const std::string& error : schedule_->errors())
+    log_error("scheduler: " + error);
+}
+
+void Server::reload() {
+  sd_notify(0, "RELOADING=1");
+  log_info("reloading " + options_.config_dir);
+  std::optional<workflows::ConfigSet> config = load_config();
+  if (!config) {
+    log_error("reload refused: keeping the running configuration (" + summary(config_) + ")");
+  } else {
+    if (config->daemon &&
+        config->daemon->data_dir != config_.daemon.value_or(workflows::DaemonConfig{}).data_dir &&
+        options_.data_dir.empty()) {
+      log(LogLevel::warning, {}, "data_dir changed: it takes effect when popgate restarts");
+    }
+    install(std::move(*config));
+    log_info("reloaded: " + summary(config_));
+  }
+  sd_notify(0, "READY=1");
+}
+
+fs::path Server::client_root(const std::string& client) const {
+  return data_dir_ / "exchange" / client;
+}
+
+void Server::submit_scheduled(const workflows::Firing& firing) {
+  const workflows::Workflow& w = *firing.workflow;
+  const auto& trigger = std::get<workflows::ScheduleTrigger>(w.trigger);
+  if (trigger.for_each_subscription) {
+    log(LogLevel::warning, {},
+        "scheduler: " + w.name + " is due, but change subscriptions do not exist yet");
+  }
+  for (const std::string& client : trigger.clients) {
+    const workflows::ClientConfig* c = config_.client(client);
+    if (c == nullptr || c->disabled) {
+      log(LogLevel::warning, {}, "scheduler: " + w.name + ": client " + client + " is not active");
+      continue;
+    }
+    workflows::NewJob job;
+    job.workflow = w.name;
+    job.workflow_text = w.source_text;
+    job.workflow_hash = crypto::sha256_hex(w.source_text);
+    job.client_id = client;
+    job.client_root = client_root(client).string();
+    // The slot is the job's identity: a restart that sees the same slot again gets the same
+    // job back instead of a second delivery.
+    job.input_sha256 = crypto::sha256_hex("schedule " + w.name + " " + iso_utc(firing.due));
+    job.concurrency = w.concurrency;
+    const workflows::SubmitResult submitted = engine_->submit(job);
+    log(LogLevel::info, submitted.job.id,
+        std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
+            " for " + client + " (slot " + iso_utc(firing.due) +
+            (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
+                                  : "") +
+            ")");
+  }
+}
+
+void Server::tick(Clock::time_point now) {
+  TickFile file(data_dir_ / "scheduler.tick");
+  for (const workflows::Firing& firing : schedule_->due(last_tick_, now))
+    submit_scheduled(firing);
+  last_tick_ = now;
+  file.write(now);
+}
+
+int Server::run() {
+  std::optional<workflows::ConfigSet> config = load_config();
+  if (!config) {
+    log_error("refusing to start: fix the errors above (popgate lint " + options_.config_dir + ")");
+    return 1;
+  }
+  const workflows::DaemonConfig settings = config->daemon.value_or(workflows::DaemonConfig{});
+  set_log_level(settings.log_level);
+  data_dir_ = fs::absolute(options_.data_dir.empty() ? settings.data_dir : options_.data_dir);
+  fs::create_directories(data_dir_ / "work");
+  fs::create_directories(data_dir_ / "exchange");
+  const posix::UniqueFd lock = lock_data_dir(data_dir_);
+
+  // Before any thread starts, so that every thread inherits the mask and the signals wait
+  // for sigtimedwait below.
+  const sigset_t signals = handled_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
+  workflows::EngineOptions engine_options;
+  engine_options.workers = settings.max_running_jobs;
+  engine_options.limits.max_running = settings.max_running_jobs;
+  engine_options.limits.max_running_per_client = settings.max_running_jobs_per_client;
+  engine_options.work_root = data_dir_ / "work";
+  engine_options.log = [](const std::string& job_id, const std::string& line) {
+    log(LogLevel::info, job_id, line);
+  };
+  engine_options.load_workflow = [this](const workflows::Job& job) {
+    workflows::Diagnostics ignored;
+    return workflows::load_workflow(job.workflow_text, job.workflow + " (as stored)", steps_,
+                                    ignored);
+  };
+  engine_ = std::make_unique<workflows::Engine>(*store_, steps_, engine_options);
+  install(std::move(*config));
+
+  const TickFile tick_file(data_dir_ / "scheduler.tick");
+  last_tick_ = tick_file.read().value_or(Clock::now());
+  const int recovered = engine_->recover();
+  engine_->start();
+  log_info("ready: " + summary(config_) + "; data dir " + data_dir_.string() +
+           (recovered > 0 ? "; resumed " + std::to_string(recovered) + " interrupted jobs" : ""));
+  sd_notify(0, "READY=1");
+
+  while (true) {
+    tick(Clock::now());
+    timespec wait{1, 0};
+    siginfo_t info{};
+    const int signal = sigtimedwait(&signals, &info, &wait);
+    if (signal == SIGHUP) {
+      reload();
+    } else if (signal == SIGTERM || signal == SIGINT) {
+      log_info(std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+      break;
+    }
+  }
+  sd_notify(0, "STOPPING=1");
+  engine_->stop();
+  log_info("stopped");
+  return 0;
+}
+
+}  // namespace popgate::daemon
