@@ -1,6 +1,7 @@
 #include "daemon/foreground_engine.h"
 
 #include "adapters/crypto/sha256.h"
+#include "daemon/data_dir_lock.h"
 #include "workflows/workflow_loader.h"
 
 namespace popgate::cli {
@@ -47,7 +48,9 @@ wf::NewJob foreground_job(const wf::Workflow& workflow, const std::string& clien
 }
 
 ForegroundEngine::ForegroundEngine(const fs::path& data_dir, const wf::StepRegistry& steps, Log log)
-    : store_(state_db(data_dir)), engine_(store_, steps, options_for(data_dir, steps, log)) {}
+    : lock_(daemon::lock_data_dir(data_dir)),
+      store_(state_db(data_dir)),
+      engine_(store_, steps, options_for(data_dir, steps, log)) {}
 
 std::optional<wf::Job> ForegroundEngine::run(const std::string& id,
                                              std::chrono::milliseconds timeout) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "adapters/posix/unique_fd.h"
 #include "adapters/store/sqlite_job_store.h"
 #include "workflows/engine.h"
 #include "workflows/job.h"
@@ -27,7 +28,8 @@ class ForegroundEngine {
  public:
   using Log = std::function<void(const std::string& job_id, const std::string& line)>;
 
-  // Opens (creating) data_dir/state.db; jobs work in data_dir/work. `steps` must outlive this.
+  // Locks data_dir (throws when a daemon or another run holds it), opens (creating)
+  // data_dir/state.db; jobs work in data_dir/work. `steps` must outlive this.
   // An empty `log` logs to stderr, as the daemon does.
   ForegroundEngine(const std::filesystem::path& data_dir, const workflows::StepRegistry& steps,
                    Log log = {});
@@ -40,6 +42,7 @@ class ForegroundEngine {
   std::optional<workflows::Job> run(const std::string& id, std::chrono::milliseconds timeout);
 
  private:
+  posix::UniqueFd lock_;         // first: nothing touches state.db before the lock is held
   store::SqliteJobStore store_;  // before engine_, which uses it
   workflows::Engine engine_;
 };

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <systemd/sd-daemon.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/posix/unique_fd.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "daemon/data_dir_lock.h"
 #include "daemon/log.h"
 #include "registry/date.h"
 #include "workflows/diagnostics.h"
@@ -72,21 +72,6 @@ class TickFile {
  private:
   fs::path path_;
 };
-
-// Only one process may run jobs from a data dir: a second daemon (or `popgate run`) would
-// resume the first one's running jobs as if it had crashed.
-posix::UniqueFd lock_data_dir(const fs::path& data_dir) {
-  const fs::path lock = data_dir / "popgate.lock";
-  posix::UniqueFd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd.valid()) {
-    throw std::runtime_error("cannot open " + lock.string() + ": " + std::strerror(errno));
-  }
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    throw std::runtime_error("another popgate process is using " + data_dir.string() + " (" +
-                             lock.string() + " is locked)");
-  }
-  return fd;
-}
 
 sigset_t handled_signals() {
   sigset_t set;

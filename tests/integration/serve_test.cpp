@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -206,6 +207,17 @@ TEST_F(ServeTest, OnlyOneDaemonPerDataDir) {
   EXPECT_EQ(second.wait_exit(), 1) << second.log();
   EXPECT_NE(second.log().find("another popgate process is using"), std::string::npos)
       << second.log();
+
+  // `popgate run` beside the daemon would resume the daemon's running jobs: refused too.
+  write(root_ / "input.txt", "hello\n");
+  const std::string run = std::string(POPGATE_BINARY) + " run " +
+                          (config() / "workflows" / "echo.yaml").string() +
+                          " --client demo --input " + (root_ / "input.txt").string() +
+                          " --data-dir " + data().string() + " 2> " + log("run.log").string();
+  const int status = std::system(run.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(slurp(log("run.log")).find("another popgate process is using"), std::string::npos)
+      << slurp(log("run.log"));
   first.signal(SIGTERM);
   EXPECT_EQ(first.wait_exit(), 0);
 }
