@@ -1,0 +1,202 @@
+#include "adapters/sftp/client_fs_upload.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <vector>
+
+#include "adapters/sftp/client_fs_error.h"
+
+namespace popgate::sftp {
+namespace {
+
+constexpr std::size_t kCopyBlock = 256 * 1024;
+
+std::string random_hex() {
+  std::array<unsigned char, 8> bytes{};
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw FsException(Status::failure, "cannot create a temporary name");
+    got += static_cast<std::size_t>(n);
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char b : bytes) {
+    hex += kDigits[b >> 4];
+    hex += kDigits[b & 0xf];
+  }
+  return hex;
+}
+
+// ".<name>.<16 hex>.part", the name cut so the whole stays within NAME_MAX.
+std::string temp_name_for(const std::string& name) {
+  const std::string suffix = "." + random_hex() + ".part";
+  const std::size_t room = kMaxNameBytes - 1 - suffix.size();
+  return "." + name.substr(0, room) + suffix;
+}
+
+void write_all(int fd, const char* data, std::size_t length, std::uint64_t offset,
+               const std::string& client_path) {
+  while (length > 0) {
+    const ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(errno, client_path);
+    data += n;
+    length -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Upload> Upload::begin(std::shared_ptr<ClientFsContext> context, ClientPath target,
+                                      posix::UniqueFd dir, int resume_from,
+                                      std::uint64_t usage_before) {
+  const std::string client_path = target.canonical();
+  std::string temp_name;
+  posix::UniqueFd file;
+  for (int attempt = 0; attempt < 4 && !file.valid(); ++attempt) {
+    temp_name = temp_name_for(target.leaf());
+    file = posix::UniqueFd(::openat(dir.get(), temp_name.c_str(),
+                                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+    if (!file.valid() && errno != EEXIST) throw_errno(errno, client_path);
+  }
+  if (!file.valid()) throw FsException(Status::failure, client_path + ": cannot create upload");
+  std::unique_ptr<Upload> upload(new Upload(std::move(context), std::move(target), std::move(dir),
+                                            std::move(file), std::move(temp_name), usage_before));
+  if (resume_from >= 0) upload->copy_from(resume_from);
+  return upload;
+}
+
+Upload::Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, posix::UniqueFd dir,
+               posix::UniqueFd file, std::string temp_name, std::uint64_t usage_before)
+    : context_(std::move(context)),
+      target_(std::move(target)),
+      client_path_(target_.canonical()),
+      dir_(std::move(dir)),
+      file_(std::move(file)),
+      temp_name_(std::move(temp_name)),
+      usage_before_(usage_before) {}
+
+void Upload::copy_from(int source) {
+  std::vector<char> block(kCopyBlock);
+  std::uint64_t offset = 0;
+  for (;;) {
+    const ssize_t n = ::pread(source, block.data(), block.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(errno, client_path_);
+    if (n == 0) break;
+    write_all(file_.get(), block.data(), static_cast<std::size_t>(n), offset, client_path_);
+    hasher_->update(std::string_view(block.data(), static_cast<std::size_t>(n)));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  initial_size_ = size_ = hashed_ = offset;
+}
+
+void Upload::doom(std::string message) {
+  failure_ = message;
+  throw FsException(Status::failure, std::move(message));
+}
+
+void Upload::check_limits(std::uint64_t new_end) {
+  const ClientLimits& limits = context_->limits;
+  if (limits.max_file_size != 0 && new_end > limits.max_file_size)
+    doom("file too large (limit " + std::to_string(limits.max_file_size) + " bytes)");
+  // The resumed copy was already counted in usage_before; only growth beyond it is new.
+  const std::uint64_t growth = new_end > initial_size_ ? new_end - initial_size_ : 0;
+  if (limits.quota_bytes != 0 && usage_before_ + growth > limits.quota_bytes)
+    doom("quota exceeded (limit " + std::to_string(limits.quota_bytes) + " bytes)");
+}
+
+void Upload::write(std::uint64_t offset, std::string_view data) {
+  if (done_) throw FsException(Status::failure, client_path_ + ": upload already closed");
+  if (!failure_.empty()) throw FsException(Status::failure, failure_);
+  const std::uint64_t end = offset + data.size();
+  if (end < offset) doom("write offset out of range");
+  check_limits(end);
+  try {
+    write_all(file_.get(), data.data(), data.size(), offset, client_path_);
+  } catch (const FsException& e) {
+    doom(e.error().message);
+  }
+  if (hasher_ && offset == hashed_) {
+    hasher_->update(data);
+    hashed_ = end;
+  } else {
+    hasher_.reset();
+  }
+  if (end > size_) size_ = end;
+}
+
+void Upload::truncate(std::uint64_t size) {
+  if (done_ || !failure_.empty()) throw FsException(Status::failure, client_path_ + ": closed");
+  check_limits(size);
+  if (::ftruncate(file_.get(), static_cast<off_t>(size)) != 0) throw_errno(errno, client_path_);
+  if (size != hashed_) hasher_.reset();
+  size_ = size;
+}
+
+void Upload::sync() {
+  if (!done_ && ::fsync(file_.get()) != 0) throw_errno(errno, client_path_);
+}
+
+struct stat Upload::stat() const {
+  struct stat st {};
+  if (::fstat(file_.get(), &st) != 0) throw_errno(errno, client_path_);
+  return st;
+}
+
+std::string Upload::digest_from_file() {
+  crypto::Sha256 digest;
+  std::vector<char> block(kCopyBlock);
+  std::uint64_t offset = 0;
+  for (;;) {
+    const ssize_t n = ::pread(file_.get(), block.data(), block.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(errno, client_path_);
+    if (n == 0) break;
+    digest.update(std::string_view(block.data(), static_cast<std::size_t>(n)));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  return digest.finish_hex();
+}
+
+void Upload::commit() {
+  if (done_) throw FsException(Status::failure, client_path_ + ": upload already closed");
+  if (!failure_.empty()) {
+    const std::string why = failure_;
+    abandon();
+    throw FsException(Status::failure, client_path_ + ": upload discarded: " + why);
+  }
+  try {
+    // The file size is the truth (a client may leave holes); hash the file when the streamed
+    // digest does not cover exactly that.
+    const auto size = static_cast<std::uint64_t>(stat().st_size);
+    const std::string sha =
+        (hasher_ && hashed_ == size) ? hasher_->finish_hex() : digest_from_file();
+    if (::fsync(file_.get()) != 0) throw_errno(errno, client_path_);
+    if (file_.close() != 0) throw_errno(errno, client_path_);
+    if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), target_.leaf().c_str()) != 0)
+      throw_errno(errno, client_path_);
+    done_ = true;  // the temporary name is gone: nothing left to abandon
+    if (::fsync(dir_.get()) != 0) throw_errno(errno, client_path_);
+    if (context_->callbacks.on_upload_complete)
+      context_->callbacks.on_upload_complete(target_.relative(), size, sha);
+  } catch (const FsException&) {
+    abandon();
+    throw;
+  }
+}
+
+void Upload::abandon() noexcept {
+  if (done_) return;
+  done_ = true;
+  ::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+}
+
+}  // namespace popgate::sftp

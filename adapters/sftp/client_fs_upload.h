@@ -1,0 +1,81 @@
+// One atomic upload: bytes go to a hidden temporary file beside the target
+// (".<name>.<random>.part", O_EXCL, 0640) and reach the target name only on a clean commit:
+// fsync, rename over any older file, fsync the directory, then the completion callback. Anything
+// else (abandon, destruction, a write past the limits) deletes the temporary file and never calls
+// the callback, so an interrupted upload can never start a workflow.
+//
+// Resume (OpenSSH reput / put -a opens without TRUNC): the existing file is copied into the
+// temporary file first, hashing it on the way. The finished file is old bytes + appended bytes,
+// and the old file stays untouched and visible until the commit replaces it, so atomicity holds.
+// The copy costs one read of the old file; a resume is rare enough for that.
+#ifndef POPGATE_ADAPTERS_SFTP_CLIENT_FS_UPLOAD_H_
+#define POPGATE_ADAPTERS_SFTP_CLIENT_FS_UPLOAD_H_
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/posix/unique_fd.h"
+#include "adapters/sftp/client_fs_context.h"
+#include "adapters/sftp/client_fs_path.h"
+
+namespace popgate::sftp {
+
+class Upload {
+ public:
+  // `dir` is the target's parent, opened O_RDONLY|O_DIRECTORY beneath the root (fsync needs a
+  // real fd). `resume_from` is the existing target to copy first, or -1. `usage_before` is the
+  // client's usage when the upload starts, for the quota.
+  static std::unique_ptr<Upload> begin(std::shared_ptr<ClientFsContext> context, ClientPath target,
+                                       posix::UniqueFd dir, int resume_from,
+                                       std::uint64_t usage_before);
+  ~Upload() { abandon(); }
+  Upload(const Upload&) = delete;
+  Upload& operator=(const Upload&) = delete;
+
+  // pwrite at `offset`. Fails (and dooms the upload) beyond max_file_size or the quota.
+  void write(std::uint64_t offset, std::string_view data);
+  // The end of the data written so far, where append-mode writes go.
+  std::uint64_t size() const { return size_; }
+  void truncate(std::uint64_t size);
+  void sync();
+  struct stat stat() const;
+
+  // Makes the file visible under its name and reports it. Throws FsException if the upload
+  // failed earlier or cannot be made durable; the temporary file is gone either way.
+  void commit();
+  // Deletes the temporary file; never reports. Safe to call twice.
+  void abandon() noexcept;
+
+ private:
+  Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, posix::UniqueFd dir,
+         posix::UniqueFd file, std::string temp_name, std::uint64_t usage_before);
+  void copy_from(int source);
+  void check_limits(std::uint64_t new_end);
+  [[noreturn]] void doom(std::string message);
+  std::string digest_from_file();
+
+  std::shared_ptr<ClientFsContext> context_;
+  ClientPath target_;
+  std::string client_path_;
+  posix::UniqueFd dir_;
+  posix::UniqueFd file_;
+  std::string temp_name_;
+  std::uint64_t usage_before_ = 0;
+  std::uint64_t initial_size_ = 0;  // bytes copied from the resumed file
+  std::uint64_t size_ = 0;          // highest end of written data
+  // The digest follows writes while they arrive in order; the first write out of order (or a
+  // truncation) drops it, and commit() hashes the finished file instead.
+  std::unique_ptr<crypto::Sha256> hasher_ = std::make_unique<crypto::Sha256>();
+  std::uint64_t hashed_ = 0;
+  std::string failure_;  // set once a write failed: the upload can only be discarded
+  bool done_ = false;
+};
+
+}  // namespace popgate::sftp
+
+#endif  // POPGATE_ADAPTERS_SFTP_CLIENT_FS_UPLOAD_H_
