@@ -14,6 +14,7 @@
 #include "adapters/store/sqlite_job_store.h"
 #include "daemon/data_dir_lock.h"
 #include "daemon/log.h"
+#include "daemon/sftp_service.h"
 #include "registry/date.h"
 #include "workflows/diagnostics.h"
 #include "workflows/engine.h"
@@ -109,6 +110,7 @@ void Server::install(workflows::ConfigSet config) {
   for (const workflows::Workflow& w : config_.workflows) {
     engine_->add_workflow(w, crypto::sha256_hex(w.source_text));
   }
+  if (sftp_) sftp_->configure(config_);
   schedule_ = std::make_unique<workflows::ScheduleClock>(config_.workflows);
   for (const std::string& error : schedule_->errors())
     log_error("scheduler: " + error);
@@ -133,7 +135,7 @@ void Server::reload() {
 }
 
 fs::path Server::client_root(const std::string& client) const {
-  return data_dir_ / "exchange" / client;
+  return sftp_->client_root(client);
 }
 
 void Server::submit_scheduled(const workflows::Firing& firing) {
@@ -210,13 +212,22 @@ int Server::run() {
                                     ignored);
   };
   engine_ = std::make_unique<workflows::Engine>(*store_, steps_, engine_options);
+  sftp_ = std::make_unique<SftpService>(data_dir_, *engine_);
   install(std::move(*config));
 
   const TickFile tick_file(data_dir_ / "scheduler.tick");
   last_tick_ = tick_file.read().value_or(Clock::now());
   const int recovered = engine_->recover();
   engine_->start();
-  log_info("ready: " + summary(config_) + "; data dir " + data_dir_.string() +
+  try {
+    sftp_->start();
+  } catch (const std::exception& e) {
+    log_error(std::string("refusing to start: SFTP server: ") + e.what());
+    engine_->stop();
+    return 1;
+  }
+  log_info("ready: " + summary(config_) + "; sftp port " + std::to_string(sftp_->port()) +
+           "; data dir " + data_dir_.string() +
            (recovered > 0 ? "; resumed " + std::to_string(recovered) + " interrupted jobs" : ""));
   sd_notify(0, "READY=1");
 
@@ -233,6 +244,7 @@ int Server::run() {
     }
   }
   sd_notify(0, "STOPPING=1");
+  sftp_->stop();  // first: no new uploads while the engine winds down
   engine_->stop();
   log_info("stopped");
   return 0;

@@ -29,6 +29,8 @@ class SqliteJobStore;
 
 namespace popgate::daemon {
 
+class SftpService;
+
 struct ServeOptions {
   std::string config_dir = "/etc/popgate";
   std::string data_dir;  // overrides popgate.yaml's data_dir when set
@@ -60,6 +62,7 @@ class Server {
   std::unique_ptr<workflows::ScheduleClock> schedule_;
   std::unique_ptr<store::SqliteJobStore> store_;
   std::unique_ptr<workflows::Engine> engine_;
+  std::unique_ptr<SftpService> sftp_;
   std::chrono::system_clock::time_point last_tick_;
 };
 

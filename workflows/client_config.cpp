@@ -8,6 +8,7 @@
 #include "registry/business_id.h"
 #include "workflows/check_keys.h"
 #include "workflows/config_values.h"
+#include "workflows/network_text.h"
 #include "workflows/yaml_loader.h"
 
 namespace popgate::workflows {
@@ -25,7 +26,9 @@ bool is_base64(std::string_view text) {
   });
 }
 
-// Empty when `line` looks like "TYPE BASE64 [comment]"; the server does the real parsing.
+}  // namespace
+
+// The server (and the push client) do the real parsing.
 std::string ssh_key_error(std::string_view line) {
   const std::size_t space = line.find(' ');
   const std::string_view type = line.substr(0, space);
@@ -38,12 +41,16 @@ std::string ssh_key_error(std::string_view line) {
   return {};
 }
 
+namespace {
+
+constexpr std::int64_t kMaxSessions = 10'000;
+
 class ClientParser {
  public:
   ClientParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
 
   void parse(const ConfigNode& root, ClientConfig& client) {
-    check_keys(root, {"id", "contact", "ssh_keys", "certificate", "disabled"},
+    check_keys(root, {"id", "contact", "ssh_keys", "certificate", "sftp", "push", "disabled"},
                {"organisation", "business_id"}, out_, file_);
     if (!root.is_mapping()) return;
     if (const ConfigNode* n = root.find("id")) {
@@ -63,6 +70,8 @@ class ClientParser {
     if (const ConfigNode* n = root.find("certificate")) {
       client.certificate = as_string(*n, out_, file_).value_or("");
     }
+    if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, client.sftp);
+    if (const ConfigNode* n = root.find("push")) parse_push(*n, client);
     if (const ConfigNode* n = root.find("disabled")) {
       client.disabled = as_bool(*n, out_, file_).value_or(false);
     }
@@ -99,6 +108,70 @@ class ClientParser {
       if (!why.empty()) out_.error(file_, item.mark(), why);
       client.ssh_keys.push_back(item.text());
     }
+  }
+
+  void parse_sftp(const ConfigNode& node, ClientSftp& sftp) {
+    check_keys(node,
+               {"allowed_addresses", "max_sessions", "max_file_size", "quota", "idle_timeout"}, {},
+               out_, file_);
+    if (!node.is_mapping()) return;
+    if (const ConfigNode* n = node.find("allowed_addresses")) {
+      if (as_string_list(*n, out_, file_)) {
+        for (const ConfigNode& item : n->items()) {
+          const std::string why = network_text_error(item.text());
+          if (!why.empty()) out_.error(file_, item.mark(), why);
+          sftp.allowed_addresses.push_back(item.text());
+        }
+      }
+    }
+    if (const ConfigNode* n = node.find("max_sessions")) {
+      if (auto v = as_int(*n, 1, kMaxSessions, out_, file_))
+        sftp.max_sessions = static_cast<int>(*v);
+    }
+    if (const ConfigNode* n = node.find("max_file_size")) {
+      if (auto v = as_size(*n, out_, file_)) sftp.max_file_size = *v;
+    }
+    if (const ConfigNode* n = node.find("quota")) {
+      if (auto v = as_size(*n, out_, file_)) sftp.quota = *v;
+    }
+    if (const ConfigNode* n = node.find("idle_timeout")) {
+      if (auto v = as_duration(*n, out_, file_)) {
+        if (*v < std::chrono::seconds(1)) {
+          out_.error(file_, n->mark(), "idle_timeout must be at least 1s");
+        }
+        sftp.idle_timeout = *v;
+      }
+    }
+  }
+
+  void parse_push(const ConfigNode& node, ClientConfig& client) {
+    check_keys(node, {"port", "directory", "timeout"}, {"host", "user", "host_key"}, out_, file_);
+    if (!node.is_mapping()) return;
+    ClientPush push;
+    if (const ConfigNode* n = node.find("host"))
+      push.host = as_string(*n, out_, file_).value_or("");
+    if (const ConfigNode* n = node.find("user"))
+      push.user = as_string(*n, out_, file_).value_or("");
+    if (const ConfigNode* n = node.find("port")) {
+      push.port = static_cast<int>(as_int(*n, 1, 65535, out_, file_).value_or(push.port));
+    }
+    if (const ConfigNode* n = node.find("host_key")) {
+      push.host_key = as_string(*n, out_, file_).value_or("");
+      const std::string why = ssh_key_error(push.host_key);
+      if (n->is_scalar() && !why.empty()) {
+        out_.error(file_, n->mark(),
+                   "host_key: " + why +
+                       " (copy a line of the server's ssh_host_*_key.pub or of "
+                       "`ssh-keyscan HOST`, without the host name)");
+      }
+    }
+    if (const ConfigNode* n = node.find("directory")) {
+      push.directory = as_string(*n, out_, file_).value_or("");
+    }
+    if (const ConfigNode* n = node.find("timeout")) {
+      push.timeout = as_duration(*n, out_, file_).value_or(push.timeout);
+    }
+    client.push = push;
   }
 
   const std::string& file_;

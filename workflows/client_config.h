@@ -5,8 +5,11 @@
 #ifndef POPGATE_WORKFLOWS_CLIENT_CONFIG_H_
 #define POPGATE_WORKFLOWS_CLIENT_CONFIG_H_
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflows/diagnostics.h"
@@ -19,6 +22,26 @@ struct ClientContact {
   std::string phone;
 };
 
+// The client's SFTP account on popgate. Unset values take popgate.yaml's sftp defaults.
+struct ClientSftp {
+  // Networks the client may log in from ("192.0.2.0/24", "198.51.100.7"); empty: any.
+  std::vector<std::string> allowed_addresses;
+  std::optional<int> max_sessions;             // concurrent SFTP sessions
+  std::optional<std::uint64_t> max_file_size;  // bytes per uploaded file
+  std::optional<std::uint64_t> quota;          // bytes over inbox and outbox
+  std::optional<std::chrono::milliseconds> idle_timeout;
+};
+
+// The client's own SFTP server that results are pushed to (the sftp_push step).
+struct ClientPush {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string host_key;        // the server's OpenSSH public key line, pinned
+  std::string directory = "";  // remote directory; empty: the login directory
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // connect and each operation
+};
+
 struct ClientConfig {
   std::string id;  // the file's stem; also the SFTP user name
   std::string organisation;
@@ -26,12 +49,17 @@ struct ClientConfig {
   ClientContact contact;
   std::vector<std::string> ssh_keys;  // OpenSSH public key lines
   std::string certificate;            // X.509 (PEM) for encrypting results, relative to the file
+  ClientSftp sftp;
+  std::optional<ClientPush> push;
   bool disabled = false;
   std::string source_file;
 };
 
 // Loads clients/<id>.yaml; nullopt (and diagnostics) when it has errors.
 std::optional<ClientConfig> load_client_file(const std::string& path, Diagnostics& out);
+
+// Empty when `line` looks like an OpenSSH public key line ("TYPE BASE64 [comment]").
+std::string ssh_key_error(std::string_view line);
 
 // Whether `id` can be a client id (and so an SFTP user name): [a-z0-9_-]+, at most 32.
 bool valid_client_id(const std::string& id);

@@ -191,6 +191,61 @@ bool expect_sequence(const ConfigNode& node, Diagnostics& out, std::string_view 
   return false;
 }
 
+std::optional<std::uint64_t> as_size(const ConfigNode& node, Diagnostics& out,
+                                     std::string_view file) {
+  if (!node.is_scalar()) {
+    report_kind(node, "a size such as '500MB' or '2GiB'", out, file);
+    return std::nullopt;
+  }
+  SizeParse parsed = parse_size(node.text());
+  if (!parsed.ok()) report(node, out, file, std::move(parsed.error));
+  return parsed.value;
+}
+
+SizeParse parse_size(std::string_view text) {
+  struct SizeUnit {
+    std::string_view name;
+    std::uint64_t bytes;
+  };
+  static constexpr std::array<SizeUnit, 9> kSizeUnits = {{
+      {"B", 1},
+      {"kB", 1'000},
+      {"MB", 1'000'000},
+      {"GB", 1'000'000'000},
+      {"TB", 1'000'000'000'000},
+      {"KiB", 1ULL << 10},
+      {"MiB", 1ULL << 20},
+      {"GiB", 1ULL << 30},
+      {"TiB", 1ULL << 40},
+  }};
+  constexpr std::string_view kSizeUnitList = "B, kB, MB, GB, TB, KiB, MiB, GiB, TiB";
+  std::size_t pos = 0;
+  while (pos < text.size() && is_digit(text[pos]))
+    ++pos;
+  const std::string_view digits = text.substr(0, pos);
+  std::string_view unit = text.substr(pos);
+  if (unit.starts_with(' ')) unit.remove_prefix(1);
+  if (digits.empty()) {
+    return {std::nullopt, quoted(text) +
+                              " is not a size; write a whole number with a unit, e.g. '500MB' "
+                              "or '2GiB'"};
+  }
+  if (unit.empty()) {
+    return {std::nullopt, quoted(text) + " needs a unit, e.g. '" + std::string(digits) +
+                              "MB' (units: " + std::string(kSizeUnitList) + ")"};
+  }
+  for (const SizeUnit& u : kSizeUnits) {
+    if (u.name != unit) continue;
+    const std::int64_t limit =
+        std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(u.bytes);
+    const std::optional<std::int64_t> count = parse_digits(digits, limit);
+    if (!count) return {std::nullopt, quoted(text) + " is too large a size"};
+    return {static_cast<std::uint64_t>(*count) * u.bytes, ""};
+  }
+  return {std::nullopt, "unknown unit " + quoted(unit) + " in " + quoted(text) +
+                            " (units: " + std::string(kSizeUnitList) + ")"};
+}
+
 DurationParse parse_duration(std::string_view text) {
   if (text.empty()) return duration_error("empty duration (write e.g. '30s')");
   const std::string shape_error = quoted(text) +

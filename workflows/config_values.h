@@ -37,6 +37,10 @@ std::optional<bool> as_bool(const ConfigNode& node, Diagnostics& out, std::strin
 std::optional<std::chrono::milliseconds> as_duration(const ConfigNode& node, Diagnostics& out,
                                                      std::string_view file);
 
+// A byte size as parse_size reads it, quoted or plain.
+std::optional<std::uint64_t> as_size(const ConfigNode& node, Diagnostics& out,
+                                     std::string_view file);
+
 // A sequence of scalars. Every bad item is reported, each at its own mark.
 std::optional<std::vector<std::string>> as_string_list(const ConfigNode& node, Diagnostics& out,
                                                        std::string_view file);
@@ -54,6 +58,17 @@ struct DurationParse {
 // Whole numbers with units, larger units first, each at most once: "250ms", "30s", "5m",
 // "2h", "1h30m", "7d". Units: d, h, m, s, ms. No sign, no fractions, no spaces.
 DurationParse parse_duration(std::string_view text);
+
+struct SizeParse {
+  std::optional<std::uint64_t> value;
+  std::string error;  // empty when valid; else a whole sentence quoting the text
+  bool ok() const { return value.has_value(); }
+};
+
+// A whole number of bytes with a unit, as operators write sizes: "500MB", "2GiB", "10 GiB".
+// Units: B; kB, MB, GB, TB (powers of 1000); KiB, MiB, GiB, TiB (powers of 1024). A unit is
+// required: "1024" could be bytes or kibibytes.
+SizeParse parse_size(std::string_view text);
 
 }  // namespace popgate::workflows
 

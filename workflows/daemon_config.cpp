@@ -3,19 +3,21 @@
 #include "workflows/check_keys.h"
 #include "workflows/config_values.h"
 #include "workflows/did_you_mean.h"
+#include "workflows/network_text.h"
 #include "workflows/yaml_loader.h"
 
 namespace popgate::workflows {
 namespace {
 
 constexpr std::int64_t kMaxJobs = 10'000;
+constexpr std::int64_t kMaxSessions = 100'000;
 
 class DaemonConfigParser {
  public:
   DaemonConfigParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
 
   void parse(const ConfigNode& root, DaemonConfig& config) {
-    check_keys(root, {"data_dir", "listen", "limits", "logging"}, {}, out_, file_);
+    check_keys(root, {"data_dir", "listen", "limits", "sftp", "logging"}, {}, out_, file_);
     if (!root.is_mapping()) return;
     if (const ConfigNode* n = root.find("data_dir")) parse_data_dir(*n, config);
     if (const ConfigNode* n = root.find("listen")) {
@@ -24,6 +26,7 @@ class DaemonConfigParser {
       if (const ConfigNode* l = n->find("http")) parse_listener(*l, config.http);
     }
     if (const ConfigNode* n = root.find("limits")) parse_limits(*n, config);
+    if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, config.sftp_server);
     if (const ConfigNode* n = root.find("logging")) parse_logging(*n, config);
   }
 
@@ -44,7 +47,8 @@ class DaemonConfigParser {
       listener.address = as_string(*n, out_, file_).value_or(listener.address);
     }
     if (const ConfigNode* n = node.find("port")) {
-      listener.port = static_cast<int>(as_int(*n, 1, 65535, out_, file_).value_or(listener.port));
+      // 0 lets the kernel pick a free port (logged at start): for tests and benchmarks.
+      listener.port = static_cast<int>(as_int(*n, 0, 65535, out_, file_).value_or(listener.port));
     }
   }
 
@@ -59,6 +63,73 @@ class DaemonConfigParser {
       config.max_running_jobs_per_client = static_cast<int>(
           as_int(*n, 1, kMaxJobs, out_, file_).value_or(config.max_running_jobs_per_client));
     }
+  }
+
+  void parse_sftp(const ConfigNode& node, SftpServerConfig& sftp) {
+    check_keys(node,
+               {"max_sessions", "max_sessions_per_client", "max_file_size", "quota", "idle_timeout",
+                "login_timeout", "defender"},
+               {}, out_, file_);
+    if (!node.is_mapping()) return;
+    read_int(node, "max_sessions", 1, kMaxSessions, sftp.max_sessions);
+    read_int(node, "max_sessions_per_client", 1, kMaxSessions, sftp.max_sessions_per_client);
+    if (const ConfigNode* n = node.find("max_file_size")) {
+      sftp.max_file_size = as_size(*n, out_, file_).value_or(sftp.max_file_size);
+    }
+    if (const ConfigNode* n = node.find("quota")) {
+      sftp.quota = as_size(*n, out_, file_).value_or(sftp.quota);
+    }
+    read_duration(node, "idle_timeout", sftp.idle_timeout);
+    read_duration(node, "login_timeout", sftp.login_timeout);
+    if (const ConfigNode* n = node.find("defender")) parse_defender(*n, sftp.defender);
+  }
+
+  void parse_defender(const ConfigNode& node, DefenderConfig& d) {
+    check_keys(
+        node,
+        {"enabled", "threshold", "score_invalid_user", "score_invalid_auth", "score_limit_exceeded",
+         "observation_time", "ban_time", "ban_time_increment", "safelist"},
+        {}, out_, file_);
+    if (!node.is_mapping()) return;
+    if (const ConfigNode* n = node.find("enabled")) {
+      d.enabled = as_bool(*n, out_, file_).value_or(d.enabled);
+    }
+    read_int(node, "threshold", 1, 1000, d.threshold);
+    read_int(node, "score_invalid_user", 0, 1000, d.score_invalid_user);
+    read_int(node, "score_invalid_auth", 0, 1000, d.score_invalid_auth);
+    read_int(node, "score_limit_exceeded", 0, 1000, d.score_limit_exceeded);
+    read_duration(node, "observation_time", d.observation_time);
+    read_duration(node, "ban_time", d.ban_time);
+    read_int(node, "ban_time_increment", 0, 1000, d.ban_time_increment_percent);
+    if (const ConfigNode* n = node.find("safelist")) {
+      if (as_string_list(*n, out_, file_)) {
+        for (const ConfigNode& item : n->items()) {
+          const std::string why = network_text_error(item.text());
+          if (!why.empty()) out_.error(file_, item.mark(), why);
+          d.safelist.push_back(item.text());
+        }
+      }
+    }
+  }
+
+  void read_int(const ConfigNode& parent, std::string_view key, std::int64_t min, std::int64_t max,
+                int& value) {
+    if (const ConfigNode* n = parent.find(key)) {
+      value = static_cast<int>(as_int(*n, min, max, out_, file_).value_or(value));
+    }
+  }
+
+  void read_duration(const ConfigNode& parent, std::string_view key,
+                     std::chrono::milliseconds& value) {
+    const ConfigNode* n = parent.find(key);
+    if (n == nullptr) return;
+    const std::optional<std::chrono::milliseconds> v = as_duration(*n, out_, file_);
+    if (!v) return;
+    if (*v < std::chrono::seconds(1)) {
+      out_.error(file_, n->mark(), std::string(key) + " must be at least 1s");
+      return;
+    }
+    value = *v;
   }
 
   void parse_logging(const ConfigNode& node, DaemonConfig& config) {

@@ -3,8 +3,11 @@
 #ifndef POPGATE_WORKFLOWS_DAEMON_CONFIG_H_
 #define POPGATE_WORKFLOWS_DAEMON_CONFIG_H_
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "workflows/diagnostics.h"
 
@@ -15,12 +18,38 @@ struct Listener {
   int port = 0;
 };
 
+// Brute-force protection: scored failures per source address within a window lead to a ban
+// whose length grows with each further ban of the same address.
+struct DefenderConfig {
+  bool enabled = true;
+  int threshold = 15;
+  int score_invalid_user = 2;
+  int score_invalid_auth = 1;
+  int score_limit_exceeded = 3;
+  std::chrono::milliseconds observation_time{std::chrono::minutes(30)};
+  std::chrono::milliseconds ban_time{std::chrono::minutes(30)};
+  int ban_time_increment_percent = 50;
+  std::vector<std::string> safelist;  // networks never banned
+};
+
+// The SFTP server's limits, and the defaults of each client's (clients/<id>.yaml sftp:).
+struct SftpServerConfig {
+  int max_sessions = 256;  // all clients together
+  int max_sessions_per_client = 8;
+  std::uint64_t max_file_size = 0;  // 0: unlimited
+  std::uint64_t quota = 0;          // 0: unlimited
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds login_timeout{std::chrono::seconds(60)};
+  DefenderConfig defender;
+};
+
 struct DaemonConfig {
   std::string data_dir = "/var/lib/popgate";
   Listener sftp{"0.0.0.0", 2222};
   Listener http{"127.0.0.1", 8080};  // health and metrics; local by default
   int max_running_jobs = 8;
   int max_running_jobs_per_client = 2;
+  SftpServerConfig sftp_server;
   std::string log_level = "info";  // debug, info, warning, error
   std::string source_file;
 };

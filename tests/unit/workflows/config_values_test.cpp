@@ -179,6 +179,34 @@ TEST(ConfigValues, ReadsDurationsFromNodes) {
             "w.yaml:1:4: error: expected a duration such as '30s', got a sequence\n");
 }
 
+TEST(ConfigValues, ParsesSizesWithDecimalAndBinaryUnits) {
+  EXPECT_EQ(parse_size("0B").value, 0u);
+  EXPECT_EQ(parse_size("500MB").value, 500'000'000u);
+  EXPECT_EQ(parse_size("2GiB").value, 2ULL << 30);
+  EXPECT_EQ(parse_size("10 GiB").value, 10ULL << 30);
+  EXPECT_EQ(parse_size("3kB").value, 3000u);
+  EXPECT_EQ(parse_size("1TiB").value, 1ULL << 40);
+}
+
+TEST(ConfigValues, ExplainsBadSizes) {
+  EXPECT_NE(parse_size("1024").error.find("needs a unit, e.g. '1024MB'"), std::string::npos);
+  EXPECT_NE(parse_size("5 gb").error.find("unknown unit 'gb'"), std::string::npos);
+  EXPECT_NE(parse_size("MB").error.find("is not a size"), std::string::npos);
+  EXPECT_NE(parse_size("-5MB").error.find("is not a size"), std::string::npos);
+  EXPECT_NE(parse_size("1.5GB").error.find("unknown unit '.5GB'"), std::string::npos);
+  EXPECT_NE(parse_size("99999999999999TiB").error.find("too large"), std::string::npos);
+  EXPECT_NE(parse_size("5  MB").error.find("unknown unit ' MB'"), std::string::npos);
+}
+
+TEST(ConfigValues, ReadsSizesFromNodes) {
+  Diagnostics out;
+  EXPECT_EQ(as_size(Value("20MiB").node(), out, kFile), 20u << 20);
+  EXPECT_FALSE(out.has_errors());
+  EXPECT_FALSE(as_size(Value("[1]").node(), out, kFile).has_value());
+  EXPECT_FALSE(as_size(Value("12").node(), out, kFile).has_value());
+  EXPECT_EQ(out.error_count(), 2u);
+}
+
 TEST(ConfigValues, ReadsStringListsAndReportsEveryBadItem) {
   Value good("[a, \"b\", 3]");
   EXPECT_EQ(as_string_list(good.node(), good.out, kFile),

@@ -85,6 +85,79 @@ TEST_F(LintTest, ClientUnknownKeyAndBadSshKey) {
             "type such as ssh-ed25519\n");
 }
 
+TEST_F(LintTest, ClientSftpAndPushErrorsSayWhere) {
+  write("clients/acme.yaml",
+        "organisation: Acme Oy\nbusiness_id: 0737546-2\n"
+        "sftp:\n"
+        "  allowed_addresses: [192.0.2.0/24, 10.1.2.3/8, 300.1.1.1, '2001:db8::/129']\n"
+        "  max_file_size: 2 gigs\n"
+        "  quota: 100\n"
+        "  idle_timeout: 500ms\n"
+        "push:\n"
+        "  host: sftp.acme.example\n"
+        "  host_key: AAAAC3NzaC1lZDI1NTE5\n"
+        "  directory: /incoming\n");
+  EXPECT_EQ(lint(),
+            "clients/acme.yaml:4:37: error: '10.1.2.3/8' has host bits set after /8 (did you "
+            "mean the network address?)\n"
+            "clients/acme.yaml:4:49: error: '300.1.1.1' is not an IPv4 or IPv6 address\n"
+            "clients/acme.yaml:4:60: error: prefix length /129 is longer than the address (128 "
+            "bits)\n"
+            "clients/acme.yaml:5:18: error: unknown unit 'gigs' in '2 gigs' (units: B, kB, MB, "
+            "GB, TB, KiB, MiB, GiB, TiB)\n"
+            "clients/acme.yaml:6:10: error: '100' needs a unit, e.g. '100MB' (units: B, kB, MB, "
+            "GB, TB, KiB, MiB, GiB, TiB)\n"
+            "clients/acme.yaml:7:17: error: idle_timeout must be at least 1s\n"
+            "clients/acme.yaml:9:3: error: missing required key 'user'\n"
+            "clients/acme.yaml:10:13: error: host_key: not an OpenSSH public key: it must start "
+            "with a key type such as ssh-ed25519 (copy a line of the server's "
+            "ssh_host_*_key.pub or of `ssh-keyscan HOST`, without the host name)\n");
+}
+
+TEST_F(LintTest, ClientSftpAndPushSettingsAreRead) {
+  write("clients/acme.yaml",
+        "organisation: Acme Oy\nbusiness_id: 0737546-2\n"
+        "sftp: {allowed_addresses: ['2001:db8::/32', 198.51.100.7], max_sessions: 3,\n"
+        "       max_file_size: 2GiB, quota: 500MB, idle_timeout: 2m}\n"
+        "push: {host: h, user: u, port: 2022, host_key: 'ssh-ed25519 AAAAC3Nz x'}\n");
+  Diagnostics out;
+  const ConfigSet set = lint_config({dir_.string()}, testing::lint_test_registry(), out);
+  ASSERT_FALSE(out.has_errors()) << format_text(out.sorted());
+  const ClientConfig& acme = *set.client("acme");
+  EXPECT_EQ(acme.sftp.allowed_addresses.size(), 2u);
+  EXPECT_EQ(acme.sftp.max_sessions, 3);
+  EXPECT_EQ(acme.sftp.max_file_size, 2ULL << 30);
+  EXPECT_EQ(acme.sftp.quota, 500'000'000u);
+  EXPECT_EQ(acme.sftp.idle_timeout, std::chrono::minutes(2));
+  ASSERT_TRUE(acme.push.has_value());
+  EXPECT_EQ(acme.push->port, 2022);
+  EXPECT_EQ(acme.push->timeout, std::chrono::seconds(30));
+}
+
+TEST_F(LintTest, DaemonSftpAndDefenderSettings) {
+  write("popgate.yaml",
+        "sftp:\n  max_sessions: 50\n  idle_timeout: 5m\n"
+        "  defender: {threshold: 5, ban_time: 1h, safelist: [10.0.0.0/8], score_invalid_auth: "
+        "2}\n");
+  Diagnostics out;
+  const ConfigSet set = lint_config({dir_.string()}, testing::lint_test_registry(), out);
+  ASSERT_FALSE(out.has_errors()) << format_text(out.sorted());
+  const SftpServerConfig& sftp = set.daemon->sftp_server;
+  EXPECT_EQ(sftp.max_sessions, 50);
+  EXPECT_EQ(sftp.idle_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(sftp.defender.threshold, 5);
+  EXPECT_EQ(sftp.defender.ban_time, std::chrono::hours(1));
+  EXPECT_EQ(sftp.defender.score_invalid_auth, 2);
+  EXPECT_EQ(sftp.defender.safelist, std::vector<std::string>{"10.0.0.0/8"});
+
+  write("popgate.yaml", "sftp:\n  defender: {threshold: 0, enabled: yes, safelist: [nope]}\n");
+  EXPECT_EQ(lint(),
+            "popgate.yaml:2:25: error: 0 is out of range 1-1000\n"
+            "popgate.yaml:2:37: error: expected true or false, got 'yes' (yes/no/on/off are "
+            "not booleans here; write true or false)\n"
+            "popgate.yaml:2:53: error: 'nope' is not an IPv4 or IPv6 address\n");
+}
+
 TEST_F(LintTest, PermitErrors) {
   write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-2\n");
   write("permits/p1.yaml",
@@ -155,12 +228,12 @@ TEST_F(LintTest, LoneWorkflowFileSkipsClientChecks) {
 
 TEST_F(LintTest, MissingPathAndBadDaemonConfig) {
   write("popgate.yaml",
-        "data_dir: relative\nlogging: {level: verbose}\nlisten: {sftp: {port: 0}}\n");
+        "data_dir: relative\nlogging: {level: verbose}\nlisten: {sftp: {port: 70000}}\n");
   EXPECT_EQ(lint(),
             "popgate.yaml:1:11: error: data_dir 'relative' must be an absolute path\n"
             "popgate.yaml:2:18: error: unknown log level 'verbose' (one of: debug, info, "
             "warning, error)\n"
-            "popgate.yaml:3:23: error: 0 is out of range 1-65535\n");
+            "popgate.yaml:3:23: error: 70000 is out of range 0-65535\n");
   Diagnostics out;
   lint_config({(dir_ / "nope").string()}, testing::lint_test_registry(), out);
   EXPECT_EQ(format_text(out.sorted()),

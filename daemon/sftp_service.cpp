@@ -1,0 +1,240 @@
+#include "daemon/sftp_service.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/posix/unique_fd.h"
+#include "adapters/sftp/client_fs_error.h"
+#include "adapters/sftp/ssh_server.h"
+#include "daemon/log.h"
+#include "workflows/engine.h"
+#include "workflows/upload_router.h"
+
+namespace popgate::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where a job's input is kept: a copy of the uploaded file, so that the job reads what was
+// uploaded even if the client replaces or deletes the file in its inbox while the job runs. A
+// hard link would cost nothing, but the SFTP file system refuses to serve files with more than
+// one link (that is how it keeps planted links out), so the client would lose its own file.
+fs::path input_snapshot(const fs::path& data_dir, const std::string& key, const std::string& path) {
+  return data_dir / "inputs" / key.substr(0, 24) / fs::path(path).filename();
+}
+
+struct UploadedFile {
+  posix::UniqueFd fd;
+  struct stat info {};
+};
+
+// Opens the upload under its final name without following links, and checks that it is still
+// the file just completed (same size): a concurrent upload to the same name may have replaced
+// it, and that upload reports itself. The session's CLOSE is still waiting for us, so this
+// client's own next upload cannot have replaced it.
+std::optional<UploadedFile> open_completed(const fs::path& file, std::uint64_t size) {
+  UploadedFile uploaded;
+  uploaded.fd = posix::UniqueFd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!uploaded.fd.valid()) return std::nullopt;
+  if (::fstat(uploaded.fd.get(), &uploaded.info) != 0 || !S_ISREG(uploaded.info.st_mode) ||
+      static_cast<std::uint64_t>(uploaded.info.st_size) != size)
+    return std::nullopt;
+  return uploaded;
+}
+
+// Copies the open file to `target` (in-kernel; file systems that can share extents do so),
+// durably and atomically. An existing target is the same snapshot from an earlier event.
+void copy_snapshot(const UploadedFile& file, const fs::path& target) {
+  if (fs::exists(target)) return;
+  fs::create_directories(target.parent_path());
+  const fs::path temp = target.string() + ".tmp";
+  const auto fail = [&](const std::string& what) {
+    const int error = errno;
+    fs::remove(temp);
+    throw std::system_error(error, std::generic_category(), what + " " + temp.string());
+  };
+  posix::UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!out.valid()) fail("create");
+  loff_t offset = 0;
+  const auto size = static_cast<loff_t>(file.info.st_size);
+  while (offset < size) {
+    const ssize_t n = ::copy_file_range(file.fd.get(), &offset, out.get(), nullptr,
+                                        static_cast<std::size_t>(size - offset), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("copy to");
+  }
+  if (::fsync(out.get()) != 0 || out.close() != 0) fail("sync");
+  if (::rename(temp.c_str(), target.c_str()) != 0) fail("rename");
+}
+
+bool is_interrupted_upload(const fs::path& file) {
+  const std::string name = file.filename().string();
+  return name.size() > 6 && name.front() == '.' && name.ends_with(".part");
+}
+
+}  // namespace
+
+int remove_interrupted_uploads(const fs::path& exchange_dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& client : fs::directory_iterator(exchange_dir, ec)) {
+    const fs::path inbox = client.path() / "inbox";
+    if (!fs::is_directory(fs::symlink_status(inbox))) continue;
+    for (auto it = fs::recursive_directory_iterator(inbox, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec) && !it->is_symlink(ec) && is_interrupted_upload(it->path())) {
+        if (fs::remove(it->path(), ec)) ++removed;
+      }
+    }
+  }
+  return removed;
+}
+
+SftpService::SftpService(fs::path data_dir, workflows::Engine& engine)
+    : data_dir_(std::move(data_dir)), engine_(engine) {}
+
+SftpService::~SftpService() {
+  stop();
+}
+
+fs::path SftpService::client_root(const std::string& client) const {
+  return data_dir_ / "exchange" / client;
+}
+
+std::shared_ptr<const workflows::ConfigSet> SftpService::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+void SftpService::configure(const workflows::ConfigSet& config) {
+  for (const workflows::ClientConfig& client : config.clients) {
+    if (client.disabled) continue;
+    for (const char* area : {"inbox", "outbox"}) {
+      const fs::path dir = client_root(client.id) / area;
+      if (fs::exists(dir)) continue;
+      fs::create_directories(dir);
+      fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    }
+  }
+  auto snapshot = std::make_shared<const workflows::ConfigSet>(config);
+  std::lock_guard lock(mutex_);
+  config_ = std::move(snapshot);
+}
+
+void SftpService::start() {
+  const std::shared_ptr<const workflows::ConfigSet> initial = config();
+  const workflows::DaemonConfig settings = initial->daemon.value_or(workflows::DaemonConfig{});
+  const int removed = remove_interrupted_uploads(data_dir_ / "exchange");
+  if (removed > 0) {
+    log_info("sftp: removed " + std::to_string(removed) + " interrupted uploads of an earlier run");
+  }
+
+  sftp::SshServerOptions options;
+  options.bind_address = settings.sftp.address;
+  options.port = static_cast<std::uint16_t>(settings.sftp.port);
+  options.host_key_dir = data_dir_ / "keys";
+  options.idle_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.idle_timeout);
+  options.login_timeout =
+      std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.login_timeout);
+  const auto active = [this](const std::string& user) -> std::optional<workflows::ClientConfig> {
+    const std::shared_ptr<const workflows::ConfigSet> now = config();
+    const workflows::ClientConfig* client = now->client(user);
+    if (client == nullptr || client->disabled) return std::nullopt;
+    return *client;
+  };
+  options.authorized_keys = [active](const std::string& user) {
+    const std::optional<workflows::ClientConfig> client = active(user);
+    return client ? client->ssh_keys : std::vector<std::string>{};
+  };
+  options.client_root = [this, active](const std::string& user) -> std::optional<fs::path> {
+    if (!active(user)) return std::nullopt;
+    return client_root(user);
+  };
+  options.limits = [this](const std::string& user) {
+    const std::shared_ptr<const workflows::ConfigSet> now = config();
+    const workflows::SftpServerConfig server =
+        now->daemon.value_or(workflows::DaemonConfig{}).sftp_server;
+    sftp::ClientLimits limits;
+    limits.max_file_size = server.max_file_size;
+    limits.quota_bytes = server.quota;
+    if (const workflows::ClientConfig* client = now->client(user)) {
+      limits.max_file_size = client->sftp.max_file_size.value_or(limits.max_file_size);
+      limits.quota_bytes = client->sftp.quota.value_or(limits.quota_bytes);
+    }
+    return limits;
+  };
+  options.on_upload_complete = [this](const std::string& user, const std::string& path,
+                                      std::uint64_t size, const std::string& sha256) {
+    on_upload(user, path, size, sha256);
+  };
+  options.log = [](const std::string& line) { log_info("sftp: " + line); };
+  server_ = std::make_unique<sftp::SshServer>(std::move(options));
+  server_->start();
+}
+
+void SftpService::stop() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+std::uint16_t SftpService::port() const {
+  return server_ ? server_->port() : 0;
+}
+
+void SftpService::on_upload(const std::string& client, const std::string& path, std::uint64_t size,
+                            const std::string& sha256) {
+  const std::shared_ptr<const workflows::ConfigSet> now = config();
+  const std::vector<const workflows::Workflow*> matches =
+      workflows::workflows_for_upload(now->workflows, path);
+  if (matches.empty()) {
+    log_info("sftp: " + client + ": " + path + " (sha256 " + sha256 +
+             ") matches no workflow's upload trigger; it stays in the inbox");
+    return;
+  }
+  const std::optional<UploadedFile> file = open_completed(client_root(client) / path, size);
+  if (!file) {
+    log_info("sftp: " + client + ": " + path +
+             " was replaced before it was queued; the newer upload is queued instead");
+    return;
+  }
+  // The upload's identity: this content under this name as this inode. The same event seen
+  // twice queues one job; the same content uploaded again is a new upload and a new job.
+  const std::string key = crypto::sha256_hex("upload\n" + client + "\n" + path + "\n" + sha256 +
+                                             "\n" + std::to_string(file->info.st_ino) + "\n" +
+                                             std::to_string(file->info.st_mtim.tv_sec) + "." +
+                                             std::to_string(file->info.st_mtim.tv_nsec));
+  try {
+    const fs::path input = input_snapshot(data_dir_, key, path);
+    copy_snapshot(*file, input);
+    for (const workflows::Workflow* w : matches) {
+      workflows::NewJob job;
+      job.workflow = w->name;
+      job.workflow_text = w->source_text;
+      job.workflow_hash = crypto::sha256_hex(w->source_text);
+      job.client_id = client;
+      job.client_root = client_root(client).string();
+      job.input_path = input.string();
+      job.input_sha256 = key;
+      job.concurrency = w->concurrency;
+      const workflows::SubmitResult submitted = engine_.submit(job);
+      log(LogLevel::info, submitted.job.id,
+          std::string(submitted.created ? "submitted" : "already submitted") + ": " + w->name +
+              " for " + client + " on upload " + path + " (" + std::to_string(size) +
+              " bytes, sha256 " + sha256 + ")");
+    }
+  } catch (const std::exception& e) {
+    log_error("sftp: " + client + ": " + path + " could not be queued: " + e.what());
+    // The client's CLOSE fails: it knows to upload again.
+    throw sftp::FsException(sftp::Status::failure,
+                            "the file was received but could not be queued for processing; "
+                            "upload it again");
+  }
+}
+
+}  // namespace popgate::daemon

@@ -1,0 +1,66 @@
+// The daemon's SFTP exchange: popgate's SSH server with clients/*.yaml as its accounts, and
+// completed uploads turned into jobs of the workflows whose upload trigger matches.
+//
+// Accounts are read from the configuration installed last (configure()), so a reload applies
+// to the next login; sessions already open keep running. A completed upload is acknowledged to
+// the client (the reply to its CLOSE) only after its jobs are durably queued: if popgate dies
+// in between, the client sees a failed upload and sends it again, so no upload is lost.
+#ifndef POPGATE_DAEMON_SFTP_SERVICE_H_
+#define POPGATE_DAEMON_SFTP_SERVICE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "workflows/lint.h"
+
+namespace popgate::workflows {
+class Engine;
+}
+namespace popgate::sftp {
+class SshServer;
+class Defender;
+}  // namespace popgate::sftp
+
+namespace popgate::daemon {
+
+class SftpService {
+ public:
+  SftpService(std::filesystem::path data_dir, workflows::Engine& engine);
+  ~SftpService();
+  SftpService(const SftpService&) = delete;
+  SftpService& operator=(const SftpService&) = delete;
+
+  // Installs a (new) configuration: accounts, limits and upload triggers. Creates each active
+  // client's exchange/<id>/{inbox,outbox}.
+  void configure(const workflows::ConfigSet& config);
+  // Removes upload leftovers of an earlier run, then listens. Throws std::runtime_error when
+  // the server cannot start (port taken, unreadable host key).
+  void start();
+  void stop();
+  // The port listened on; valid after start().
+  std::uint16_t port() const;
+
+  std::filesystem::path client_root(const std::string& client) const;
+
+ private:
+  std::shared_ptr<const workflows::ConfigSet> config() const;
+  void on_upload(const std::string& client, const std::string& path, std::uint64_t size,
+                 const std::string& sha256);
+
+  const std::filesystem::path data_dir_;
+  workflows::Engine& engine_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const workflows::ConfigSet> config_;
+  std::unique_ptr<sftp::SshServer> server_;
+};
+
+// Deletes the temporary files of uploads that a crash or kill interrupted (".<name>.*.part"
+// under exchange/<client>/inbox). Returns how many. Call only while no session runs.
+int remove_interrupted_uploads(const std::filesystem::path& exchange_dir);
+
+}  // namespace popgate::daemon
+
+#endif  // POPGATE_DAEMON_SFTP_SERVICE_H_

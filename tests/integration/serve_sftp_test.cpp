@@ -1,0 +1,233 @@
+// `popgate serve` with its SFTP server, driven by the real OpenSSH `sftp` client: a completed
+// upload starts the workflow whose trigger matches, once per file; an upload cut off by a
+// killed client or a killed daemon starts nothing and leaves nothing behind; a reload that
+// disables a client locks it out.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/daemon_process.h"
+
+namespace popgate {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing_support::Daemon;
+using testing_support::slurp;
+using testing_support::write;
+
+// Returns each uploaded .csv as outbox/<job id>-<name>.
+const char* kReturnCsv = R"(name: return-csv
+service: none
+trigger:
+  upload:
+    path: inbox/*.csv
+steps:
+  - id: received
+    uses: copy
+    with:
+      to: received.dat
+  - id: publish
+    uses: publish
+    with:
+      file: ${steps.received.path}
+      name: ${job.id}-${trigger.file}
+)";
+
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, ec))
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  return files;
+}
+
+class ServeSftpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/popgate-serve-sftp-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + key().string()), 0);
+    write(config() / "popgate.yaml",
+          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "sftp:\n  idle_timeout: 1m\n");
+    write_client(false);
+    write(config() / "workflows" / "return-csv.yaml", kReturnCsv);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void write_client(bool disabled) {
+    write(config() / "clients" / "demo.yaml",
+          "organisation: Demo Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " +
+              slurp(key().string() + ".pub") + "disabled: " + (disabled ? "true" : "false") + "\n");
+  }
+
+  fs::path config() const { return root_ / "config"; }
+  fs::path data() const { return root_ / "data"; }
+  fs::path key() const { return root_ / "client_key"; }
+  fs::path inbox() const { return data() / "exchange" / "demo" / "inbox"; }
+  fs::path outbox() const { return data() / "exchange" / "demo" / "outbox"; }
+
+  std::unique_ptr<Daemon> start_daemon(const std::string& log_name) {
+    auto daemon = std::make_unique<Daemon>(config(), data(), root_ / log_name);
+    EXPECT_TRUE(daemon->wait_for("ready:")) << daemon->log();
+    return daemon;
+  }
+
+  // The sftp command line for `batch` against `port`; `extra` goes before the destination.
+  std::string sftp_command(int port, const std::string& batch, const std::string& extra = "") {
+    write(root_ / "batch", batch);
+    return "cd " + root_.string() + " && exec timeout 120 sftp -F /dev/null -b batch -i " +
+           key().string() + " -P " + std::to_string(port) +
+           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
+           " -o IdentitiesOnly=yes -o LogLevel=ERROR " +
+           extra + " demo@127.0.0.1 > sftp.out 2>&1";
+  }
+  int sftp(int port, const std::string& batch) { return run(sftp_command(port, batch)); }
+  std::string sftp_output() const { return slurp(root_ / "sftp.out"); }
+
+  // Starts a slow (rate-limited) upload in its own process group; returns its pid.
+  pid_t start_slow_upload(int port, const std::string& local, const std::string& remote) {
+    const std::string command = sftp_command(port, "put " + local + " " + remote + "\n", "-l 4000");
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setpgid(0, 0);
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  }
+
+  // Waits until a hidden ".part" upload shows in the inbox.
+  bool wait_for_partial_upload() {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const fs::path& file : files_in(inbox())) {
+        if (file.filename().string().ends_with(".part") && fs::file_size(file) > 0) return true;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  void write_random(const fs::path& path, int mib) {
+    ASSERT_EQ(run("head -c " + std::to_string(mib) + "M /dev/urandom > " + path.string()), 0);
+  }
+
+  fs::path root_;
+};
+
+TEST_F(ServeSftpTest, EachCompletedUploadStartsTheMatchingWorkflowOnce) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  write(root_ / "a.csv", "id;name\n1;Aino\n");
+  write(root_ / "b.csv", "id;name\n2;Eino\n");
+  write(root_ / "notes.txt", "not for any workflow\n");
+  ASSERT_EQ(sftp(port,
+                 "put a.csv inbox/a.csv\n"
+                 "put b.csv inbox/b.csv\n"
+                 "put notes.txt inbox/notes.txt\n"),
+            0)
+      << sftp_output();
+  ASSERT_TRUE(daemon->wait_for("] job succeeded", 2)) << daemon->log();
+  EXPECT_EQ(daemon->count("submitted: return-csv for demo on upload inbox/"), 2) << daemon->log();
+  EXPECT_TRUE(daemon->wait_for("inbox/notes.txt (sha256 ")) << daemon->log();
+  EXPECT_NE(daemon->log().find("matches no workflow"), std::string::npos);
+
+  // The results come back through the client's outbox, over SFTP.
+  const std::vector<fs::path> results = files_in(outbox());
+  ASSERT_EQ(results.size(), 2u);
+  std::string a_result;
+  for (const fs::path& r : results)
+    if (r.filename().string().ends_with("-a.csv")) a_result = r.filename().string();
+  ASSERT_FALSE(a_result.empty());
+  ASSERT_EQ(sftp(port, "get outbox/" + a_result + " back.csv\n"), 0) << sftp_output();
+  EXPECT_EQ(slurp(root_ / "back.csv"), "id;name\n1;Aino\n");
+
+  // The same content uploaded again is a new upload: a new job, not a duplicate.
+  ASSERT_EQ(sftp(port, "put a.csv inbox/a.csv\n"), 0) << sftp_output();
+  ASSERT_TRUE(daemon->wait_for("] job succeeded", 3)) << daemon->log();
+  EXPECT_EQ(daemon->count("submitted: return-csv for demo on upload inbox/a.csv"), 2);
+  EXPECT_EQ(daemon->count("already submitted"), 0);
+}
+
+TEST_F(ServeSftpTest, AnUploadCutOffByTheClientStartsNothing) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  write_random(root_ / "big.csv", 8);
+  const pid_t upload = start_slow_upload(port, "big.csv", "inbox/big.csv");
+  ASSERT_TRUE(wait_for_partial_upload()) << daemon->log();
+  kill(-upload, SIGKILL);
+  waitpid(upload, nullptr, 0);
+  ASSERT_TRUE(daemon->wait_for("disconnect: user \"demo\"")) << daemon->log();
+  EXPECT_TRUE(files_in(inbox()).empty()) << "the partial upload must be gone";
+  EXPECT_EQ(daemon->count("submitted"), 0) << daemon->log();
+  EXPECT_EQ(daemon->count("upload complete"), 0) << daemon->log();
+}
+
+TEST_F(ServeSftpTest, AnUploadCutOffByAKilledDaemonIsRemovedAtTheNextStart) {
+  auto first = start_daemon("first.log");
+  const int port = first->sftp_port();
+  ASSERT_GT(port, 0) << first->log();
+  write_random(root_ / "big.csv", 8);
+  const pid_t upload = start_slow_upload(port, "big.csv", "inbox/big.csv");
+  ASSERT_TRUE(wait_for_partial_upload()) << first->log();
+  first->signal(SIGKILL);
+  EXPECT_EQ(first->wait_exit(), -1);
+  kill(-upload, SIGKILL);
+  waitpid(upload, nullptr, 0);
+  ASSERT_EQ(files_in(inbox()).size(), 1u) << "the killed daemon leaves its .part file";
+
+  auto second = start_daemon("second.log");
+  EXPECT_NE(second->log().find("removed 1 interrupted uploads"), std::string::npos)
+      << second->log();
+  EXPECT_TRUE(files_in(inbox()).empty());
+  EXPECT_EQ(first->count("submitted") + second->count("submitted"), 0);
+}
+
+TEST_F(ServeSftpTest, ResumedUploadCompletesTheFile) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  std::string rows;
+  for (int i = 0; i < 5000; ++i)
+    rows += std::to_string(i) + ";row\n";
+  write(root_ / "half.csv", rows.substr(0, rows.size() / 2));
+  write(root_ / "full.csv", rows);
+  ASSERT_EQ(sftp(port, "put half.csv inbox/list.csv\nreput full.csv inbox/list.csv\n"), 0)
+      << sftp_output();
+  EXPECT_EQ(slurp(inbox() / "list.csv"), rows);
+  ASSERT_TRUE(daemon->wait_for("] job succeeded", 2)) << daemon->log();
+}
+
+TEST_F(ServeSftpTest, AReloadThatDisablesAClientLocksItOut) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  ASSERT_EQ(sftp(port, "ls inbox\n"), 0) << sftp_output();
+  write_client(true);
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for("reloaded:")) << daemon->log();
+  EXPECT_NE(sftp(port, "ls inbox\n"), 0) << sftp_output();
+  EXPECT_TRUE(daemon->wait_for("login refused: user \"demo\"")) << daemon->log();
+}
+
+}  // namespace
+}  // namespace popgate
