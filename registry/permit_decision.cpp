@@ -1,0 +1,117 @@
+#include "registry/permit_decision.h"
+
+#include <algorithm>
+
+namespace popgate::registry {
+namespace {
+
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (const std::string& part : parts) {
+    if (!out.empty()) out += separator;
+    out += part;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
+  const std::string name = "permit " + permit.id;
+  if (permit.revoked) return name + " is revoked";
+  if (request.day < permit.valid_from) {
+    return name + " is valid only from " + permit.valid_from.iso();
+  }
+  if (permit.valid_until && *permit.valid_until < request.day) {
+    return name + " expired on " + permit.valid_until->iso();
+  }
+  if (!permit.grants(request.service)) {
+    return name + " does not grant the " + quoted(to_string(request.service)) + " service";
+  }
+  std::vector<std::string> missing;
+  for (const DataGroup group : request.groups) {
+    if (!permit.grants(group)) missing.push_back(quoted(to_string(group)));
+  }
+  if (!missing.empty()) {
+    return name + " does not grant the data group" + (missing.size() > 1 ? "s " : " ") +
+           join(missing, ", ");
+  }
+  return {};
+}
+
+std::string PermitDecision::explanation() const {
+  if (allowed()) return "allowed by permit " + permit->id + " (" + permit->purpose + ")";
+  return "denied: " + join(refusals, "; ");
+}
+
+PermitSet::PermitSet(std::vector<Permit> permits,
+                     std::map<std::string, std::vector<std::string>> joined)
+    : permits_(std::move(permits)), joined_(std::move(joined)) {
+  std::sort(permits_.begin(), permits_.end(),
+            [](const Permit& a, const Permit& b) { return a.id < b.id; });
+}
+
+const Permit* PermitSet::find(const std::string& id) const {
+  const auto it =
+      std::lower_bound(permits_.begin(), permits_.end(), id,
+                       [](const Permit& p, const std::string& key) { return p.id < key; });
+  return it != permits_.end() && it->id == id ? &*it : nullptr;
+}
+
+bool PermitSet::covers(const Permit& permit, const std::string& client) const {
+  if (std::find(permit.holders.begin(), permit.holders.end(), client) != permit.holders.end())
+    return true;
+  if (!permit.umbrella) return false;
+  const auto it = joined_.find(client);
+  return it != joined_.end() &&
+         std::find(it->second.begin(), it->second.end(), permit.id) != it->second.end();
+}
+
+std::vector<const Permit*> PermitSet::permits_of(const std::string& client) const {
+  std::vector<const Permit*> out;
+  for (const Permit& permit : permits_)
+    if (covers(permit, client)) out.push_back(&permit);
+  return out;
+}
+
+PermitDecision PermitSet::decide(const PermitRequest& request) const {
+  PermitDecision decision;
+  std::vector<const Permit*> candidates;
+  if (!request.permit_id.empty()) {
+    const Permit* named = find(request.permit_id);
+    if (named == nullptr) {
+      decision.refusals.push_back("there is no permit " + request.permit_id);
+      return decision;
+    }
+    if (!covers(*named, request.client)) {
+      decision.refusals.push_back(
+          "client " + request.client + " " +
+          (named->umbrella ? "has not joined umbrella permit " : "is not a holder of permit ") +
+          named->id);
+      return decision;
+    }
+    candidates.push_back(named);
+  } else {
+    candidates = permits_of(request.client);
+    if (candidates.empty()) {
+      decision.refusals.push_back("client " + request.client + " holds no permit");
+      return decision;
+    }
+  }
+  for (const Permit* permit : candidates) {
+    std::string why = permit_refusal(*permit, request);
+    if (why.empty()) {
+      decision.permit = permit;
+      decision.refusals.clear();
+      return decision;
+    }
+    decision.refusals.push_back(std::move(why));
+  }
+  return decision;
+}
+
+}  // namespace popgate::registry

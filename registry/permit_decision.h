@@ -1,0 +1,59 @@
+// Deny by default: whether a client may receive data groups through a service on a day, which
+// permit allows it, and, when none does, why each candidate permit does not. Every service
+// asks here, when a job starts and again just before delivery, so that a permit revoked or
+// expired mid-job stops the delivery.
+#ifndef POPGATE_REGISTRY_PERMIT_DECISION_H_
+#define POPGATE_REGISTRY_PERMIT_DECISION_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "registry/permit.h"
+
+namespace popgate::registry {
+
+struct PermitRequest {
+  std::string client;
+  Service service = Service::update;
+  std::vector<DataGroup> groups;  // every group the output would hold
+  Date day;                       // the day of disclosure
+  std::string permit_id;          // the permit the job names; empty: any of the client's
+};
+
+struct PermitDecision {
+  const Permit* permit = nullptr;  // the permit that allows the request; null: denied
+  // Why each permit considered does not allow it, one sentence each, naming the permit; or,
+  // when the client has no permit at all, one sentence saying so.
+  std::vector<std::string> refusals;
+
+  bool allowed() const { return permit != nullptr; }
+  // One paragraph for logs, error reports and `popgate permit check`.
+  std::string explanation() const;
+};
+
+class PermitSet {
+ public:
+  PermitSet() = default;
+  // `joined`: client id -> the umbrella permits it joins (clients/<id>.yaml).
+  PermitSet(std::vector<Permit> permits, std::map<std::string, std::vector<std::string>> joined);
+
+  PermitDecision decide(const PermitRequest& request) const;
+
+  const Permit* find(const std::string& id) const;
+  // The permits a client holds or has joined, in id order.
+  std::vector<const Permit*> permits_of(const std::string& client) const;
+  bool covers(const Permit& permit, const std::string& client) const;
+  const std::vector<Permit>& all() const { return permits_; }
+
+ private:
+  std::vector<Permit> permits_;  // sorted by id
+  std::map<std::string, std::vector<std::string>> joined_;
+};
+
+// Why `permit` does not allow `request` (its coverage of the client aside); empty if it does.
+std::string permit_refusal(const Permit& permit, const PermitRequest& request);
+
+}  // namespace popgate::registry
+
+#endif  // POPGATE_REGISTRY_PERMIT_DECISION_H_
