@@ -50,7 +50,8 @@ class ClientParser {
   ClientParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
 
   void parse(const ConfigNode& root, ClientConfig& client) {
-    check_keys(root, {"id", "contact", "ssh_keys", "certificate", "sftp", "push", "disabled"},
+    check_keys(root,
+               {"id", "contact", "ssh_keys", "certificate", "sftp", "push", "joins", "disabled"},
                {"organisation", "business_id"}, out_, file_);
     if (!root.is_mapping()) return;
     if (const ConfigNode* n = root.find("id")) {
@@ -72,6 +73,14 @@ class ClientParser {
     }
     if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, client.sftp);
     if (const ConfigNode* n = root.find("push")) parse_push(*n, client);
+    if (const ConfigNode* n = root.find("joins")) {
+      if (as_string_list(*n, out_, file_)) {
+        for (const ConfigNode& item : n->items()) {
+          client.joins.push_back(item.text());
+          client.join_marks.push_back(item.mark());
+        }
+      }
+    }
     if (const ConfigNode* n = root.find("disabled")) {
       client.disabled = as_bool(*n, out_, file_).value_or(false);
     }

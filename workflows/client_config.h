@@ -51,6 +51,8 @@ struct ClientConfig {
   std::string certificate;            // X.509 (PEM) for encrypting results, relative to the file
   ClientSftp sftp;
   std::optional<ClientPush> push;
+  std::vector<std::string> joins;  // umbrella permits the client joins, by id
+  std::vector<Mark> join_marks;    // parallel to joins
   bool disabled = false;
   std::string source_file;
 };

@@ -132,6 +132,10 @@ class CrossChecker {
       for (const PermitConfig& permit : set_.permits)
         check_holders(permit);
     }
+    if (coverage_.permits) {
+      for (const ClientConfig& client : set_.clients)
+        check_joins(client);
+    }
   }
 
  private:
@@ -219,7 +223,8 @@ class CrossChecker {
     const auto* schedule = std::get_if<ScheduleTrigger>(&workflow.trigger);
     if (schedule != nullptr && !schedule->clients.empty()) {
       for (const std::string& id : schedule->clients) {
-        if (client_files_.contains(id) && !holds_permit(id, workflow.service)) {
+        const ClientConfig* client = set_.client(id);
+        if (client != nullptr && !holds_permit(*client, workflow.service)) {
           out_.warning(workflow.source_file, at,
                        "client '" + id + "' holds no permit for service '" + service +
                            "', so its scheduled jobs will be refused");
@@ -228,19 +233,39 @@ class CrossChecker {
       return;
     }
     for (const ClientConfig& client : set_.clients) {
-      if (!client.disabled && holds_permit(client.id, workflow.service)) return;
+      if (!client.disabled && holds_permit(client, workflow.service)) return;
     }
     out_.warning(workflow.source_file, at,
                  "no client holds a permit for service '" + service +
                      "', so this trigger cannot start a job that delivers");
   }
 
-  bool holds_permit(const std::string& client, Service service) const {
-    return std::any_of(set_.permits.begin(), set_.permits.end(), [&](const PermitConfig& p) {
-      return !p.revoked &&
-             std::find(p.holders.begin(), p.holders.end(), client) != p.holders.end() &&
-             std::find(p.services.begin(), p.services.end(), service) != p.services.end();
-    });
+  bool holds_permit(const ClientConfig& client, Service service) const {
+    const std::optional<registry::Service> wanted = permit_service(service);
+    return wanted &&
+           std::any_of(set_.permits.begin(), set_.permits.end(), [&](const PermitConfig& p) {
+             const bool covered =
+                 std::find(p.holders.begin(), p.holders.end(), client.id) != p.holders.end() ||
+                 (p.umbrella &&
+                  std::find(client.joins.begin(), client.joins.end(), p.id) != client.joins.end());
+             return !p.revoked && covered && p.grants(*wanted);
+           });
+  }
+
+  // A client may join only umbrella permits that exist.
+  void check_joins(const ClientConfig& client) {
+    for (std::size_t i = 0; i < client.joins.size(); ++i) {
+      const std::string& id = client.joins[i];
+      const auto it = std::find_if(set_.permits.begin(), set_.permits.end(),
+                                   [&](const PermitConfig& p) { return p.id == id; });
+      if (it == set_.permits.end()) {
+        out_.error(client.source_file, client.join_marks[i], "unknown permit '" + id + "'");
+      } else if (!it->umbrella) {
+        out_.error(client.source_file, client.join_marks[i],
+                   "permit '" + id + "' is not an umbrella permit (umbrella: true); list the " +
+                       "client among its holders instead");
+      }
+    }
   }
 
   std::string unknown_client_message(const std::string& id) const {

@@ -14,10 +14,20 @@ class PermitParser {
   PermitParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
 
   void parse(const ConfigNode& root, PermitConfig& permit) {
-    check_keys(root, {"municipalities", "valid_until", "revoked"},
-               {"id", "holders", "purpose", "legal_basis", "services", "data_groups", "valid_from"},
-               out_, file_);
+    check_keys(root,
+               {"holders", "umbrella", "use", "population", "safety_non_disclosure_right",
+                "valid_until", "revoked"},
+               {"id", "purpose", "legal_basis", "services", "data_groups", "valid_from"}, out_,
+               file_);
     if (!root.is_mapping()) return;
+    if (const ConfigNode* n = root.find("umbrella")) {
+      permit.umbrella = as_bool(*n, out_, file_).value_or(false);
+    }
+    if (root.find("holders") == nullptr && !permit.umbrella) {
+      out_.error(file_, root.mark(),
+                 "missing required key 'holders' (only an umbrella permit, umbrella: true, may "
+                 "have none: clients join it from their own file)");
+    }
     if (const ConfigNode* n = root.find("id")) {
       permit.id = as_string(*n, out_, file_).value_or("");
       permit.id_mark = n->mark();
@@ -27,7 +37,11 @@ class PermitParser {
     if (const ConfigNode* n = root.find("legal_basis")) permit.legal_basis = text(*n);
     if (const ConfigNode* n = root.find("services")) parse_services(*n, permit);
     if (const ConfigNode* n = root.find("data_groups")) parse_groups(*n, permit);
-    if (const ConfigNode* n = root.find("municipalities")) parse_municipalities(*n, permit);
+    if (const ConfigNode* n = root.find("use")) parse_use(*n, permit);
+    if (const ConfigNode* n = root.find("population")) parse_population(*n, permit);
+    if (const ConfigNode* n = root.find("safety_non_disclosure_right")) {
+      permit.safety_non_disclosure_right = as_bool(*n, out_, file_).value_or(false);
+    }
     if (const ConfigNode* n = root.find("valid_from")) {
       permit.valid_from = date(*n).value_or(registry::Date{});
     }
@@ -66,8 +80,8 @@ class PermitParser {
     const auto* items = list(node);
     if (items == nullptr) return;
     for (const ConfigNode& item : *items) {
-      const std::optional<Service> service = parse_service(item.text());
-      if (service && *service != Service::none) {
+      const std::optional<registry::Service> service = registry::parse_service(item.text());
+      if (service) {
         permit.services.push_back(*service);
         continue;
       }
@@ -103,7 +117,49 @@ class PermitParser {
     }
   }
 
-  void parse_municipalities(const ConfigNode& node, PermitConfig& permit) {
+  void parse_use(const ConfigNode& node, PermitConfig& permit) {
+    const std::optional<std::string> name = as_string(node, out_, file_);
+    if (!name) return;
+    if (const auto use = registry::parse_permit_use(*name)) {
+      permit.use = *use;
+      return;
+    }
+    const std::vector<std::string_view> uses = registry::permit_use_names();
+    std::string message = "unknown use '" + *name + "'";
+    if (auto best = did_you_mean(*name, uses)) {
+      message += " (did you mean '" + *best + "'?)";
+    } else {
+      std::string list;
+      for (const std::string_view u : uses)
+        list += (list.empty() ? "" : ", ") + std::string(u);
+      message += " (one of: " + list + ")";
+    }
+    out_.error(file_, node.mark(), message);
+  }
+
+  void parse_population(const ConfigNode& node, PermitConfig& permit) {
+    check_keys(node, {"municipalities", "min_age", "max_age", "only_held_persons"}, {}, out_,
+               file_);
+    if (!node.is_mapping()) return;
+    registry::PopulationRestriction& population = permit.population;
+    if (const ConfigNode* n = node.find("municipalities")) parse_municipalities(*n, population);
+    if (const ConfigNode* n = node.find("min_age")) {
+      if (auto v = as_int(*n, 0, 150, out_, file_)) population.min_age = static_cast<int>(*v);
+    }
+    if (const ConfigNode* n = node.find("max_age")) {
+      if (auto v = as_int(*n, 0, 150, out_, file_)) {
+        population.max_age = static_cast<int>(*v);
+        if (population.min_age && *population.max_age < *population.min_age) {
+          out_.error(file_, n->mark(), "max_age is below min_age");
+        }
+      }
+    }
+    if (const ConfigNode* n = node.find("only_held_persons")) {
+      population.only_held_persons = as_bool(*n, out_, file_).value_or(false);
+    }
+  }
+
+  void parse_municipalities(const ConfigNode& node, registry::PopulationRestriction& population) {
     const auto* items = list(node);
     if (items == nullptr) return;
     const registry::ReferenceData& reference = registry::ReferenceData::embedded();
@@ -114,7 +170,7 @@ class PermitParser {
                        "' (three digits, e.g. '091' for Helsinki)");
         continue;
       }
-      permit.municipalities.push_back(item.text());
+      population.municipalities.push_back(item.text());
     }
   }
 

@@ -30,4 +30,20 @@ std::optional<Service> parse_service(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<registry::Service> permit_service(Service service) {
+  switch (service) {
+    case Service::none:
+      return std::nullopt;
+    case Service::update:
+      return registry::Service::update;
+    case Service::extraction:
+      return registry::Service::extraction;
+    case Service::change:
+      return registry::Service::change;
+    case Service::query:
+      return registry::Service::query;
+  }
+  return std::nullopt;
+}
+
 }  // namespace popgate::workflows

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "registry/permit.h"
 #include "workflows/mark.h"
 
 namespace popgate::workflows {
@@ -88,6 +89,8 @@ struct Workflow {
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view text);
+// The permit service a workflow's service needs; nullopt for Service::none.
+std::optional<registry::Service> permit_service(Service service);
 
 }  // namespace popgate::workflows
 

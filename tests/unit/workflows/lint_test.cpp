@@ -158,16 +158,44 @@ TEST_F(LintTest, DaemonSftpAndDefenderSettings) {
             "popgate.yaml:2:53: error: 'nope' is not an IPv4 or IPv6 address\n");
 }
 
+TEST_F(LintTest, UmbrellaPermitsAreJoinedByReference) {
+  write("clients/fund.yaml",
+        "organisation: Fund\nbusiness_id: 0737546-2\njoins: [DVV/U/1, DVV/P/2, DVV/X/3]\n");
+  write("permits/u.yaml",
+        "id: DVV/U/1\numbrella: true\npurpose: p\nlegal_basis: l\nservices: [update]\n"
+        "data_groups: [names]\nvalid_from: 2024-01-01\nuse: customer_register_update\n"
+        "population: {min_age: 16, max_age: 70}\n");
+  write("permits/p.yaml",
+        "id: DVV/P/2\nholders: [fund]\npurpose: p\nlegal_basis: l\nservices: [update]\n"
+        "data_groups: [names]\nvalid_from: 2024-01-01\n");
+  EXPECT_EQ(lint(),
+            "clients/fund.yaml:3:18: error: permit 'DVV/P/2' is not an umbrella permit "
+            "(umbrella: true); list the client among its holders instead\n"
+            "clients/fund.yaml:3:27: error: unknown permit 'DVV/X/3'\n");
+  write("permits/bad.yaml",
+        "id: DVV/B/4\npurpose: p\nlegal_basis: l\nservices: [update]\nuse: marketing\n"
+        "data_groups: [names]\nvalid_from: 2024-01-01\npopulation: {min_age: 30, max_age: 20}\n");
+  write("clients/fund.yaml", "organisation: Fund\nbusiness_id: 0737546-2\njoins: [DVV/U/1]\n");
+  EXPECT_EQ(lint(),
+            "permits/bad.yaml:1:1: error: missing required key 'holders' (only an umbrella "
+            "permit, umbrella: true, may have none: clients join it from their own file)\n"
+            "permits/bad.yaml:5:6: error: unknown use 'marketing' (one of: public_task, "
+            "research, customer_register_update, direct_marketing, market_research, genealogy, "
+            "person_directory, address_service)\n"
+            "permits/bad.yaml:8:36: error: max_age is below min_age\n");
+}
+
 TEST_F(LintTest, PermitErrors) {
   write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-2\n");
-  write("permits/p1.yaml",
-        "id: DVV/1/2024\nholders: [acme, nobody]\npurpose: p\nlegal_basis: l\n"
-        "services: [updat]\ndata_groups: [identity, adress]\nmunicipalities: ['999']\n"
-        "valid_from: 2024-13-01\n");
+  write(
+      "permits/p1.yaml",
+      "id: DVV/1/2024\nholders: [acme, nobody]\npurpose: p\nlegal_basis: l\n"
+      "services: [updat]\ndata_groups: [identity, adress]\npopulation: {municipalities: ['999']}\n"
+      "valid_from: 2024-13-01\n");
   EXPECT_EQ(lint(),
             "permits/p1.yaml:5:12: error: unknown service 'updat' (did you mean 'update'?)\n"
             "permits/p1.yaml:6:25: error: unknown data group 'adress'\n"
-            "permits/p1.yaml:7:18: error: unknown municipality code '999' (three digits, e.g. "
+            "permits/p1.yaml:7:31: error: unknown municipality code '999' (three digits, e.g. "
             "'091' for Helsinki)\n"
             "permits/p1.yaml:8:13: error: '2024-13-01' is not a date (YYYY-MM-DD)\n");
 }
