@@ -27,6 +27,7 @@ int run_serve(CommandArgs args);
 int run_lint(CommandArgs args);
 int run_run(CommandArgs args);
 int run_jobs(CommandArgs args);
+int run_audit(CommandArgs args);
 int run_version(CommandArgs args);
 
 }  // namespace popgate::cli
