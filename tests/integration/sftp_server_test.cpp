@@ -1,18 +1,35 @@
 // SshServer with the real OpenSSH `sftp -b` client over loopback: upload into inbox with the
-// completion event, list, download and delete from outbox, a wrong key, escape attempts.
+// completion event, list, download and delete from outbox, a wrong key, escape attempts; and
+// the abuse protection: host key and client key algorithms, unknown users, allowed source
+// networks, session limits, idle timeouts and the defender's bans (kept in SQLite).
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <list>
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
+#include "adapters/sftp/defender.h"
 #include "adapters/sftp/ssh_server.h"
+#include "adapters/store/sqlite_ban_store.h"
+
+extern char** environ;
 
 namespace popgate::sftp {
 namespace {
@@ -50,8 +67,15 @@ class SftpServerTest : public ::testing::Test {
     ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + key_.string()), 0);
     other_key_ = base_ / "other_key";
     ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + other_key_.string()), 0);
-    const std::string authorized = Slurp(key_.string() + ".pub");
+    authorized_ = Slurp(key_.string() + ".pub");
+    account_.authorized_keys = {authorized_};
+    account_.root = root_;
+    ASSERT_NO_FATAL_FAILURE(Start(LegacyOptions()));
+  }
 
+  // The options as the first users of SshServer set them: one callback per field.
+  SshServerOptions LegacyOptions() {
+    const std::string authorized = authorized_;
     SshServerOptions options;
     options.bind_address = "127.0.0.1";
     options.port = 0;
@@ -68,17 +92,48 @@ class SftpServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mu_);
       events_.push_back({user, path, size, sha});
     };
-    options.log = [this](const std::string& line) {
+    options.log = [this](const std::string& line) { AddLog(line); };
+    return options;
+  }
+
+  // The options with an account callback answering from account_ (which a test may change
+  // while the server runs, as a config reload does).
+  SshServerOptions AccountOptions() {
+    SshServerOptions options;
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    options.host_key_dir = base_ / "keys";
+    options.account = [this](const std::string& user) -> std::optional<ClientAccount> {
       std::lock_guard<std::mutex> lock(mu_);
-      log_.push_back(line);
+      if (user != "demo") return std::nullopt;
+      return account_;
     };
+    options.log = [this](const std::string& line) { AddLog(line); };
+    return options;
+  }
+
+  // Replaces the running server with one using `options`.
+  void Start(SshServerOptions options) {
+    server_.reset();
     server_ = std::make_unique<SshServer>(std::move(options));
     server_->start();
     ASSERT_NE(server_->port(), 0);
   }
+
   void TearDown() override {
+    for (Held& held : held_)
+      if (held.pid > 0) Release(held);
     server_.reset();
     fs::remove_all(base_);
+  }
+
+  void AddLog(const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.push_back(line);
+  }
+  void SetAccount(const std::function<void(ClientAccount&)>& change) {
+    std::lock_guard<std::mutex> lock(mu_);
+    change(account_);
   }
 
   static int Run(const std::string& command) {
@@ -86,26 +141,91 @@ class SftpServerTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  // The sftp command line. `options` come first, so they win over the defaults after them, and
+  // identities (-i) in them are offered before `key`.
+  std::string SftpCommand(const fs::path& batch_file, const fs::path& key, const std::string& user,
+                          const std::string& options) {
+    return "cd " + base_.string() + " && exec timeout 60 sftp -F /dev/null -b " +
+           batch_file.string() + " -P " + std::to_string(server_->port()) + " " + options + " -i " +
+           key.string() +
+           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
+           " -o IdentitiesOnly=yes -o LogLevel=ERROR " +
+           user + "@127.0.0.1";
+  }
+
   // Runs `sftp -b` with `batch`; returns its exit code.
-  int Sftp(const std::string& batch, const fs::path& key) {
+  int Sftp(const std::string& batch, const fs::path& key, const std::string& user = "demo",
+           const std::string& options = "") {
     const fs::path batch_file = base_ / "batch";
     Spit(batch_file, batch);
-    const std::string command =
-        "cd " + base_.string() + " && timeout 60 sftp -F /dev/null -b " + batch_file.string() +
-        " -i " + key.string() + " -P " + std::to_string(server_->port()) +
-        " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
-        " -o IdentitiesOnly=yes -o LogLevel=ERROR demo@127.0.0.1 > " +
-        (base_ / "sftp.out").string() + " 2>&1";
-    const int code = Run(command);
+    const int code = Run(SftpCommand(batch_file, key, user, options) + " > " +
+                         (base_ / "sftp.out").string() + " 2>&1");
     sftp_output_ = Slurp(base_ / "sftp.out");
     return code;
   }
 
-  bool Logged(const std::string& fragment) {
+  // An sftp session held open: its batch file is a FIFO the test writes to when it wants the
+  // session to go on. The test's own read-write descriptor keeps sftp's open from blocking.
+  struct Held {
+    pid_t pid = -1;
+    int fifo = -1;
+    fs::path output;
+  };
+  Held& Hold(const fs::path& key) {
+    Held& held = held_.emplace_back();
+    const fs::path fifo = base_ / ("held" + std::to_string(held_.size()));
+    EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    held.fifo = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    EXPECT_GE(held.fifo, 0);
+    held.output = fifo.string() + ".out";
+    const std::string command =
+        SftpCommand(fifo, key, "demo", "") + " > " + held.output.string() + " 2>&1";
+    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+    EXPECT_EQ(
+        ::posix_spawn(&held.pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
+        0);
+    return held;
+  }
+  // Sends `commands` (then end of file) to a held session; returns sftp's exit code.
+  int Release(Held& held, const std::string& commands = "bye\n") {
+    if (held.fifo >= 0) {
+      EXPECT_EQ(::write(held.fifo, commands.data(), commands.size()),
+                static_cast<ssize_t>(commands.size()));
+      ::close(held.fifo);
+      held.fifo = -1;
+    }
+    int status = 0;
+    if (::waitpid(held.pid, &status, 0) != held.pid) return -1;
+    held.pid = -1;
+    sftp_output_ = Slurp(held.output);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Polls `condition` until it holds or `limit` passes.
+  static bool WaitFor(const std::function<bool()>& condition,
+                      std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+  int LogCount(const std::string& fragment) {
     std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
     for (const auto& line : log_)
-      if (line.find(fragment) != std::string::npos) return true;
-    return false;
+      if (line.find(fragment) != std::string::npos) ++n;
+    return n;
+  }
+  bool Logged(const std::string& fragment) { return LogCount(fragment) > 0; }
+  std::string LogText() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string text;
+    for (const auto& line : log_)
+      text += line + "\n";
+    return text;
   }
   std::vector<Event> Events() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -113,6 +233,9 @@ class SftpServerTest : public ::testing::Test {
   }
 
   fs::path base_, root_, key_, other_key_;
+  std::string authorized_;
+  ClientAccount account_;  // under mu_
+  std::list<Held> held_;
   std::unique_ptr<SshServer> server_;
   std::mutex mu_;
   std::vector<Event> events_;
@@ -186,6 +309,311 @@ TEST_F(SftpServerTest, SshEscapeAttemptsAreRefused) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].path, "inbox/ok.csv");
   EXPECT_TRUE(Logged("refused"));
+}
+
+TEST_F(SftpServerTest, SshUnknownUserIsRefused) {
+  SshServerOptions options = AccountOptions();
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  EXPECT_NE(Sftp("ls outbox\n", key_, "nobody"), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("login refused: user \"nobody\" from 127.0.0.1: unknown user")) << LogText();
+  // Scored once per connection, as an invalid user.
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  EXPECT_TRUE(Logged("login failed from 127.0.0.1")) << LogText();
+  EXPECT_EQ(defender->score("127.0.0.1"), 2);
+  // The known user with the same key gets in.
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("login: user \"demo\" from 127.0.0.1 with ssh-ed25519 SHA256:")) << LogText();
+}
+
+TEST_F(SftpServerTest, SshAddressNotAllowedIsRefusedUntilTheRuleChanges) {
+  SetAccount([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "2001:db8::/32"}; });
+  SshServerOptions options = AccountOptions();
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("login refused: user \"demo\" from 127.0.0.1: address not allowed"))
+      << LogText();
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  EXPECT_TRUE(Logged("login failed from 127.0.0.1")) << LogText();
+  EXPECT_EQ(defender->score("127.0.0.1"), 1);
+  EXPECT_FALSE(Logged("login: user \"demo\""));
+  // A reload that allows loopback applies to the next login, with the server running.
+  SetAccount([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "127.0.0.0/8"}; });
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+}
+
+TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
+  const std::string state_db = (base_ / "state.db").string();
+  DefenderOptions defender_options;
+  defender_options.threshold = 3;
+  auto make_options = [&] {
+    SshServerOptions options = AccountOptions();
+    options.defender = std::make_shared<Defender>(
+        defender_options, std::make_shared<store::SqliteBanStore>(state_db));
+    return options;
+  };
+  SshServerOptions options = make_options();
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+
+  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
+  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
+  ASSERT_TRUE(WaitFor([&] { return defender->score("127.0.0.1") == 2; })) << LogText();
+  EXPECT_FALSE(defender->is_banned("127.0.0.1"));
+  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
+  // The session thread scores after the client has gone: wait for the ban, do not sleep.
+  ASSERT_TRUE(WaitFor([&] { return defender->is_banned("127.0.0.1"); })) << LogText();
+  EXPECT_TRUE(Logged("ban: 127.0.0.1 until ")) << LogText();
+  EXPECT_TRUE(Logged("(ban 1, score 3 >= 3, last event invalid_auth)")) << LogText();
+
+  // Now even the right key is refused, before key exchange.
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("connection refused: 127.0.0.1 is banned until ")) << LogText();
+  EXPECT_FALSE(Logged("login: user \"demo\""));
+
+  // A restart with the same state.db keeps the ban.
+  server_.reset();
+  defender.reset();
+  options = make_options();
+  defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_TRUE(defender->is_banned("127.0.0.1"));
+  const int refused = LogCount("connection refused: 127.0.0.1 is banned");
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(LogCount("connection refused: 127.0.0.1 is banned"), refused + 1) << LogText();
+
+  // Lifting the ban lets the right key in again.
+  EXPECT_TRUE(defender->unban("127.0.0.1"));
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(store::SqliteBanStore(state_db).load().empty());
+}
+
+TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
+  SshServerOptions options = AccountOptions();
+  options.max_sessions = 1;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  Held& held = Hold(key_);
+  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+  EXPECT_EQ(server_->active_sessions(), 1u);
+
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("connection refused: 127.0.0.1: 1 sessions open (max_sessions 1)"))
+      << LogText();
+  EXPECT_FALSE(Logged("ssh key exchange failed")) << LogText();
+
+  EXPECT_EQ(Release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+
+  // The per-address limit refuses the same way, and scores.
+  options = AccountOptions();
+  options.max_sessions_per_address = 1;
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  Held& again = Hold(key_);
+  ASSERT_TRUE(WaitFor([&] { return LogCount("login: user \"demo\"") == 3; })) << LogText();
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(
+      Logged("connection refused: 127.0.0.1: 1 sessions open from this address "
+             "(max_sessions_per_address 1)"))
+      << LogText();
+  EXPECT_EQ(defender->score("127.0.0.1"), 3);
+  EXPECT_EQ(Release(again), 0) << sftp_output_;
+}
+
+TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
+  ASSERT_NO_FATAL_FAILURE(Start(AccountOptions()));
+  // Seven wrong keys offered before the right one: the seventh attempt is not heard.
+  std::string identities;
+  for (int i = 0; i < SshServer::kMaxAuthAttempts + 1; ++i) {
+    const fs::path key = base_ / ("wrong" + std::to_string(i));
+    ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + key.string()), 0);
+    identities += " -i " + key.string();
+  }
+  EXPECT_NE(Sftp("ls outbox\n", key_, "demo", identities), 0) << sftp_output_;
+  EXPECT_TRUE(
+      Logged("login refused: user \"demo\" from 127.0.0.1: too many authentication "
+             "attempts"))
+      << LogText();
+  EXPECT_EQ(LogCount("not authorized"), SshServer::kMaxAuthAttempts) << LogText();
+  EXPECT_FALSE(Logged("login: user \"demo\""));
+  // Fewer wrong keys, and the right one still gets in.
+  EXPECT_EQ(Sftp("ls outbox\n", key_, "demo", " -i " + (base_ / "wrong0").string()), 0)
+      << sftp_output_;
+}
+
+TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
+  SshServerOptions options = AccountOptions();
+  options.login_timeout = std::chrono::seconds(30);
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  // Two connections that never finish their key exchange: one silent, one that stops after
+  // its version line.
+  std::vector<int> stuck;
+  for (int i = 0; i < 2; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    stuck.push_back(fd);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(server_->port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  }
+  const std::string banner = "SSH-2.0-stuck\r\n";
+  ASSERT_EQ(::write(stuck[1], banner.data(), banner.size()), static_cast<ssize_t>(banner.size()));
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 2; }));
+  // Others log in while both are still stuck in their key exchange.
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(LogCount("ssh key exchange failed"), 0) << LogText();
+  EXPECT_EQ(server_->active_sessions(), 2u);
+  // Gone clients end their threads; a connection that never got through key exchange is not
+  // scored (a load balancer's TCP check looks the same).
+  for (int fd : stuck)
+    ::close(fd);
+  ASSERT_TRUE(WaitFor([&] { return LogCount("ssh key exchange failed from 127.0.0.1") == 2; }))
+      << LogText();
+  EXPECT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(defender->score("127.0.0.1"), 0);
+}
+
+TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
+  SetAccount([](ClientAccount& a) { a.max_sessions = 1; });
+  SshServerOptions options = AccountOptions();
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  Held& held = Hold(key_);
+  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+
+  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  ASSERT_TRUE(WaitFor([&] {
+    return Logged("session limit: user \"demo\" from 127.0.0.1: max_sessions 1 reached");
+  })) << LogText();
+  ASSERT_TRUE(WaitFor([&] { return defender->score("127.0.0.1") == 3; }));
+  EXPECT_EQ(LogCount("login: user \"demo\""), 1);
+
+  // The held session is unharmed, and its slot is free once it ends.
+  EXPECT_EQ(Release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
+  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+}
+
+TEST_F(SftpServerTest, SshClientIdleTimeoutClosesAnIdleSession) {
+  SetAccount([](ClientAccount& a) { a.idle_timeout = std::chrono::seconds(1); });
+  SshServerOptions options = AccountOptions();
+  options.idle_timeout = std::chrono::seconds(600);
+  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  Held& held = Hold(key_);
+  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+  const auto logged_in = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return Logged("(idle timeout;"); }, std::chrono::seconds(15)))
+      << LogText();
+  EXPECT_GE(std::chrono::steady_clock::now() - logged_in, std::chrono::milliseconds(900));
+  EXPECT_TRUE(Logged("disconnect: user \"demo\" from 127.0.0.1 (idle timeout; ")) << LogText();
+  // The client finds the session gone when it next speaks.
+  EXPECT_NE(Release(held, "ls outbox\n"), 0) << sftp_output_;
+}
+
+TEST_F(SftpServerTest, SshEachHostKeyTypeNegotiatesAndSha1IsRefused) {
+  // Three host keys, private ones 0600, and the fingerprints logged match ssh-keygen's.
+  const std::vector<std::string> fingerprints = server_->host_key_fingerprints();
+  ASSERT_EQ(fingerprints.size(), 3u);
+  std::string known_hosts;
+  for (const char* name : {"ssh_host_ed25519_key", "ssh_host_ecdsa_key", "ssh_host_rsa_key"}) {
+    const fs::path key = base_ / "keys" / name;
+    ASSERT_TRUE(fs::exists(key)) << name;
+    EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << name;
+    ASSERT_EQ(
+        Run("ssh-keygen -l -E sha256 -f " + key.string() + ".pub > " + (base_ / "fp").string()), 0);
+    const std::string line = Slurp(base_ / "fp");  // "3072 SHA256:xxx popgate (RSA)"
+    const std::string fingerprint =
+        line.substr(line.find(' ') + 1, line.find(" popgate") - line.find(' ') - 1);
+    EXPECT_TRUE(Logged(fingerprint)) << fingerprint << "\n" << LogText();
+    known_hosts +=
+        "[127.0.0.1]:" + std::to_string(server_->port()) + " " + Slurp(key.string() + ".pub");
+  }
+  EXPECT_EQ(fs::status(base_ / "keys").permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_NE(fingerprints[2].find("ssh-rsa SHA256:"), std::string::npos) << fingerprints[2];
+  Spit(base_ / "known_hosts", known_hosts);
+  // The client checks the presented key against the generated .pub files.
+  const std::string strict =
+      "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" + (base_ / "known_hosts").string();
+  for (const char* algorithm :
+       {"ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"})
+    EXPECT_EQ(Sftp("ls outbox\n", key_, "demo", strict + " -o HostKeyAlgorithms=" + algorithm), 0)
+        << algorithm << ": " << sftp_output_;
+  // RSA signatures with SHA-1 are not offered.
+  EXPECT_NE(Sftp("ls outbox\n", key_, "demo", "-o HostKeyAlgorithms=ssh-rsa"), 0);
+  EXPECT_TRUE(Logged("ssh key exchange failed from 127.0.0.1")) << LogText();
+  EXPECT_EQ(LogCount("login: user \"demo\""), 4);
+}
+
+TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
+  const fs::path rsa = base_ / "rsa_key";
+  const fs::path ecdsa = base_ / "ecdsa_key";
+  ASSERT_EQ(Run("ssh-keygen -t rsa -b 3072 -N '' -q -f " + rsa.string()), 0);
+  ASSERT_EQ(Run("ssh-keygen -t ecdsa -b 384 -N '' -q -f " + ecdsa.string()), 0);
+  SetAccount([&](ClientAccount& a) {
+    a.authorized_keys.push_back(Slurp(rsa.string() + ".pub"));
+    a.authorized_keys.push_back(Slurp(ecdsa.string() + ".pub"));
+  });
+  ASSERT_NO_FATAL_FAILURE(Start(AccountOptions()));
+  EXPECT_EQ(Sftp("ls outbox\n", rsa), 0) << sftp_output_;
+  EXPECT_EQ(Sftp("ls outbox\n", ecdsa), 0) << sftp_output_;
+  EXPECT_TRUE(Logged("with ssh-rsa SHA256:")) << LogText();
+  EXPECT_TRUE(Logged("with ecdsa-sha2-nistp384 SHA256:")) << LogText();
+  // An RSA key signing with SHA-1 is refused.
+  EXPECT_NE(Sftp("ls outbox\n", rsa, "demo", "-o PubkeyAcceptedAlgorithms=ssh-rsa"), 0)
+      << sftp_output_;
+  EXPECT_EQ(LogCount("login: user \"demo\""), 2) << LogText();
+}
+
+// The defender over the real SQLite store: what one instance banned, the next one loads.
+TEST(DefenderSqliteTest, BansSurviveARestart) {
+  char pattern[] = "/tmp/defender_sqlite_test.XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  const std::string path = (dir / "state.db").string();
+  auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));
+  const Defender::Clock clock = [&now] { return now; };
+  DefenderOptions options;
+  options.threshold = 2;
+  {
+    Defender d(options, std::make_shared<store::SqliteBanStore>(path), clock);
+    EXPECT_FALSE(d.add_event("::ffff:192.0.2.1", DefenderEvent::invalid_auth));
+    const auto ban = d.add_event("192.0.2.1", DefenderEvent::invalid_auth);
+    ASSERT_TRUE(ban);
+    EXPECT_EQ(ban->banned_until, 1767225600 + 30 * 60);
+    ASSERT_TRUE(d.add_event("2001:db8::1", DefenderEvent::invalid_user));
+    EXPECT_TRUE(d.unban("2001:db8::1"));
+  }
+  now += std::chrono::minutes(10);
+  {
+    Defender d(options, std::make_shared<store::SqliteBanStore>(path), clock);
+    EXPECT_TRUE(d.is_banned("192.0.2.1"));
+    EXPECT_FALSE(d.is_banned("2001:db8::1"));
+    ASSERT_EQ(d.bans().size(), 1u);
+    EXPECT_EQ(d.bans()[0].reason, "score 2 >= 2, last event invalid_auth");
+    // After the ban ends, the next one escalates: the count came back from the file too.
+    now += std::chrono::minutes(30);
+    EXPECT_FALSE(d.is_banned("192.0.2.1"));
+    d.add_event("192.0.2.1", DefenderEvent::invalid_auth);
+    const auto second = d.add_event("192.0.2.1", DefenderEvent::invalid_auth);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->ban_count, 2);
+    EXPECT_EQ(second->banned_until -
+                  std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+              45 * 60);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
