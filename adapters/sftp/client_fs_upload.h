@@ -56,6 +56,7 @@ class Upload {
          posix::UniqueFd file, std::string temp_name, std::uint64_t usage_before);
   void copy_from(int source);
   void check_limits(std::uint64_t new_end);
+  void start_writeback();
   [[noreturn]] void doom(std::string message);
   std::string digest_from_file();
 
@@ -68,6 +69,9 @@ class Upload {
   std::uint64_t usage_before_ = 0;
   std::uint64_t initial_size_ = 0;  // bytes copied from the resumed file
   std::uint64_t size_ = 0;          // highest end of written data
+  // Written data below this offset has been handed to the kernel for write-out already (see
+  // start_writeback); commit's fsync then waits for the last few MiB, not the whole file.
+  std::uint64_t writeback_from_ = 0;
   // The digest follows writes while they arrive in order; the first write out of order (or a
   // truncation) drops it, and commit() hashes the finished file instead.
   std::unique_ptr<crypto::Sha256> hasher_ = std::make_unique<crypto::Sha256>();
