@@ -10,7 +10,9 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/client_fs_error.h"
+#include "adapters/sftp/defender.h"
 #include "adapters/sftp/ssh_server.h"
+#include "adapters/store/sqlite_ban_store.h"
 #include "daemon/log.h"
 #include "workflows/engine.h"
 #include "workflows/upload_router.h"
@@ -142,33 +144,11 @@ void SftpService::start() {
       std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.idle_timeout);
   options.login_timeout =
       std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.login_timeout);
-  const auto active = [this](const std::string& user) -> std::optional<workflows::ClientConfig> {
-    const std::shared_ptr<const workflows::ConfigSet> now = config();
-    const workflows::ClientConfig* client = now->client(user);
-    if (client == nullptr || client->disabled) return std::nullopt;
-    return *client;
-  };
-  options.authorized_keys = [active](const std::string& user) {
-    const std::optional<workflows::ClientConfig> client = active(user);
-    return client ? client->ssh_keys : std::vector<std::string>{};
-  };
-  options.client_root = [this, active](const std::string& user) -> std::optional<fs::path> {
-    if (!active(user)) return std::nullopt;
-    return client_root(user);
-  };
-  options.limits = [this](const std::string& user) {
-    const std::shared_ptr<const workflows::ConfigSet> now = config();
-    const workflows::SftpServerConfig server =
-        now->daemon.value_or(workflows::DaemonConfig{}).sftp_server;
-    sftp::ClientLimits limits;
-    limits.max_file_size = server.max_file_size;
-    limits.quota_bytes = server.quota;
-    if (const workflows::ClientConfig* client = now->client(user)) {
-      limits.max_file_size = client->sftp.max_file_size.value_or(limits.max_file_size);
-      limits.quota_bytes = client->sftp.quota.value_or(limits.quota_bytes);
-    }
-    return limits;
-  };
+  options.max_sessions = static_cast<std::size_t>(settings.sftp_server.max_sessions);
+  options.max_sessions_per_address =
+      static_cast<std::size_t>(settings.sftp_server.max_sessions_per_address);
+  options.account = [this](const std::string& user) { return account(user); };
+  options.defender = make_defender(settings.sftp_server.defender);
   options.on_upload_complete = [this](const std::string& user, const std::string& path,
                                       std::uint64_t size, const std::string& sha256) {
     on_upload(user, path, size, sha256);
@@ -176,6 +156,47 @@ void SftpService::start() {
   options.log = [](const std::string& line) { log_info("sftp: " + line); };
   server_ = std::make_unique<sftp::SshServer>(std::move(options));
   server_->start();
+}
+
+std::optional<sftp::ClientAccount> SftpService::account(const std::string& user) const {
+  const std::shared_ptr<const workflows::ConfigSet> now = config();
+  const workflows::ClientConfig* client = now->client(user);
+  if (client == nullptr || client->disabled) return std::nullopt;
+  const workflows::SftpServerConfig server =
+      now->daemon.value_or(workflows::DaemonConfig{}).sftp_server;
+  sftp::ClientAccount account;
+  account.authorized_keys = client->ssh_keys;
+  account.allowed_networks = client->sftp.allowed_addresses;
+  account.root = client_root(user);
+  account.limits.max_file_size = client->sftp.max_file_size.value_or(server.max_file_size);
+  account.limits.quota_bytes = client->sftp.quota.value_or(server.quota);
+  account.max_sessions =
+      static_cast<std::size_t>(client->sftp.max_sessions.value_or(server.max_sessions_per_client));
+  account.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      client->sftp.idle_timeout.value_or(server.idle_timeout));
+  return account;
+}
+
+std::shared_ptr<sftp::Defender> SftpService::make_defender(
+    const workflows::DefenderConfig& config) const {
+  if (!config.enabled) {
+    log(LogLevel::warning, {}, "sftp: the defender is disabled: failed logins are not banned");
+    return nullptr;
+  }
+  sftp::DefenderOptions options;
+  options.threshold = config.threshold;
+  options.score_invalid_user = config.score_invalid_user;
+  options.score_invalid_auth = config.score_invalid_auth;
+  options.score_limit_exceeded = config.score_limit_exceeded;
+  options.observation_time =
+      std::chrono::duration_cast<std::chrono::seconds>(config.observation_time);
+  options.ban_time = std::chrono::duration_cast<std::chrono::seconds>(config.ban_time);
+  options.ban_time_increment_percent = config.ban_time_increment_percent;
+  options.safelist = config.safelist;
+  options.log = [](const std::string& line) { log(LogLevel::warning, {}, "sftp: " + line); };
+  // Bans live in state.db, so that a restart does not pardon an attacker.
+  auto bans = std::make_shared<store::SqliteBanStore>((data_dir_ / "state.db").string());
+  return std::make_shared<sftp::Defender>(std::move(options), std::move(bans));
 }
 
 void SftpService::stop() {

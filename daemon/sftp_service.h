@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "workflows/lint.h"
@@ -22,6 +23,7 @@ class Engine;
 namespace popgate::sftp {
 class SshServer;
 class Defender;
+struct ClientAccount;
 }  // namespace popgate::sftp
 
 namespace popgate::daemon {
@@ -47,6 +49,9 @@ class SftpService {
 
  private:
   std::shared_ptr<const workflows::ConfigSet> config() const;
+  // The SFTP account of an active client, from the configuration installed last.
+  std::optional<sftp::ClientAccount> account(const std::string& user) const;
+  std::shared_ptr<sftp::Defender> make_defender(const workflows::DefenderConfig& config) const;
   void on_upload(const std::string& client, const std::string& path, std::uint64_t size,
                  const std::string& sha256);
 

@@ -67,12 +67,13 @@ class DaemonConfigParser {
 
   void parse_sftp(const ConfigNode& node, SftpServerConfig& sftp) {
     check_keys(node,
-               {"max_sessions", "max_sessions_per_client", "max_file_size", "quota", "idle_timeout",
-                "login_timeout", "defender"},
+               {"max_sessions", "max_sessions_per_client", "max_sessions_per_address",
+                "max_file_size", "quota", "idle_timeout", "login_timeout", "defender"},
                {}, out_, file_);
     if (!node.is_mapping()) return;
     read_int(node, "max_sessions", 1, kMaxSessions, sftp.max_sessions);
     read_int(node, "max_sessions_per_client", 1, kMaxSessions, sftp.max_sessions_per_client);
+    read_int(node, "max_sessions_per_address", 1, kMaxSessions, sftp.max_sessions_per_address);
     if (const ConfigNode* n = node.find("max_file_size")) {
       sftp.max_file_size = as_size(*n, out_, file_).value_or(sftp.max_file_size);
     }

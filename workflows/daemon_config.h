@@ -36,8 +36,9 @@ struct DefenderConfig {
 struct SftpServerConfig {
   int max_sessions = 256;  // all clients together
   int max_sessions_per_client = 8;
-  std::uint64_t max_file_size = 0;  // 0: unlimited
-  std::uint64_t quota = 0;          // 0: unlimited
+  int max_sessions_per_address = 64;  // connections from one address, logged in or not
+  std::uint64_t max_file_size = 0;    // 0: unlimited
+  std::uint64_t quota = 0;            // 0: unlimited
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds login_timeout{std::chrono::seconds(60)};
   DefenderConfig defender;

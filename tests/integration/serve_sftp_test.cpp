@@ -229,5 +229,35 @@ TEST_F(ServeSftpTest, AReloadThatDisablesAClientLocksItOut) {
   EXPECT_TRUE(daemon->wait_for("login refused: user \"demo\"")) << daemon->log();
 }
 
+TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
+  write(config() / "popgate.yaml",
+        "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+        "sftp:\n  defender: {threshold: 2, score_invalid_auth: 1, ban_time: 1h}\n");
+  ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + (root_ / "stranger").string()), 0);
+  const fs::path right_key = key();
+  auto daemon = start_daemon("first.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  ASSERT_EQ(sftp(port, "ls inbox\n"), 0) << sftp_output();
+  // Two connections with a key the client does not have: the second one reaches the threshold.
+  for (int i = 0; i < 2; ++i) {
+    const std::string command = sftp_command(port, "ls inbox\n");
+    const std::string stranger = command.substr(0, command.find(" -i ")) + " -i " +
+                                 (root_ / "stranger").string() +
+                                 command.substr(command.find(" -P "));
+    EXPECT_NE(run(stranger), 0);
+  }
+  ASSERT_TRUE(daemon->wait_for("ban: 127.0.0.1 until")) << daemon->log();
+  EXPECT_NE(sftp(port, "ls inbox\n"), 0) << "the right key from a banned address";
+  EXPECT_TRUE(daemon->wait_for("connection refused: 127.0.0.1 is banned")) << daemon->log();
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait_exit(), 0);
+
+  auto second = start_daemon("second.log");
+  const int second_port = second->sftp_port();
+  EXPECT_NE(sftp(second_port, "ls inbox\n"), 0) << "the ban survives a restart";
+  EXPECT_TRUE(second->wait_for("connection refused: 127.0.0.1 is banned")) << second->log();
+}
+
 }  // namespace
 }  // namespace popgate
