@@ -3,12 +3,17 @@
 namespace popgate::workflows::steps {
 
 StepRegistry builtin_steps() {
+  return builtin_steps(StepEnvironment{});
+}
+
+StepRegistry builtin_steps(const StepEnvironment& env) {
   StepRegistry registry;
   registry.add(checksum_step());
   registry.add(copy_step());
   registry.add(publish_step());
   registry.add(fail_step());
   registry.add(sleep_step());
+  registry.add(sftp_push_step(env));
   return registry;
 }
 
