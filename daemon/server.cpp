@@ -197,6 +197,15 @@ int Server::run() {
   const sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Steps that reach a client (sftp_push) read its configuration as installed last, from
+  // worker threads, while a reload may swap it.
+  workflows::steps::StepEnvironment environment;
+  environment.client = [this](const std::string& id) -> std::optional<workflows::ClientConfig> {
+    return sftp_ ? sftp_->client_config(id) : std::nullopt;
+  };
+  environment.keys_dir = data_dir_ / "keys";
+  steps_ = workflows::steps::builtin_steps(environment);
+
   store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
   workflows::EngineOptions engine_options;
   engine_options.workers = settings.max_running_jobs;

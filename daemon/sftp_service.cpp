@@ -108,6 +108,14 @@ fs::path SftpService::client_root(const std::string& client) const {
   return data_dir_ / "exchange" / client;
 }
 
+std::optional<workflows::ClientConfig> SftpService::client_config(const std::string& id) const {
+  const std::shared_ptr<const workflows::ConfigSet> now = config();
+  if (!now) return std::nullopt;
+  const workflows::ClientConfig* client = now->client(id);
+  if (client == nullptr) return std::nullopt;
+  return *client;
+}
+
 std::shared_ptr<const workflows::ConfigSet> SftpService::config() const {
   std::lock_guard lock(mutex_);
   return config_;

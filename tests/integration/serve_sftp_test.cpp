@@ -259,5 +259,59 @@ TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   EXPECT_TRUE(second->wait_for("connection refused: 127.0.0.1 is banned")) << second->log();
 }
 
+// Two daemons: A pushes each uploaded CSV to B, the "client's own server", with B's host key
+// pinned in A's client file and A's appliance key authorized in B's.
+TEST_F(ServeSftpTest, ResultsArePushedToTheClientsOwnServer) {
+  const fs::path b_config = root_ / "b-config", b_data = root_ / "b-data";
+  write(b_config / "popgate.yaml", "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n");
+  fs::create_directories(data() / "keys");
+  ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -C popgate -f " +
+                (data() / "keys" / "ssh_client_ed25519_key").string()),
+            0);
+  write(b_config / "clients" / "demo-push.yaml",
+        "organisation: Demo Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " +
+            slurp(data() / "keys" / "ssh_client_ed25519_key.pub"));
+  Daemon b(b_config, b_data, root_ / "b.log");
+  ASSERT_TRUE(b.wait_for("ready:")) << b.log();
+  const std::string b_host_key = slurp(b_data / "keys" / "ssh_host_ed25519_key.pub");
+  ASSERT_FALSE(b_host_key.empty());
+
+  write(config() / "clients" / "demo.yaml",
+        "organisation: Demo Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " +
+            slurp(key().string() + ".pub") +
+            "push:\n  host: 127.0.0.1\n  port: " + std::to_string(b.sftp_port()) +
+            "\n  user: demo-push\n  directory: /inbox\n  host_key: \"" +
+            b_host_key.substr(0, b_host_key.find_last_not_of("\n") + 1) + "\"\n");
+  write(config() / "workflows" / "return-csv.yaml", R"(name: push-csv
+service: none
+trigger:
+  upload:
+    path: inbox/*.csv
+steps:
+  - id: received
+    uses: copy
+    with:
+      to: received.dat
+  - id: push
+    uses: sftp_push
+    with:
+      file: ${steps.received.path}
+      name: ${job.id}-${trigger.file}
+      temporary: false
+    retry:
+      attempts: 3
+      backoff: 1s
+)");
+  auto a = start_daemon("a.log");
+  write(root_ / "a.csv", "id;name\n1;Aino\n");
+  ASSERT_EQ(sftp(a->sftp_port(), "put a.csv inbox/a.csv\n"), 0) << sftp_output();
+  ASSERT_TRUE(a->wait_for("] job succeeded")) << a->log();
+  const std::vector<fs::path> pushed = files_in(b_data / "exchange" / "demo-push" / "inbox");
+  ASSERT_EQ(pushed.size(), 1u) << b.log();
+  EXPECT_TRUE(pushed[0].filename().string().ends_with("-a.csv"));
+  EXPECT_EQ(slurp(pushed[0]), "id;name\n1;Aino\n");
+  EXPECT_TRUE(b.wait_for("upload complete inbox/")) << b.log();
+}
+
 }  // namespace
 }  // namespace popgate
