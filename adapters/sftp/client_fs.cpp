@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "adapters/sftp/client_fs_open.h"
+#include "adapters/sftp/client_fs_upload.h"
 
 namespace popgate::sftp {
 namespace {
@@ -251,6 +252,22 @@ void ClientFs::rename(std::string_view raw_from, std::string_view raw_to, bool o
   const unsigned flags = overwrite ? 0 : RENAME_NOREPLACE;
   if (::renameat2(from_dir.get(), from.leaf().c_str(), to_dir.get(), to.leaf().c_str(), flags) != 0)
     throw_errno(errno, to.canonical());
+  report_renamed(to_dir.get(), to);
+}
+
+// A file renamed within the inbox is complete under its new name: clients such as WinSCP and
+// FileZilla upload to "name.filepart" and rename when done, and the workflow that watches
+// "inbox/*.csv" must see that as the upload it is.
+void ClientFs::report_renamed(int dir, const ClientPath& to) {
+  if (!context_->callbacks.on_upload_complete) return;
+  const posix::UniqueFd file(
+      ::openat(dir, to.leaf().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!file.valid()) throw_errno(errno, to.canonical());
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw_errno(errno, to.canonical());
+  const std::string sha256 = sha256_of_fd(file.get(), to.canonical());
+  context_->callbacks.on_upload_complete(to.relative(), static_cast<std::uint64_t>(st.st_size),
+                                         sha256);
 }
 
 void ClientFs::mkdir(std::string_view raw) {

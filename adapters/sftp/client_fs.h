@@ -56,7 +56,8 @@ class ClientFs {
 
   void remove(std::string_view path);
   // Within inbox, files only. `overwrite` false is SFTP v3 RENAME (fails if the target exists),
-  // true is posix-rename@openssh.com.
+  // true is posix-rename@openssh.com. The file is then reported as an upload completed under
+  // its new name (clients that upload to a temporary name and rename rely on it).
   void rename(std::string_view from, std::string_view to, bool overwrite);
   void mkdir(std::string_view path);
   void rmdir(std::string_view path);
@@ -76,6 +77,7 @@ class ClientFs {
   struct stat served(int fd, const ClientPath& path, std::string_view operation);
   FileAttributes area_attributes(const ClientPath& path);
   std::uint64_t usage();
+  void report_renamed(int dir, const ClientPath& to);
 
   std::shared_ptr<ClientFsContext> context_;
 };

@@ -169,19 +169,23 @@ struct stat Upload::stat() const {
   return st;
 }
 
-std::string Upload::digest_from_file() {
+std::string sha256_of_fd(int fd, const std::string& client_path) {
   crypto::Sha256 digest;
   std::vector<char> block(kCopyBlock);
   std::uint64_t offset = 0;
   for (;;) {
-    const ssize_t n = ::pread(file_.get(), block.data(), block.size(), static_cast<off_t>(offset));
+    const ssize_t n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(errno, client_path_);
+    if (n < 0) throw_errno(errno, client_path);
     if (n == 0) break;
     digest.update(std::string_view(block.data(), static_cast<std::size_t>(n)));
     offset += static_cast<std::uint64_t>(n);
   }
   return digest.finish_hex();
+}
+
+std::string Upload::digest_from_file() {
+  return sha256_of_fd(file_.get(), client_path_);
 }
 
 void Upload::commit() {

@@ -25,6 +25,9 @@
 
 namespace popgate::sftp {
 
+// The SHA-256 of the whole file open at `fd`, read with pread; errors name `client_path`.
+std::string sha256_of_fd(int fd, const std::string& client_path);
+
 class Upload {
  public:
   // `dir` is the target's parent, opened O_RDONLY|O_DIRECTORY beneath the root (fsync needs a

@@ -167,6 +167,26 @@ TEST_F(ServeSftpTest, EachCompletedUploadStartsTheMatchingWorkflowOnce) {
   EXPECT_EQ(daemon->count("already submitted"), 0);
 }
 
+// WinSCP and FileZilla upload large files to "name.filepart" and rename them when complete.
+TEST_F(ServeSftpTest, AnUploadRenamedIntoPlaceStartsTheWorkflow) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  write(root_ / "c.csv", "id;name\n3;Kaarina\n");
+  ASSERT_EQ(sftp(port,
+                 "put c.csv inbox/c.csv.filepart\n"
+                 "rename inbox/c.csv.filepart inbox/c.csv\n"),
+            0)
+      << sftp_output();
+  ASSERT_TRUE(daemon->wait_for("] job succeeded")) << daemon->log();
+  EXPECT_EQ(daemon->count("submitted: return-csv for demo on upload inbox/c.csv ("), 1)
+      << daemon->log();
+  EXPECT_EQ(daemon->count("submitted"), 1) << "the .filepart name matches no workflow";
+  const std::vector<fs::path> results = files_in(outbox());
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(slurp(results[0]), "id;name\n3;Kaarina\n");
+}
+
 TEST_F(ServeSftpTest, AnUploadCutOffByTheClientStartsNothing) {
   auto daemon = start_daemon("serve.log");
   const int port = daemon->sftp_port();
