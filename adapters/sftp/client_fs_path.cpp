@@ -46,7 +46,8 @@ ClientPath parse(std::string_view raw, bool resolve_dotdot) {
     refuse("only /inbox and /outbox exist");
   }
   // Moved one by one: assign(begin() + 1, end()) trips g++ 12's -O3 -Wnull-dereference.
-  for (std::size_t i = 1; i < parts.size(); ++i) path.names.push_back(std::move(parts[i]));
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    path.names.push_back(std::move(parts[i]));
   if (path.names.size() > kMaxDepthBelowArea) refuse("path too deep");
   return path;
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "adapters/posix/random_hex.h"
 #include "adapters/sftp/client_fs_error.h"
 
 namespace popgate::sftp {
@@ -18,21 +19,11 @@ constexpr std::size_t kCopyBlock = 256 * 1024;
 constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
 
 std::string random_hex() {
-  std::array<unsigned char, 8> bytes{};
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw FsException(Status::failure, "cannot create a temporary name");
-    got += static_cast<std::size_t>(n);
+  try {
+    return posix::random_hex(8);
+  } catch (const std::system_error&) {
+    throw FsException(Status::failure, "cannot create a temporary name");
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char b : bytes) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0xf];
-  }
-  return hex;
 }
 
 // ".<name>.<16 hex>.part", the name cut so the whole stays within NAME_MAX.

@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
+#include "adapters/posix/random_hex.h"
 #include "adapters/posix/unique_fd.h"
+#include "adapters/sftp/libssh_common.h"
 
 namespace popgate::sftp {
 namespace {
@@ -27,12 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-struct KeyDeleter {
-  void operator()(ssh_key_struct* key) const { ssh_key_free(key); }
-};
-struct SshCharDeleter {
-  void operator()(char* s) const { ssh_string_free_char(s); }
-};
 struct SessionDeleter {
   void operator()(ssh_session_struct* session) const { ssh_free(session); }
 };
@@ -45,8 +41,6 @@ struct FileDeleter {
 struct AttributesDeleter {
   void operator()(sftp_attributes_struct* attributes) const { sftp_attributes_free(attributes); }
 };
-using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-using SshCharPtr = std::unique_ptr<char, SshCharDeleter>;
 using SessionPtr = std::unique_ptr<ssh_session_struct, SessionDeleter>;
 using SftpPtr = std::unique_ptr<sftp_session_struct, SftpDeleter>;
 using FilePtr = std::unique_ptr<sftp_file_struct, FileDeleter>;
@@ -55,28 +49,10 @@ using AttributesPtr = std::unique_ptr<sftp_attributes_struct, AttributesDeleter>
 constexpr const char* kKeyName = "ssh_client_ed25519_key";
 constexpr const char* kKeyComment = "popgate";
 constexpr const char* kTemporarySuffix = ".popgate-part";
-// The same modern set as popgate's server: no SHA-1, no CBC, no group1/group14-sha1.
-constexpr const char* kKeyExchange =
-    "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
-    "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512";
-constexpr const char* kCiphers =
-    "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,"
-    "aes192-ctr,aes128-ctr";
-constexpr const char* kMacs =
-    "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512";
 constexpr auto kWatchInterval = std::chrono::milliseconds(100);
 
 [[noreturn]] void Fail(const std::string& message, bool retryable) {
   throw SftpClientError(message, retryable);
-}
-
-std::string Fingerprint(ssh_key key) {
-  unsigned char* hash = nullptr;
-  std::size_t length = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) return "?";
-  SshCharPtr text(ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length));
-  ssh_clean_pubkey_hash(&hash);
-  return text ? std::string(text.get()) : "?";
 }
 
 std::string TypeName(ssh_key key) {
@@ -128,21 +104,11 @@ const char* HostKeyAlgorithms(ssh_key pinned) {
 }
 
 std::string RandomHex() {
-  unsigned char bytes[8] = {};
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) Fail(std::string("getrandom: ") + std::strerror(errno), false);
-    got += static_cast<std::size_t>(n);
+  try {
+    return posix::random_hex(8);
+  } catch (const std::system_error& e) {
+    Fail(e.what(), false);
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char b : bytes) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0xf];
-  }
-  return hex;
 }
 
 [[noreturn]] void FileError(const std::string& what, const fs::path& path) {

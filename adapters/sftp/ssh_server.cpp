@@ -24,6 +24,7 @@
 #include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/address_match.h"
 #include "adapters/sftp/client_fs.h"
+#include "adapters/sftp/libssh_common.h"
 #include "adapters/sftp/sftp_session.h"
 
 namespace popgate::sftp {
@@ -45,17 +46,8 @@ struct ChannelDeleter {
 struct EventDeleter {
   void operator()(ssh_event_struct* event) const { ssh_event_free(event); }
 };
-struct KeyDeleter {
-  void operator()(ssh_key_struct* key) const { ssh_key_free(key); }
-};
-// Strings libssh allocates for the caller (exported keys, fingerprints).
-struct SshStringDeleter {
-  void operator()(char* s) const { ssh_string_free_char(s); }
-};
 using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelDeleter>;
 using EventPtr = std::unique_ptr<ssh_event_struct, EventDeleter>;
-using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-using SshCharPtr = std::unique_ptr<char, SshStringDeleter>;
 
 // The host keys, in the order offered: name, libssh key type, bits (0 = fixed by the type).
 struct HostKeySpec {
@@ -78,27 +70,9 @@ constexpr const char* kPubkeyAlgorithms =
     "sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
 // Smaller RSA client keys are refused.
 constexpr int kRsaMinBits = 2048;
-// Modern algorithms only: no SHA-1, no CBC, no group1/group14-sha1 key exchange.
-constexpr const char* kKeyExchange =
-    "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
-    "diffie-hellman-group16-sha512,diffie-hellman-group18-sha512";
-constexpr const char* kCiphers =
-    "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,"
-    "aes192-ctr,aes128-ctr";
-constexpr const char* kMacs =
-    "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512";
 // A whole SFTP request of OpenSSH's largest size fits in one read.
 constexpr std::size_t kReadBuffer = 256 * 1024;
 constexpr int kPollMillis = 200;
-
-std::string Fingerprint(ssh_key key) {
-  unsigned char* hash = nullptr;
-  std::size_t length = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) return "?";
-  SshCharPtr text(ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length));
-  ssh_clean_pubkey_hash(&hash);
-  return text ? std::string(text.get()) : "?";
-}
 
 // "ssh-ed25519 SHA256:..." for log lines.
 std::string KeyDescription(ssh_key key) {
