@@ -5,7 +5,7 @@
 namespace popgate::cli {
 
 std::span<const Command> commands() {
-  static constexpr std::array<Command, 11> kCommands = {{
+  static constexpr std::array<Command, 13> kCommands = {{
       {"serve", "run the daemon (jobs, schedules; SIGHUP reloads the configuration)", run_serve},
       {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
       {"synth", "build a synthetic population register (register.db)", run_synth},
@@ -15,6 +15,8 @@ std::span<const Command> commands() {
       {"lint", "check workflows, clients, permits and popgate.yaml", run_lint},
       {"run", "run one workflow job in the foreground", run_run},
       {"jobs", "list, show, retry or cancel jobs", run_jobs},
+      {"client", "list, show, add or disable client organisations", run_client},
+      {"permit", "list, show, check, add or revoke data permits", run_permit},
       {"audit", "verify the disclosure log; who got a person's data, what a client got", run_audit},
       {"version", "print popgate's version", run_version},
   }};

@@ -1,5 +1,7 @@
 #include "workflows/permit_config.h"
 
+#include <map>
+
 #include "registry/reference.h"
 #include "workflows/check_keys.h"
 #include "workflows/config_values.h"
@@ -190,6 +192,16 @@ class PermitParser {
 };
 
 }  // namespace
+
+registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
+                                    const std::vector<ClientConfig>& clients) {
+  std::vector<registry::Permit> plain(permits.begin(), permits.end());
+  std::map<std::string, std::vector<std::string>> joined;
+  for (const ClientConfig& client : clients) {
+    if (!client.disabled) joined[client.id] = client.joins;
+  }
+  return registry::PermitSet(std::move(plain), std::move(joined));
+}
 
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out) {
   const std::size_t errors_before = out.error_count();

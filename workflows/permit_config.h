@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "registry/permit.h"
+#include "registry/permit_decision.h"
+#include "workflows/client_config.h"
 #include "workflows/config_node.h"
 #include "workflows/diagnostics.h"
 
@@ -22,6 +24,11 @@ struct PermitConfig : registry::Permit {
 
 // Loads one permit file; nullopt (and diagnostics) when it has errors.
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out);
+
+// The permits as the registry decides with them: each client's umbrella memberships come
+// from its own file (joins:).
+registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
+                                    const std::vector<ClientConfig>& clients);
 
 }  // namespace popgate::workflows
 
