@@ -6,6 +6,7 @@
 
 #include "daemon/cli.h"
 #include "daemon/commands.h"
+#include "daemon/config_checks.h"
 #include "daemon/workflow_test_runner.h"
 #include "workflows/did_you_mean.h"
 #include "workflows/lint.h"
@@ -113,7 +114,7 @@ int run_lint(CommandArgs args) {
   std::vector<std::string> paths = parsed->positional();
   if (paths.empty()) paths.emplace_back(wf::kDefaultConfigDir);
   wf::Diagnostics diagnostics;
-  const wf::ConfigSet set = wf::lint_config(paths, steps, diagnostics);
+  const wf::ConfigSet set = cli::lint_with_adapters(paths, steps, diagnostics);
   const std::vector<wf::Diagnostic> found = diagnostics.sorted();
   if (!parsed->has("test")) {
     print_lint(format, set, found);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "daemon/cli.h"
+#include "daemon/config_checks.h"
 #include "workflows/diagnostics.h"
 #include "workflows/steps/builtin_steps.h"
 
@@ -38,7 +39,7 @@ void replace_file(const fs::path& path, const std::string& text) {
 std::string lint_errors(const fs::path& config_dir) {
   const workflows::StepRegistry steps = workflows::steps::builtin_steps();
   workflows::Diagnostics diagnostics;
-  workflows::lint_config({config_dir.string()}, steps, diagnostics);
+  lint_with_adapters({config_dir.string()}, steps, diagnostics);
   std::string errors;
   for (const workflows::Diagnostic& d : diagnostics.sorted()) {
     if (d.severity == workflows::Severity::error) errors += workflows::format_text(d) + "\n";
@@ -69,7 +70,7 @@ std::optional<workflows::ConfigSet> load_config_or_report(const fs::path& config
                                                           std::string_view command) {
   const workflows::StepRegistry steps = workflows::steps::builtin_steps();
   workflows::Diagnostics diagnostics;
-  workflows::ConfigSet config = workflows::lint_config({config_dir.string()}, steps, diagnostics);
+  workflows::ConfigSet config = lint_with_adapters({config_dir.string()}, steps, diagnostics);
   if (!diagnostics.has_errors()) return config;
   for (const workflows::Diagnostic& d : diagnostics.sorted()) {
     if (d.severity == workflows::Severity::error) std::cerr << workflows::format_text(d) << "\n";

@@ -12,6 +12,7 @@
 #include "adapters/crypto/sha256.h"
 #include "adapters/posix/unique_fd.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "daemon/config_checks.h"
 #include "daemon/data_dir_lock.h"
 #include "daemon/log.h"
 #include "daemon/sftp_service.h"
@@ -92,7 +93,7 @@ Server::~Server() = default;
 
 std::optional<workflows::ConfigSet> Server::load_config() {
   workflows::Diagnostics diagnostics;
-  workflows::ConfigSet config = workflows::lint_config({options_.config_dir}, steps_, diagnostics);
+  workflows::ConfigSet config = cli::lint_with_adapters({options_.config_dir}, steps_, diagnostics);
   for (const workflows::Diagnostic& d : diagnostics.sorted()) {
     log(d.severity == workflows::Severity::error ? LogLevel::error : LogLevel::warning, {},
         workflows::format_text(d));

@@ -70,6 +70,7 @@ class ClientParser {
     if (const ConfigNode* n = root.find("ssh_keys")) parse_keys(*n, client);
     if (const ConfigNode* n = root.find("certificate")) {
       client.certificate = as_string(*n, out_, file_).value_or("");
+      client.certificate_mark = n->mark();
     }
     if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, client.sftp);
     if (const ConfigNode* n = root.find("push")) parse_push(*n, client);

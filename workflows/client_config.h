@@ -49,6 +49,7 @@ struct ClientConfig {
   ClientContact contact;
   std::vector<std::string> ssh_keys;  // OpenSSH public key lines
   std::string certificate;            // X.509 (PEM) for encrypting results, relative to the file
+  Mark certificate_mark;              // where `certificate:` is, for the certificate checks
   ClientSftp sftp;
   std::optional<ClientPush> push;
   std::vector<std::string> joins;  // umbrella permits the client joins, by id
