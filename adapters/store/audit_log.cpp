@@ -23,11 +23,13 @@ CREATE TABLE IF NOT EXISTS records (
   data_groups TEXT NOT NULL,
   files TEXT NOT NULL,
   persons INTEGER NOT NULL,
-  persons_list TEXT NOT NULL,
   persons_sha256 TEXT NOT NULL,
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL,
-  signature TEXT NOT NULL
+  signature TEXT NOT NULL,
+  -- Last: a large list spills into overflow pages, which SQLite reads only for a column at or
+  -- after it, so queries of the other columns never touch it.
+  persons_list TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS records_by_client ON records (client, recorded_at);
 CREATE TABLE IF NOT EXISTS record_persons (
