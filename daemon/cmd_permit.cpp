@@ -145,16 +145,10 @@ int check_permit(const ParsedArgs& parsed, const workflows::ConfigSet& config) {
     throw UsageError("--on: '" + on + "' is not a date (YYYY-MM-DD)");
   }
   request.permit_id = parsed.get_or("permit", "");
-  const workflows::ClientConfig* client = config.client(request.client);
-  if (client == nullptr || client->disabled) {
-    std::cout << "denied: client " << request.client
-              << (client == nullptr ? " does not exist" : " is disabled") << "\n";
-    return kExitFailure;
-  }
-  const registry::PermitSet permits = workflows::make_permit_set(config.permits, config.clients);
-  const registry::PermitDecision decision = permits.decide(request);
-  std::cout << decision.explanation() << "\n";
-  return decision.allowed() ? kExitOk : kExitFailure;
+  const workflows::PermitVerdict verdict =
+      workflows::decide_permit(config.permits, config.clients, request);
+  std::cout << verdict.explanation << "\n";
+  return verdict.allowed ? kExitOk : kExitFailure;
 }
 
 }  // namespace

@@ -205,6 +205,10 @@ int Server::run() {
     return sftp_ ? sftp_->client_config(id) : std::nullopt;
   };
   environment.keys_dir = data_dir_ / "keys";
+  environment.check_permit = [this](const registry::PermitRequest& request) {
+    const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
+    return workflows::decide_permit(now->permits, now->clients, request);
+  };
   steps_ = workflows::steps::builtin_steps(environment);
 
   store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());

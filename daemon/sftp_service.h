@@ -46,6 +46,8 @@ class SftpService {
   std::uint16_t port() const;
 
   std::filesystem::path client_root(const std::string& client) const;
+  // The configuration installed last; any thread.
+  std::shared_ptr<const workflows::ConfigSet> config_snapshot() const { return config(); }
   // The client's configuration as installed last; nullopt for an unknown client. Any thread.
   std::optional<workflows::ClientConfig> client_config(const std::string& client) const;
 

@@ -235,7 +235,7 @@ void Engine::run_job(Job claimed) {
         finish(job.id, JobState::cancelled, "cancelled by an operator");
         return;
       }
-      StepResult result = run_step(job, workflow->steps[i], JobPhase::main, i, outputs);
+      StepResult result = run_step(job, *workflow, workflow->steps[i], JobPhase::main, i, outputs);
       switch (result.kind) {
         case StepResult::succeeded:
           outputs[workflow->steps[i].id] = std::move(result.outputs);
@@ -264,7 +264,8 @@ void Engine::run_job(Job claimed) {
 void Engine::run_on_failure(const Job& job, const Workflow& workflow, int from,
                             const std::string& error, std::map<std::string, StepOutputs>& outputs) {
   for (int i = from; i < static_cast<int>(workflow.on_failure.size()); ++i) {
-    StepResult result = run_step(job, workflow.on_failure[i], JobPhase::on_failure, i, outputs);
+    StepResult result =
+        run_step(job, workflow, workflow.on_failure[i], JobPhase::on_failure, i, outputs);
     if (result.kind == StepResult::succeeded) {
       outputs[workflow.on_failure[i].id] = std::move(result.outputs);
     } else {
@@ -275,7 +276,8 @@ void Engine::run_on_failure(const Job& job, const Workflow& workflow, int from,
   finish(job.id, JobState::failed, error);
 }
 
-Engine::StepResult Engine::run_step(const Job& job, const StepSpec& spec, JobPhase phase, int index,
+Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, const StepSpec& spec,
+                                    JobPhase phase, int index,
                                     const std::map<std::string, StepOutputs>& outputs) {
   const int attempt = store_.start_step(job.id, phase, index, spec.id, now_ms());
   auto running = std::make_shared<Running>();
@@ -303,6 +305,7 @@ Engine::StepResult Engine::run_step(const Job& job, const StepSpec& spec, JobPha
     StepContext context;
     context.job_id = job.id;
     context.workflow = job.workflow;
+    context.service = std::string(to_string(workflow.service));
     context.client_id = job.client_id;
     context.step_id = spec.id;
     context.attempt = attempt;

@@ -86,8 +86,8 @@ class Engine {
   void run_job(Job job);
   void run_on_failure(const Job& job, const Workflow& workflow, int from, const std::string& error,
                       std::map<std::string, StepOutputs>& outputs);
-  StepResult run_step(const Job& job, const StepSpec& spec, JobPhase phase, int index,
-                      const std::map<std::string, StepOutputs>& outputs);
+  StepResult run_step(const Job& job, const Workflow& workflow, const StepSpec& spec,
+                      JobPhase phase, int index, const std::map<std::string, StepOutputs>& outputs);
   std::optional<Workflow> workflow_for(const Job& job);
   void finish(const std::string& job_id, JobState state, const std::string& error);
   void log(const std::string& job_id, const std::string& line) const;

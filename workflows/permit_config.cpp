@@ -1,5 +1,6 @@
 #include "workflows/permit_config.h"
 
+#include <algorithm>
 #include <map>
 
 #include "registry/reference.h"
@@ -201,6 +202,25 @@ registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
     if (!client.disabled) joined[client.id] = client.joins;
   }
   return registry::PermitSet(std::move(plain), std::move(joined));
+}
+
+PermitVerdict decide_permit(const std::vector<PermitConfig>& permits,
+                            const std::vector<ClientConfig>& clients,
+                            const registry::PermitRequest& request) {
+  PermitVerdict verdict;
+  const auto client = std::find_if(clients.begin(), clients.end(),
+                                   [&](const ClientConfig& c) { return c.id == request.client; });
+  if (client == clients.end() || client->disabled) {
+    verdict.explanation = "denied: client " + request.client +
+                          (client == clients.end() ? " does not exist" : " is disabled");
+    return verdict;
+  }
+  const registry::PermitSet set = make_permit_set(permits, clients);
+  const registry::PermitDecision decision = set.decide(request);
+  verdict.allowed = decision.allowed();
+  if (decision.allowed()) verdict.permit = decision.permit->id;
+  verdict.explanation = decision.explanation();
+  return verdict;
 }
 
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out) {

@@ -25,6 +25,18 @@ struct PermitConfig : registry::Permit {
 // Loads one permit file; nullopt (and diagnostics) when it has errors.
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out);
 
+// A permit decision in plain values, for CLI output and steps.
+struct PermitVerdict {
+  bool allowed = false;
+  std::string permit;       // the allowing permit's id
+  std::string explanation;  // "allowed by permit ..." or "denied: ..."; client-safe
+};
+
+// Decides `request` against the configured permits; an unknown or disabled client is denied.
+PermitVerdict decide_permit(const std::vector<PermitConfig>& permits,
+                            const std::vector<ClientConfig>& clients,
+                            const registry::PermitRequest& request);
+
 // The permits as the registry decides with them: each client's umbrella memberships come
 // from its own file (joins:).
 registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,

@@ -70,6 +70,7 @@ class StepError : public std::runtime_error {
 struct StepContext {
   std::string job_id;
   std::string workflow;
+  std::string service;  // the workflow's service: "update", "extraction", ... or "none"
   std::string client_id;
   std::string step_id;
   int attempt = 1;                            // 1 on the first run of this step in this job

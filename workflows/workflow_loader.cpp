@@ -1,6 +1,7 @@
 #include "workflows/workflow_loader.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -95,8 +96,43 @@ class WorkflowParser {
     collect_step_ids(on_failure, true);
     if (steps != nullptr) workflow_.steps = parse_steps(*steps, false);
     if (on_failure != nullptr) workflow_.on_failure = parse_steps(*on_failure, true);
+    check_permit_steps();
     if (const ConfigNode* node = root.find("concurrency")) parse_concurrency(*node);
     if (const ConfigNode* node = root.find("tests")) parse_tests(*node);
+  }
+
+  // Deny by default, in the workflow's shape: a workflow that discloses data (it has a
+  // service) checks its permit first and again right before each step that hands data to the
+  // client, so that a permit revoked while the job runs stops the delivery.
+  void check_permit_steps() {
+    static constexpr std::array<std::string_view, 2> kDeliverySteps = {"publish", "sftp_push"};
+    const auto delivers = [](const StepSpec& s) {
+      return std::find(kDeliverySteps.begin(), kDeliverySteps.end(), s.uses) !=
+             kDeliverySteps.end();
+    };
+    const std::vector<StepSpec>& steps = workflow_.steps;
+    if (workflow_.service == Service::none) {
+      for (const StepSpec& step : steps) {
+        if (step.uses == "permit") {
+          error(step.mark, "step '" + step.id +
+                               "' checks a permit, but the workflow has no service (set "
+                               "service: update, extraction, change or query)");
+        }
+      }
+      return;
+    }
+    const std::string service(to_string(workflow_.service));
+    if (!steps.empty() && steps.front().uses != "permit") {
+      error(steps.front().mark, "a workflow with service '" + service +
+                                    "' must start with a `permit` step (deny by default)");
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (delivers(steps[i]) && (i == 0 || steps[i - 1].uses != "permit")) {
+        error(steps[i].mark, "delivery step '" + steps[i].id +
+                                 "' must come right after a `permit` step, so that a permit "
+                                 "revoked while the job runs stops the delivery");
+      }
+    }
   }
 
   void parse_name(const ConfigNode& node) {

@@ -279,6 +279,63 @@ TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   EXPECT_TRUE(second->wait_for("connection refused: 127.0.0.1 is banned")) << second->log();
 }
 
+// A permit revoked (and reloaded) while a job runs stops its delivery: the workflow checks its
+// permit first and again right before publishing.
+TEST_F(ServeSftpTest, APermitRevokedWhileTheJobRunsStopsTheDelivery) {
+  write(config() / "permits" / "p.yaml",
+        "id: DVV/5/2026\nholders: [demo]\npurpose: register upkeep\nlegal_basis: law\n"
+        "services: [update]\ndata_groups: [identity, names]\nvalid_from: 2020-01-01\n"
+        "revoked: false\n");
+  write(config() / "workflows" / "return-csv.yaml", R"(name: update-csv
+service: update
+trigger:
+  upload:
+    path: inbox/*.csv
+steps:
+  - id: allowed
+    uses: permit
+    with:
+      groups: [identity, names]
+  - id: received
+    uses: copy
+    with:
+      to: received.dat
+  - id: slow
+    uses: sleep
+    with:
+      duration: 3s
+  - id: still_allowed
+    uses: permit
+    with:
+      groups: [identity, names]
+  - id: publish
+    uses: publish
+    with:
+      file: ${steps.received.path}
+      name: ${job.id}-${trigger.file}
+)");
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  write(root_ / "a.csv", "id\n1\n");
+  ASSERT_EQ(sftp(port, "put a.csv inbox/a.csv\n"), 0) << sftp_output();
+  ASSERT_TRUE(daemon->wait_for("] job succeeded")) << daemon->log();
+  EXPECT_EQ(daemon->count("allowed by permit DVV/5/2026 (register upkeep)"), 2) << daemon->log();
+  ASSERT_EQ(files_in(outbox()).size(), 1u);
+
+  ASSERT_EQ(sftp(port, "put a.csv inbox/b.csv\n"), 0) << sftp_output();
+  ASSERT_TRUE(daemon->wait_for("step allowed succeeded", 2)) << daemon->log();
+  ASSERT_EQ(run(std::string(POPGATE_BINARY) + " permit revoke DVV/5/2026 --config " +
+                config().string() + " > /dev/null"),
+            0);
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for("reloaded:")) << daemon->log();
+  ASSERT_TRUE(daemon->wait_for("job failed")) << daemon->log();
+  EXPECT_NE(daemon->log().find("permit check failed: denied: permit DVV/5/2026 is revoked"),
+            std::string::npos)
+      << daemon->log();
+  EXPECT_EQ(files_in(outbox()).size(), 1u) << "nothing delivered after the revocation";
+}
+
 // Two daemons: A pushes each uploaded CSV to B, the "client's own server", with B's host key
 // pinned in A's client file and A's appliance key authorized in B's.
 TEST_F(ServeSftpTest, ResultsArePushedToTheClientsOwnServer) {

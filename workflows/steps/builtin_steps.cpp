@@ -14,6 +14,7 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(fail_step());
   registry.add(sleep_step());
   registry.add(sftp_push_step(env));
+  registry.add(permit_step(env));
   return registry;
 }
 

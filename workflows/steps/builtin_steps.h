@@ -7,13 +7,21 @@
 #include <optional>
 #include <string>
 
+#include "registry/permit_decision.h"
 #include "workflows/client_config.h"
+#include "workflows/permit_config.h"
 #include "workflows/step_registry.h"
 
 namespace popgate::workflows::steps {
 
+// A permit decision as the running process makes it from its live configuration.
+using PermitCheck = PermitVerdict;
+
 // What steps that reach outside the job may need from the process running them.
 struct StepEnvironment {
+  // Decides a request against the permits and clients installed last (a disabled or unknown
+  // client is denied); empty: permits cannot be checked here.
+  std::function<PermitCheck(const registry::PermitRequest& request)> check_permit;
   // The client's current configuration (the daemon answers from its live config); empty
   // function or nullopt: unknown.
   std::function<std::optional<ClientConfig>(const std::string& client_id)> client;
@@ -34,6 +42,7 @@ StepType publish_step();
 StepType fail_step();
 StepType sleep_step();
 StepType sftp_push_step(StepEnvironment env);
+StepType permit_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 

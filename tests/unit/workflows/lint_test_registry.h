@@ -26,6 +26,13 @@ inline StepRegistry lint_test_registry() {
   checksum.params = {param("file", ParamType::path)};
   checksum.outputs = {{"sha256", ""}, {"size", ""}};
   registry.add(checksum);
+  StepType permit;
+  permit.name = "permit";
+  permit.summary = "checks a permit";
+  permit.params = {param("groups", ParamType::string_list, true),
+                   param("permit", ParamType::string)};
+  permit.outputs = {{"permit", ""}};
+  registry.add(permit);
   StepType publish;
   publish.name = "publish";
   publish.summary = "Moves a file into the outbox";

@@ -176,10 +176,12 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
       "trigger:\n"
       "  schedule: {cron: '0 6 * * MON-FRI', clients: [a, b]}\n"
       "steps:\n"
+      "  - {id: allowed, uses: permit, with: {groups: [identity, names]}}\n"
       "  - id: sum\n"
       "    uses: checksum\n"
       "    retry: {attempts: 3, backoff: 2s, max_backoff: 1m}\n"
       "    timeout: 5m\n"
+      "  - {id: still_allowed, uses: permit, with: {groups: [identity, names]}}\n"
       "  - id: out\n"
       "    uses: publish\n"
       "    with: {file: 'x', name: '${job.id}-${steps.sum.sha256}-${date}-${client.id}'}\n"
@@ -203,19 +205,46 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
   const auto& schedule = std::get<ScheduleTrigger>(w->trigger);
   EXPECT_EQ(schedule.timezone, "Europe/Helsinki");
   EXPECT_EQ(schedule.clients, (std::vector<std::string>{"a", "b"}));
-  ASSERT_EQ(w->steps.size(), 3u);
-  EXPECT_EQ(w->steps[0].retry.attempts, 3);
-  EXPECT_EQ(w->steps[0].retry.max_backoff, std::chrono::minutes(1));
-  EXPECT_EQ(w->steps[0].timeout, std::chrono::minutes(5));
-  EXPECT_EQ(w->steps[1].with.at("name").text, "${job.id}-${steps.sum.sha256}-${date}-${client.id}");
-  EXPECT_TRUE(w->steps[2].with.at("tags").is_list);
-  EXPECT_EQ(w->steps[2].with.at("tags").items, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(w->steps.size(), 5u);
+  EXPECT_EQ(w->steps[1].retry.attempts, 3);
+  EXPECT_EQ(w->steps[1].retry.max_backoff, std::chrono::minutes(1));
+  EXPECT_EQ(w->steps[1].timeout, std::chrono::minutes(5));
+  EXPECT_EQ(w->steps[3].with.at("name").text, "${job.id}-${steps.sum.sha256}-${date}-${client.id}");
+  EXPECT_TRUE(w->steps[4].with.at("tags").is_list);
+  EXPECT_EQ(w->steps[4].with.at("tags").items, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(w->on_failure.size(), 1u);
   EXPECT_EQ(w->concurrency.max_running, 4);
   ASSERT_EQ(w->tests.size(), 2u);
   EXPECT_EQ(w->tests[0].expect.at("outbox/r.csv"), "r.csv");
   EXPECT_TRUE(w->tests[1].expect_failure);
   EXPECT_EQ(w->source_text, yaml);
+}
+
+TEST(WorkflowLoader, AServiceChecksItsPermitFirstAndBeforeEachDelivery) {
+  const auto load = [](const std::string& service, const std::string& steps) {
+    Diagnostics out;
+    load_workflow("name: w\nservice: " + service + "\ntrigger: {manual: {}}\nsteps:\n" + steps,
+                  kFile, testing::lint_test_registry(), out);
+    return format_text(out.sorted());
+  };
+  const std::string permit = "  - {id: p, uses: permit, with: {groups: [names]}}\n";
+  const std::string sum = "  - {id: s, uses: checksum}\n";
+  const std::string out = "  - {id: o, uses: publish, with: {file: x}}\n";
+  EXPECT_EQ(
+      load("update", permit + sum + "  - {id: p2, uses: permit, with: {groups: [names]}}\n" + out),
+      "");
+  EXPECT_EQ(load("update", sum + out),
+            "w.yaml:5:5: error: a workflow with service 'update' must start with a `permit` step "
+            "(deny by default)\n"
+            "w.yaml:6:5: error: delivery step 'o' must come right after a `permit` step, so that "
+            "a permit revoked while the job runs stops the delivery\n");
+  EXPECT_EQ(load("extraction", permit + sum + out),
+            "w.yaml:7:5: error: delivery step 'o' must come right after a `permit` step, so that "
+            "a permit revoked while the job runs stops the delivery\n");
+  EXPECT_EQ(load("none", permit + sum),
+            "w.yaml:5:5: error: step 'p' checks a permit, but the workflow has no service (set "
+            "service: update, extraction, change or query)\n");
+  EXPECT_EQ(load("none", sum + out), "");
 }
 
 TEST(WorkflowLoader, ReportsAllErrorsAtOnce) {
