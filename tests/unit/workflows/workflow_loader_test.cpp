@@ -50,7 +50,7 @@ const Broken kCatalogue[] = {
     {"unknown_step_type", with_head("  - id: a\n    uses: chcksum\n"),
      "w.yaml:7:11: error: unknown step type 'chcksum' (did you mean 'checksum'?)\n"},
     {"unknown_step_type_without_suggestion", with_head("  - id: a\n    uses: zzzzzz\n"),
-     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, publish, tune)\n"},
+     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, permit, publish, tune)\n"},
     {"unknown_param", with_head("  - id: a\n    uses: checksum\n    with:\n      fiel: x\n"),
      "w.yaml:9:7: error: unknown parameter 'fiel' for step type 'checksum' (did you mean "
      "'file'?)\n"},
