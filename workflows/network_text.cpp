@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -31,6 +32,15 @@ std::string network_text_error(std::string_view text) {
   if (length > bits) {
     return "prefix length /" + std::string(prefix) + " is longer than the address (" +
            std::to_string(bits) + " bits)";
+  }
+  // An IPv4-mapped IPv6 network (::ffff:a.b.c.d) must keep the whole ::ffff: prefix, since
+  // the SFTP server matches such entries against IPv4 peers.
+  const bool v4_mapped =
+      bits == 128 &&
+      std::all_of(bytes.begin(), bytes.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
+      bytes[10] == 0xff && bytes[11] == 0xff;
+  if (v4_mapped && length < 96) {
+    return "'" + std::string(text) + "': an IPv4-mapped network needs a prefix of at least /96";
   }
   for (int bit = length; bit < bits; ++bit) {
     if ((bytes[static_cast<std::size_t>(bit / 8)] >> (7 - bit % 8)) & 1) {
