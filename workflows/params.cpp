@@ -1,5 +1,6 @@
 #include "workflows/params.h"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -38,15 +39,16 @@ void check_path(const std::string& value, const std::string& what) {
   }
 }
 
+void check_allowed(const ParamSpec& spec, const std::string& value, const std::string& what) {
+  if (spec.allowed.empty()) return;
+  if (std::find(spec.allowed.begin(), spec.allowed.end(), value) == spec.allowed.end())
+    throw StepError(what + ": '" + value + "' is not an allowed value", false);
+}
+
 void check_value(const ParamSpec& spec, const std::string& value, const std::string& what) {
   switch (spec.type) {
     case ParamType::string:
-      if (!spec.allowed.empty()) {
-        bool found = false;
-        for (const std::string& allowed : spec.allowed)
-          found = found || allowed == value;
-        if (!found) throw StepError(what + ": '" + value + "' is not an allowed value", false);
-      }
+      check_allowed(spec, value, what);
       return;
     case ParamType::integer: {
       std::int64_t number = 0;
@@ -109,8 +111,10 @@ ResolvedParams resolve_params(const StepType& type, const StepSpec& spec, const 
       std::vector<std::string> items;
       if (given != spec.with.end()) {
         if (!given->second.is_list) throw StepError(what + ": expected a list of strings", false);
-        for (const std::string& item : given->second.items)
+        for (const std::string& item : given->second.items) {
           items.push_back(substitute(item, scope));
+          check_allowed(param, items.back(), what);
+        }
       } else if (param.required) {
         throw StepError(what + " is required", false);
       }

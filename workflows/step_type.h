@@ -36,8 +36,9 @@ struct ParamSpec {
   bool required = false;
   std::string default_value;  // used when not given (empty: none)
   std::string description;
-  std::vector<std::string> allowed;  // for strings: the only accepted values (empty: any)
-  std::int64_t min = INT64_MIN;      // for integers
+  // For strings and each item of a string list: the only accepted values (empty: any).
+  std::vector<std::string> allowed;
+  std::int64_t min = INT64_MIN;  // for integers
   std::int64_t max = INT64_MAX;
 };
 

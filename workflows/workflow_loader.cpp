@@ -296,7 +296,7 @@ class WorkflowParser {
     if (const ConfigNode* with = node.find("with")) {
       parse_with(*with, type, here, spec);
     } else if (type != nullptr) {
-      report_missing_params(node.mark(), *type, spec);
+      report_missing_params(node.mark(), nullptr, *type);
     }
     if (const ConfigNode* retry = node.find("retry")) spec.retry = parse_retry(*retry);
     if (const ConfigNode* timeout = node.find("timeout")) {
@@ -345,7 +345,7 @@ class WorkflowParser {
       check_references(entry.value, here);
       spec.with.emplace(name, std::move(value));
     }
-    if (type != nullptr) report_missing_params(with.mark(), *type, spec);
+    if (type != nullptr) report_missing_params(with.mark(), &with, *type);
   }
 
   void report_unknown_param(const ConfigNode& key, const StepType& type) {
@@ -360,9 +360,10 @@ class WorkflowParser {
           "unknown parameter '" + key.text() + "' for step type '" + type.name + "'" + hint);
   }
 
-  void report_missing_params(Mark at, const StepType& type, const StepSpec& spec) {
+  // A parameter written with a bad value has had its error already: it is not also missing.
+  void report_missing_params(Mark at, const ConfigNode* with, const StepType& type) {
     for (const ParamSpec& p : type.params) {
-      if (!p.required || spec.with.contains(p.name)) continue;
+      if (!p.required || (with != nullptr && with->find(p.name) != nullptr)) continue;
       error(at, "missing required parameter '" + p.name + "' for step type '" + type.name + "'");
     }
   }
@@ -386,7 +387,12 @@ class WorkflowParser {
       if (!items) return false;
       value.is_list = true;
       value.items = *items;
-      return true;
+      bool all_allowed = true;
+      for (const ConfigNode& item : node.items()) {
+        if (find_references(item.text()).empty())
+          all_allowed = check_allowed(item, param, item.text()) && all_allowed;
+      }
+      return all_allowed;
     }
     const std::optional<std::string> text = as_string(node, out_, file_);
     if (!text) return false;

@@ -17,9 +17,14 @@ StepType permit_step(StepEnvironment env) {
       "that revokes a permit applies to running jobs). A denial fails the job at once, not "
       "retried, and its message names the rule that failed. A workflow with a service must "
       "start with this step and run it again right before each `publish` or `sftp_push`.";
-  type.params = {
+  ParamSpec groups_param =
       param_spec("groups", ParamType::string_list, true, "",
-                 "The data groups the result will hold, e.g. [identity, names]."),
+                 "The data groups the result will hold, e.g. [identity, names].");
+  for (const registry::DataGroup group : registry::person_data_groups())
+    groups_param.allowed.emplace_back(registry::to_string(group));
+  groups_param.allowed.emplace_back(registry::to_string(registry::DataGroup::building));
+  type.params = {
+      std::move(groups_param),
       param_spec("permit", ParamType::string, false, "",
                  "Only this permit (its id) may allow it; default: any of the client's.")};
   type.outputs = {{"permit", "The id of the permit that allows the job."},

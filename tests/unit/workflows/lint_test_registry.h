@@ -29,8 +29,9 @@ inline StepRegistry lint_test_registry() {
   StepType permit;
   permit.name = "permit";
   permit.summary = "checks a permit";
-  permit.params = {param("groups", ParamType::string_list, true),
-                   param("permit", ParamType::string)};
+  ParamSpec groups = param("groups", ParamType::string_list, true);
+  groups.allowed = {"identity", "names", "permanent_address"};
+  permit.params = {groups, param("permit", ParamType::string)};
   permit.outputs = {{"permit", ""}};
   registry.add(permit);
   StepType publish;

@@ -50,7 +50,8 @@ const Broken kCatalogue[] = {
     {"unknown_step_type", with_head("  - id: a\n    uses: chcksum\n"),
      "w.yaml:7:11: error: unknown step type 'chcksum' (did you mean 'checksum'?)\n"},
     {"unknown_step_type_without_suggestion", with_head("  - id: a\n    uses: zzzzzz\n"),
-     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, permit, publish, tune)\n"},
+     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, permit, publish, "
+     "tune)\n"},
     {"unknown_param", with_head("  - id: a\n    uses: checksum\n    with:\n      fiel: x\n"),
      "w.yaml:9:7: error: unknown parameter 'fiel' for step type 'checksum' (did you mean "
      "'file'?)\n"},
@@ -245,6 +246,11 @@ TEST(WorkflowLoader, AServiceChecksItsPermitFirstAndBeforeEachDelivery) {
             "w.yaml:5:5: error: step 'p' checks a permit, but the workflow has no service (set "
             "service: update, extraction, change or query)\n");
   EXPECT_EQ(load("none", sum + out), "");
+  // Each item of a list parameter with allowed values is checked at its own position.
+  EXPECT_EQ(
+      load("update", "  - {id: p, uses: permit, with: {groups: [names, adress, '${date}']}}\n"),
+      "w.yaml:5:50: error: 'adress' is not a valid value for 'groups' (one of: identity, "
+      "names, permanent_address)\n");
 }
 
 TEST(WorkflowLoader, ReportsAllErrorsAtOnce) {
