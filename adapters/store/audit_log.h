@@ -4,8 +4,8 @@
 //   - deleting one leaves a gap in the sequence and breaks the next record's link,
 //   - reordering breaks both,
 // and `verify` names the first record where the chain fails. A truncated tail leaves a valid
-// shorter chain: every record's hash is also written to the daemon's log (journald), and
-// verify prints the head so that it can be compared with the last one logged.
+// shorter chain: verify prints the head so that it can be compared with one published
+// elsewhere (on_recorded hands each new head to the writer, for its log).
 //
 // Who received a person's data is answered from an index (hetu, record) that verify also
 // checks against the records themselves, so removing a row to hide a disclosure is detected.
