@@ -71,6 +71,7 @@ class StepError : public std::runtime_error {
 struct StepContext {
   std::string job_id;
   std::string workflow;
+  std::string workflow_hash;  // SHA-256 of the workflow text the job runs (its manifest names it)
   std::string service;  // the workflow's service: "update", "extraction", ... or "none"
   std::string client_id;
   std::string step_id;
