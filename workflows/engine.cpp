@@ -306,6 +306,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
     context.job_id = job.id;
     context.workflow = job.workflow;
     context.workflow_hash = job.workflow_hash;
+    context.job_created_ms = job.created_ms;
     context.service = std::string(to_string(workflow.service));
     context.client_id = job.client_id;
     context.step_id = spec.id;

@@ -72,9 +72,10 @@ struct StepContext {
   std::string job_id;
   std::string workflow;
   std::string workflow_hash;  // SHA-256 of the workflow text the job runs (its manifest names it)
-  std::string service;  // the workflow's service: "update", "extraction", ... or "none"
+  std::string service;        // the workflow's service: "update", "extraction", ... or "none"
   std::string client_id;
   std::string step_id;
+  std::int64_t job_created_ms = 0;            // when the job was created (stable across re-runs)
   int attempt = 1;                            // 1 on the first run of this step in this job
   std::filesystem::path work_dir;             // work/<job-id>/, created by the engine
   std::filesystem::path client_root;          // exchange/<client>/ (inbox/, outbox/)
