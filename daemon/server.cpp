@@ -11,10 +11,14 @@
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/posix/unique_fd.h"
+#include "adapters/store/audit_log.h"
+#include "adapters/store/sqlite_delivery_store.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "daemon/audit_setup.h"
 #include "daemon/config_checks.h"
 #include "daemon/data_dir_lock.h"
 #include "daemon/log.h"
+#include "daemon/retention.h"
 #include "daemon/sftp_service.h"
 #include "registry/date.h"
 #include "workflows/diagnostics.h"
@@ -112,6 +116,10 @@ void Server::install(workflows::ConfigSet config) {
     engine_->add_workflow(w, crypto::sha256_hex(w.source_text));
   }
   if (sftp_) sftp_->configure(config_);
+  if (retention_) {
+    retention_->set_failed_jobs(
+        config_.daemon.value_or(workflows::DaemonConfig{}).retention.failed_jobs);
+  }
   schedule_ = std::make_unique<workflows::ScheduleClock>(config_.workflows);
   for (const std::string& error : schedule_->errors())
     log_error("scheduler: " + error);
@@ -178,6 +186,14 @@ void Server::tick(Clock::time_point now) {
     submit_scheduled(firing);
   last_tick_ = now;
   file.write(now);
+  // Expiry is measured in days: a sweep a minute is plenty, and one right after a download
+  // removes a delete-after-download file within a second.
+  if (sweep_now_.exchange(false)) retention_->sweep_outbox(workflows::now_ms());
+  if (std::chrono::steady_clock::now() >= next_sweep_) {
+    retention_->sweep_outbox(workflows::now_ms());
+    retention_->sweep_jobs(workflows::now_ms());
+    next_sweep_ = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  }
 }
 
 int Server::run() {
@@ -205,6 +221,12 @@ int Server::run() {
     return sftp_ ? sftp_->client_config(id) : std::nullopt;
   };
   environment.keys_dir = data_dir_ / "keys";
+  audit_ = open_audit_log(data_dir_);
+  environment.audit = audit_.get();
+  deliveries_ = std::make_unique<store::SqliteDeliveryStore>((data_dir_ / "state.db").string());
+  environment.record_deliveries = [this](const std::vector<workflows::DeliveredFile>& files) {
+    deliveries_->record(files);
+  };
   environment.check_permit = [this](const registry::PermitRequest& request) {
     const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
     return workflows::decide_permit(now->permits, now->clients, request);
@@ -212,6 +234,8 @@ int Server::run() {
   steps_ = workflows::steps::builtin_steps(environment);
 
   store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
+  retention_ = std::make_unique<Retention>(data_dir_, *deliveries_, *store_);
+  retention_->set_failed_jobs(settings.retention.failed_jobs);
   workflows::EngineOptions engine_options;
   engine_options.workers = settings.max_running_jobs;
   engine_options.limits.max_running = settings.max_running_jobs;
@@ -227,6 +251,10 @@ int Server::run() {
   };
   engine_ = std::make_unique<workflows::Engine>(*store_, steps_, engine_options);
   sftp_ = std::make_unique<SftpService>(data_dir_, *engine_);
+  sftp_->on_download([this](const std::string& client, const std::string& path) {
+    deliveries_->mark_downloaded(client, path, workflows::now_ms());
+    sweep_now_ = true;
+  });
   install(std::move(*config));
 
   const TickFile tick_file(data_dir_ / "scheduler.tick");

@@ -10,6 +10,7 @@
 #ifndef POPGATE_DAEMON_SERVER_H_
 #define POPGATE_DAEMON_SERVER_H_
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -24,11 +25,14 @@ namespace popgate::workflows {
 class Engine;
 }
 namespace popgate::store {
+class AuditLog;
+class SqliteDeliveryStore;
 class SqliteJobStore;
-}
+}  // namespace popgate::store
 
 namespace popgate::daemon {
 
+class Retention;
 class SftpService;
 
 struct ServeOptions {
@@ -63,6 +67,11 @@ class Server {
   std::unique_ptr<store::SqliteJobStore> store_;
   std::unique_ptr<workflows::Engine> engine_;
   std::unique_ptr<SftpService> sftp_;
+  std::unique_ptr<store::AuditLog> audit_;
+  std::unique_ptr<store::SqliteDeliveryStore> deliveries_;
+  std::unique_ptr<Retention> retention_;
+  std::atomic<bool> sweep_now_{true};  // a download may have made a file due
+  std::chrono::steady_clock::time_point next_sweep_;
   std::chrono::system_clock::time_point last_tick_;
 };
 

@@ -161,6 +161,9 @@ void SftpService::start() {
                                       std::uint64_t size, const std::string& sha256) {
     on_upload(user, path, size, sha256);
   };
+  options.on_download_complete = [this](const std::string& user, const std::string& path) {
+    if (on_download_) on_download_(user, path);
+  };
   options.log = [](const std::string& line) { log_info("sftp: " + line); };
   server_ = std::make_unique<sftp::SshServer>(std::move(options));
   server_->start();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,12 @@ class SftpService {
   // the server cannot start (port taken, unreadable host key).
   void start();
   void stop();
+  // Called (from a session's thread) when a client has downloaded a file whole; set before
+  // start(). path is relative to the client's root ("outbox/x").
+  void on_download(
+      std::function<void(const std::string& client, const std::string& path)> callback) {
+    on_download_ = std::move(callback);
+  }
   // The port listened on; valid after start().
   std::uint16_t port() const;
 
@@ -64,6 +71,7 @@ class SftpService {
   mutable std::mutex mutex_;
   std::shared_ptr<const workflows::ConfigSet> config_;
   std::unique_ptr<sftp::SshServer> server_;
+  std::function<void(const std::string&, const std::string&)> on_download_;
 };
 
 // Deletes the temporary files of uploads that a crash or kill interrupted (".<name>.*.part"

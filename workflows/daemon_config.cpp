@@ -17,7 +17,8 @@ class DaemonConfigParser {
   DaemonConfigParser(const std::string& file, Diagnostics& out) : file_(file), out_(out) {}
 
   void parse(const ConfigNode& root, DaemonConfig& config) {
-    check_keys(root, {"data_dir", "listen", "limits", "sftp", "logging"}, {}, out_, file_);
+    check_keys(root, {"data_dir", "listen", "limits", "sftp", "retention", "logging"}, {}, out_,
+               file_);
     if (!root.is_mapping()) return;
     if (const ConfigNode* n = root.find("data_dir")) parse_data_dir(*n, config);
     if (const ConfigNode* n = root.find("listen")) {
@@ -27,6 +28,7 @@ class DaemonConfigParser {
     }
     if (const ConfigNode* n = root.find("limits")) parse_limits(*n, config);
     if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, config.sftp_server);
+    if (const ConfigNode* n = root.find("retention")) parse_retention(*n, config.retention);
     if (const ConfigNode* n = root.find("logging")) parse_logging(*n, config);
   }
 
@@ -49,6 +51,14 @@ class DaemonConfigParser {
     if (const ConfigNode* n = node.find("port")) {
       // 0 lets the kernel pick a free port (logged at start): for tests and benchmarks.
       listener.port = static_cast<int>(as_int(*n, 0, 65535, out_, file_).value_or(listener.port));
+    }
+  }
+
+  void parse_retention(const ConfigNode& node, RetentionConfig& retention) {
+    check_keys(node, {"failed_jobs"}, {}, out_, file_);
+    if (!node.is_mapping()) return;
+    if (const ConfigNode* n = node.find("failed_jobs")) {
+      retention.failed_jobs = as_duration(*n, out_, file_).value_or(retention.failed_jobs);
     }
   }
 

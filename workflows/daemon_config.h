@@ -44,6 +44,13 @@ struct SftpServerConfig {
   DefenderConfig defender;
 };
 
+// How long a finished job's files stay. A succeeded job's work dir and input copy hold
+// personal data the client already has: they go at the next sweep. A failed or cancelled
+// job's stay for `failed_jobs` so that an operator can look into them or retry the job.
+struct RetentionConfig {
+  std::chrono::milliseconds failed_jobs{std::chrono::hours(24 * 7)};
+};
+
 struct DaemonConfig {
   std::string data_dir = "/var/lib/popgate";
   Listener sftp{"0.0.0.0", 2222};
@@ -51,6 +58,7 @@ struct DaemonConfig {
   int max_running_jobs = 8;
   int max_running_jobs_per_client = 2;
   SftpServerConfig sftp_server;
+  RetentionConfig retention;
   std::string log_level = "info";  // debug, info, warning, error
   std::string source_file;
 };

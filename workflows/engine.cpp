@@ -22,6 +22,7 @@ struct Engine::StepResult {
   enum Kind { succeeded, failed, retry, cancelled } kind = failed;
   StepOutputs outputs;
   std::string error;
+  std::string client_message;  // what the client may be told (StepError::client_message)
   std::int64_t not_before = 0;
 };
 
@@ -248,7 +249,8 @@ void Engine::run_job(Job claimed) {
           finish(job.id, JobState::cancelled, result.error);
           return;
         case StepResult::failed:
-          store_.begin_on_failure(job.id, result.error);
+          store_.begin_on_failure(job.id, result.error, result.client_message);
+          job.client_error = result.client_message;
           run_on_failure(job, *workflow, 0, result.error, outputs);
           return;
       }
@@ -314,6 +316,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
     context.work_dir = options_.work_root / job.id;
     context.client_root = job.client_root;
     context.input_file = job.input_path;
+    if (phase == JobPhase::on_failure) context.client_error = job.client_error;
     context.params = std::move(params.params);
     context.lists = std::move(params.lists);
     context.cancelled = &running->stop;
@@ -324,6 +327,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
     result.kind = StepResult::succeeded;
   } catch (const StepError& e) {
     result.error = e.what();
+    result.client_message = e.client_message();
     retryable = e.retryable();
   } catch (const std::exception& e) {
     result.error = e.what();
@@ -338,6 +342,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
   if (running->timed_out) {
     result.kind = StepResult::failed;
     result.error = "step " + spec.id + " timed out after " + describe(*spec.timeout);
+    result.client_message = "processing took longer than the allowed " + describe(*spec.timeout);
     state = AttemptState::timed_out;
     retryable = true;
   } else if (running->cancelled) {

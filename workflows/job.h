@@ -79,6 +79,7 @@ struct Job {
   int run = 1;         // 1 + how often an operator retried the job
   bool cancel_requested = false;
   std::string error;
+  std::string client_error;  // the part of `error` the client may be told (may be empty)
   std::int64_t created_ms = 0;
   std::optional<std::int64_t> started_ms;
   std::optional<std::int64_t> finished_ms;

@@ -62,7 +62,9 @@ class JobStore {
   virtual void retry_later(const std::string& job_id, std::int64_t not_before,
                            const std::string& error) = 0;
   // The main steps failed: the job stays running, now in its on_failure steps.
-  virtual void begin_on_failure(const std::string& job_id, const std::string& error) = 0;
+  // `client_error` is what an error report to the client may say (StepError::client_message).
+  virtual void begin_on_failure(const std::string& job_id, const std::string& error,
+                                const std::string& client_error) = 0;
   // succeeded, failed or cancelled.
   virtual void finish_job(const std::string& job_id, JobState state, const std::string& error,
                           std::int64_t now) = 0;

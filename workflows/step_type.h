@@ -75,12 +75,15 @@ struct StepContext {
   std::string service;        // the workflow's service: "update", "extraction", ... or "none"
   std::string client_id;
   std::string step_id;
-  std::int64_t job_created_ms = 0;            // when the job was created (stable across re-runs)
-  int attempt = 1;                            // 1 on the first run of this step in this job
-  std::filesystem::path work_dir;             // work/<job-id>/, created by the engine
-  std::filesystem::path client_root;          // exchange/<client>/ (inbox/, outbox/)
-  std::filesystem::path input_file;           // the triggering file (upload or --input), if any
-  std::map<std::string, std::string> params;  // after defaults and ${...}
+  std::int64_t job_created_ms = 0;    // when the job was created (stable across re-runs)
+  int attempt = 1;                    // 1 on the first run of this step in this job
+  std::filesystem::path work_dir;     // work/<job-id>/, created by the engine
+  std::filesystem::path client_root;  // exchange/<client>/ (inbox/, outbox/)
+  std::filesystem::path input_file;   // the triggering file (upload or --input), if any
+  // In on_failure steps: what the client may be told about the failure (the failing step's
+  // StepError::client_message); empty when the failure was internal.
+  std::string client_error;
+  std::map<std::string, std::string> params;              // after defaults and ${...}
   std::map<std::string, std::vector<std::string>> lists;  // string_list parameters
   const std::atomic<bool>* cancelled = nullptr;           // set on cancel or timeout
   std::function<void(const std::string&)> log;            // a line to the job's log

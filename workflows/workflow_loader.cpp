@@ -103,9 +103,12 @@ class WorkflowParser {
 
   // Deny by default, in the workflow's shape: a workflow that discloses data (it has a
   // service) checks its permit first and again right before each step that hands data to the
-  // client, so that a permit revoked while the job runs stops the delivery.
+  // client, so that a permit revoked while the job runs stops the delivery. It delivers only
+  // with `deliver`, which records the disclosure in the audit log first, and tells the
+  // client when it fails.
   void check_permit_steps() {
-    static constexpr std::array<std::string_view, 2> kDeliverySteps = {"publish", "sftp_push"};
+    static constexpr std::array<std::string_view, 3> kDeliverySteps = {"deliver", "publish",
+                                                                       "sftp_push"};
     const auto delivers = [](const StepSpec& s) {
       return std::find(kDeliverySteps.begin(), kDeliverySteps.end(), s.uses) !=
              kDeliverySteps.end();
@@ -132,6 +135,24 @@ class WorkflowParser {
                                  "' must come right after a `permit` step, so that a permit "
                                  "revoked while the job runs stops the delivery");
       }
+    }
+    for (const std::vector<StepSpec>* list :
+         std::array<const std::vector<StepSpec>*, 2>{&steps, &workflow_.on_failure}) {
+      for (const StepSpec& step : *list) {
+        if (step.uses == "publish" || step.uses == "sftp_push") {
+          error(step.mark, "step '" + step.id + "' uses `" + step.uses +
+                               "`, which does not record the disclosure: a workflow with "
+                               "service '" +
+                               service + "' delivers with `deliver`");
+        }
+      }
+    }
+    const bool reports = std::any_of(workflow_.on_failure.begin(), workflow_.on_failure.end(),
+                                     [](const StepSpec& s) { return s.uses == "error_report"; });
+    if (!reports && !steps.empty()) {
+      error(steps.front().mark, "a workflow with service '" + service +
+                                    "' must tell its client why a job failed: add an "
+                                    "`error_report` step to on_failure");
     }
   }
 

@@ -28,6 +28,10 @@ struct ClientFsCallbacks {
   std::function<void(const std::string& relative_path, std::uint64_t size,
                      const std::string& sha256_hex)>
       on_upload_complete;
+  // Called when a handle on a served file is closed after every byte of it was read (in any
+  // order, over any number of requests): the client has the whole file. relative_path is
+  // "outbox/..." relative to the client's root.
+  std::function<void(const std::string& relative_path)> on_download_complete;
 };
 
 struct ClientFsContext {

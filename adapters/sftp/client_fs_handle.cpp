@@ -44,7 +44,10 @@ std::size_t FileHandle::read(std::uint64_t offset, std::span<char> out) {
   if (upload_) refuse("uploads are write-only");
   for (;;) {
     const ssize_t n = ::pread(file_.get(), out.data(), out.size(), static_cast<off_t>(offset));
-    if (n >= 0) return static_cast<std::size_t>(n);
+    if (n >= 0) {
+      note_read(offset, static_cast<std::uint64_t>(n));
+      return static_cast<std::size_t>(n);
+    }
     if (errno != EINTR) throw_errno(errno, client_path_);
   }
 }
@@ -81,7 +84,38 @@ void FileHandle::close() {
     upload->commit();
     return;
   }
+  if (file_.valid() && read_whole_file() && slot_.context()->callbacks.on_download_complete) {
+    slot_.context()->callbacks.on_download_complete(client_path_.substr(1));
+  }
   if (file_.valid()) file_.close();
+}
+
+void FileHandle::note_read(std::uint64_t offset, std::uint64_t size) {
+  if (size == 0) return;
+  std::uint64_t start = offset;
+  std::uint64_t end = offset + size;
+  auto it = sent_.upper_bound(start);
+  if (it != sent_.begin()) {
+    auto before = std::prev(it);
+    if (before->second >= start) {  // overlaps or touches the range before
+      start = before->first;
+      end = std::max(end, before->second);
+      it = sent_.erase(before);
+    }
+  }
+  while (it != sent_.end() && it->first <= end) {  // swallow the ranges it reaches
+    end = std::max(end, it->second);
+    it = sent_.erase(it);
+  }
+  sent_[start] = end;
+}
+
+bool FileHandle::read_whole_file() const {
+  struct stat st {};
+  if (::fstat(file_.get(), &st) != 0) return false;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size == 0) return true;
+  return !sent_.empty() && sent_.begin()->first == 0 && sent_.begin()->second >= size;
 }
 
 void FileHandle::abandon() noexcept {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -63,6 +64,9 @@ class FileHandle {
 
  private:
   [[noreturn]] void refuse(const std::string& what) const;
+  // Remembers that [offset, offset + size) was sent; merges with adjacent ranges.
+  void note_read(std::uint64_t offset, std::uint64_t size);
+  bool read_whole_file() const;
 
   HandleSlot slot_;
   std::string client_path_;
@@ -70,6 +74,9 @@ class FileHandle {
   std::unique_ptr<Upload> upload_;
   bool append_ = false;
   bool closed_ = false;
+  // The byte ranges sent to the client, start -> end: a download is complete when they cover
+  // the file. Clients read with many requests in flight, so ranges arrive out of order.
+  std::map<std::uint64_t, std::uint64_t> sent_;
 };
 
 struct DirEntry {

@@ -672,6 +672,10 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
       Log(user + ": upload complete " + path + " (" + std::to_string(size) + " bytes)");
       if (options_.on_upload_complete) options_.on_upload_complete(user, path, size, sha256);
     };
+    callbacks.on_download_complete = [this, user](const std::string& path) {
+      Log(user + ": download complete " + path);
+      if (options_.on_download_complete) options_.on_download_complete(user, path);
+    };
     sftp = std::make_unique<SftpSession>(
         std::make_unique<ClientFs>(account.root, account.limits, std::move(callbacks)),
         [this, user](const std::string& line) { Log(user + ": " + line); });

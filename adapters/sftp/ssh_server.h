@@ -81,6 +81,8 @@ struct SshServerOptions {
   std::function<void(const std::string& user, const std::string& path, std::uint64_t size,
                      const std::string& sha256_hex)>
       on_upload_complete;
+  // A served file read whole and closed: path relative to the client's root ("outbox/x").
+  std::function<void(const std::string& user, const std::string& path)> on_download_complete;
   std::function<void(const std::string& line)> log;
   // A session with no channel traffic this long is closed.
   std::chrono::seconds idle_timeout{600};

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS records (
   persons_list TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS records_by_client ON records (client, recorded_at);
+CREATE INDEX IF NOT EXISTS records_by_job ON records (job_id);
 CREATE TABLE IF NOT EXISTS record_persons (
   hetu TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -189,6 +190,24 @@ AuditLog::AuditLog(const std::filesystem::path& db_path, crypto::SigningKey key,
   db_.exec(std::string(kSchema), "creating the audit tables");
 }
 
+// A delivery step re-run after a crash hands in the same disclosure again (same job, files
+// and persons): it is on record once, so the earlier record's number is the answer.
+std::optional<std::int64_t> AuditLog::recorded_already(const AuditEntry& e,
+                                                       const std::string& persons_sha256) {
+  Statement same = db_.prepare(
+      "SELECT seq FROM records WHERE job_id = ?1 AND files = ?2 AND persons_sha256 = ?3 "
+      "AND client = ?4 AND permit = ?5 AND data_groups = ?6",
+      "looking for an earlier record of the same disclosure");
+  same.bind_text(1, e.job_id);
+  same.bind_text(2, files_text(e.files));
+  same.bind_text(3, persons_sha256);
+  same.bind_text(4, e.client);
+  same.bind_text(5, e.permit);
+  same.bind_text(6, e.data_groups);
+  if (same.step()) return same.column_int(0);
+  return std::nullopt;
+}
+
 std::int64_t AuditLog::record(const registry::Disclosure& d) {
   std::lock_guard lock(mutex_);
   AuditEntry e;
@@ -202,6 +221,7 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
   const std::string persons_sha256 = crypto::sha256_hex(persons);
 
   Transaction tx(db_);  // BEGIN IMMEDIATE: the head cannot move until we commit
+  if (std::optional<std::int64_t> seq = recorded_already(e, persons_sha256)) return *seq;
   std::string prev_hash = kGenesis;
   std::int64_t prev_seq = 0;
   {

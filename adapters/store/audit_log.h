@@ -58,7 +58,9 @@ class AuditLog : public registry::AuditSink {
 
   // Appends one record in one transaction and returns its sequence number. Safe to call from
   // several threads, and from several processes (the write lock is taken before the chain's
-  // head is read).
+  // head is read). The same disclosure again (same job, client, permit, groups, files and
+  // persons: a delivery re-run after a crash) is not recorded twice: its first number is
+  // returned.
   std::int64_t record(const registry::Disclosure& disclosure) override;
   // Called after each record with its sequence number and hash (the daemon logs them).
   void on_recorded(std::function<void(std::int64_t seq, const std::string& hash)> callback) {
@@ -66,6 +68,9 @@ class AuditLog : public registry::AuditSink {
   }
 
  private:
+  std::optional<std::int64_t> recorded_already(const AuditEntry& entry,
+                                               const std::string& persons_sha256);
+
   std::mutex mutex_;
   Database db_;
   crypto::SigningKey key_;

@@ -21,7 +21,7 @@ using workflows::JobState;
 constexpr std::string_view kJobColumns =
     "id, workflow, workflow_hash, workflow_text, client_id, client_root, input_path, "
     "input_sha256, max_running, max_running_per_client, state, phase, step_index, run, "
-    "cancel_requested, error, created_ms, started_ms, finished_ms, not_before_ms";
+    "cancel_requested, error, created_ms, started_ms, finished_ms, not_before_ms, client_error";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   created_ms INTEGER NOT NULL,
   started_ms INTEGER,
   finished_ms INTEGER,
-  not_before_ms INTEGER NOT NULL DEFAULT 0);
+  not_before_ms INTEGER NOT NULL DEFAULT 0,
+  client_error TEXT NOT NULL DEFAULT '');
 -- The idempotency key: one job per (workflow, client, input).
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_submission
   ON jobs (workflow, client_id, input_sha256) WHERE input_sha256 <> '';
@@ -100,6 +101,7 @@ Job read_job_row(const Statement& s) {
   job.started_ms = s.column_optional_int(17);
   job.finished_ms = s.column_optional_int(18);
   job.not_before_ms = s.column_int(19);
+  job.client_error = s.column_string(20);
   return job;
 }
 
@@ -159,6 +161,11 @@ void SqliteJobStore::create_schema() {
     throw registry::StoreError(db_.path() + ": state.db schema version " + std::to_string(version) +
                                " is newer than this popgate's (" + std::to_string(kSchemaVersion) +
                                ")");
+  }
+  if (version == 1) {
+    // Version 2 keeps what a failed job's client may be told, for its error report.
+    db_.exec("ALTER TABLE jobs ADD COLUMN client_error TEXT NOT NULL DEFAULT ''",
+             "upgrading state.db to schema version 2");
   }
   db_.exec(kSchema, "creating the job tables");
   db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion), "setting schema version");
@@ -448,16 +455,18 @@ void SqliteJobStore::retry_later(const std::string& job_id, std::int64_t not_bef
   tx.commit();
 }
 
-void SqliteJobStore::begin_on_failure(const std::string& job_id, const std::string& error) {
+void SqliteJobStore::begin_on_failure(const std::string& job_id, const std::string& error,
+                                      const std::string& client_error) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
   Statement& update = cached(
-      "UPDATE jobs SET phase = 1, failed_index = step_index, step_index = 0, error = ?2 "
-      "WHERE id = ?1",
+      "UPDATE jobs SET phase = 1, failed_index = step_index, step_index = 0, error = ?2, "
+      "client_error = ?3 WHERE id = ?1",
       "starting on_failure steps");
   ResetOnExit update_reset(update);
   update.bind_text(1, job_id);
   update.bind_text(2, error);
+  update.bind_text(3, client_error);
   update.run();
   tx.commit();
 }
@@ -572,7 +581,7 @@ bool SqliteJobStore::retry(const std::string& job_id) {
   Statement& update = cached(
       "UPDATE jobs SET state = 'queued', run = run + 1, "
       "step_index = CASE phase WHEN 1 THEN failed_index ELSE step_index END, phase = 0, "
-      "error = '', finished_ms = NULL, not_before_ms = 0, cancel_requested = 0 "
+      "error = '', client_error = '', finished_ms = NULL, not_before_ms = 0, cancel_requested = 0 "
       "WHERE id = ?1 AND state IN ('failed', 'cancelled')",
       "retrying a job");
   update.bind_text(1, job_id);

@@ -22,7 +22,7 @@ namespace popgate::store {
 class SqliteJobStore : public workflows::JobStore {
  public:
   // The schema version state.db's job tables are at (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) the database at `path` and brings its schema up to date.
   // Throws SqliteError, or registry::StoreError for a state.db from a newer popgate.
@@ -39,7 +39,8 @@ class SqliteJobStore : public workflows::JobStore {
                  const std::string& error, std::int64_t now) override;
   void retry_later(const std::string& job_id, std::int64_t not_before,
                    const std::string& error) override;
-  void begin_on_failure(const std::string& job_id, const std::string& error) override;
+  void begin_on_failure(const std::string& job_id, const std::string& error,
+                        const std::string& client_error) override;
   void finish_job(const std::string& job_id, workflows::JobState state, const std::string& error,
                   std::int64_t now) override;
   std::optional<workflows::Job> get(const std::string& job_id) override;

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -46,6 +48,28 @@ steps:
 int run(const std::string& command) {
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A command's standard output.
+std::string capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::vector<fs::path> files_in(const fs::path& dir) {
@@ -280,7 +304,9 @@ TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
 }
 
 // A permit revoked (and reloaded) while a job runs stops its delivery: the workflow checks its
-// permit first and again right before publishing.
+// permit first and again right before delivering, and the client's error report says which
+// rule failed. A delivery is on record in the audit log before the client sees it, and a
+// delete-after-download result goes once the client has fetched it whole.
 TEST_F(ServeSftpTest, APermitRevokedWhileTheJobRunsStopsTheDelivery) {
   write(config() / "permits" / "p.yaml",
         "id: DVV/5/2026\nholders: [demo]\npurpose: register upkeep\nlegal_basis: law\n"
@@ -296,10 +322,14 @@ steps:
     uses: permit
     with:
       groups: [identity, names]
-  - id: received
+  - id: persons
     uses: copy
     with:
-      to: received.dat
+      to: persons.txt
+  - id: result
+    uses: copy
+    with:
+      to: result/${job.id}-${trigger.file}
   - id: slow
     uses: sleep
     with:
@@ -308,19 +338,39 @@ steps:
     uses: permit
     with:
       groups: [identity, names]
-  - id: publish
-    uses: publish
+  - id: deliver
+    uses: deliver
     with:
-      file: ${steps.received.path}
-      name: ${job.id}-${trigger.file}
+      dir: result
+      persons: ${steps.persons.path}
+      permit: ${steps.still_allowed.permit}
+      groups: ${steps.still_allowed.groups}
+      delete_after_download: true
+on_failure:
+  - id: report
+    uses: error_report
 )");
   auto daemon = start_daemon("serve.log");
   const int port = daemon->sftp_port();
-  write(root_ / "a.csv", "id\n1\n");
+  write(root_ / "a.csv", "010190-999W\n");
   ASSERT_EQ(sftp(port, "put a.csv inbox/a.csv\n"), 0) << sftp_output();
   ASSERT_TRUE(daemon->wait_for("] job succeeded")) << daemon->log();
   EXPECT_EQ(daemon->count("allowed by permit DVV/5/2026 (register upkeep)"), 2) << daemon->log();
-  ASSERT_EQ(files_in(outbox()).size(), 1u);
+  EXPECT_EQ(daemon->count("audit: record 1 appended; chain head "), 1) << daemon->log();
+  std::vector<std::string> delivered = names_in(outbox());
+  ASSERT_EQ(delivered.size(), 2u);  // the result and its status file
+  const std::string result = delivered[0].ends_with("-a.csv") ? delivered[0] : delivered[1];
+  const std::string audit_person = capture(std::string(POPGATE_BINARY) + " audit person " +
+                                           "010190-999W --data-dir " + data().string());
+  EXPECT_NE(audit_person.find("DVV/5/2026"), std::string::npos) << audit_person;
+  EXPECT_NE(audit_person.find(result), std::string::npos) << audit_person;
+
+  ASSERT_EQ(sftp(port, "get outbox/" + result + " " + (root_ / "got.csv").string() + "\n"), 0)
+      << sftp_output();
+  EXPECT_EQ(slurp(root_ / "got.csv"), "010190-999W\n");
+  ASSERT_TRUE(daemon->wait_for("retention: removed demo:outbox/" + result + " (downloaded)"))
+      << daemon->log();
+  EXPECT_FALSE(fs::exists(outbox() / result));
 
   ASSERT_EQ(sftp(port, "put a.csv inbox/b.csv\n"), 0) << sftp_output();
   ASSERT_TRUE(daemon->wait_for("step allowed succeeded", 2)) << daemon->log();
@@ -333,7 +383,19 @@ steps:
   EXPECT_NE(daemon->log().find("permit check failed: denied: permit DVV/5/2026 is revoked"),
             std::string::npos)
       << daemon->log();
-  EXPECT_EQ(files_in(outbox()).size(), 1u) << "nothing delivered after the revocation";
+  delivered = names_in(outbox());
+  ASSERT_EQ(delivered.size(), 2u) << "only the first status file and the error report";
+  std::string report;
+  for (const std::string& name : delivered) {
+    const std::string text = slurp(outbox() / name);
+    if (text.find("\"failed\"") != std::string::npos) report = text;
+    EXPECT_FALSE(name.ends_with("-b.csv")) << "nothing delivered after the revocation";
+  }
+  EXPECT_NE(report.find("\"reason\": \"denied: permit DVV/5/2026 is revoked\""), std::string::npos)
+      << report;
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + data().string() +
+                " > /dev/null"),
+            0);
 }
 
 // Two daemons: A pushes each uploaded CSV to B, the "client's own server", with B's host key

@@ -2,13 +2,17 @@
 #ifndef POPGATE_WORKFLOWS_STEPS_BUILTIN_STEPS_H_
 #define POPGATE_WORKFLOWS_STEPS_BUILTIN_STEPS_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "registry/audit.h"
 #include "registry/permit_decision.h"
 #include "workflows/client_config.h"
+#include "workflows/delivery.h"
 #include "workflows/permit_config.h"
 #include "workflows/step_registry.h"
 
@@ -28,6 +32,12 @@ struct StepEnvironment {
   // data_dir/keys: where the appliance's own SSH client key lives (generated on first use,
   // 0600).
   std::filesystem::path keys_dir;
+  // Where disclosures are recorded before delivery; null: a workflow with a service cannot
+  // deliver here.
+  registry::AuditSink* audit = nullptr;
+  // Remembers delivered files for retention (the daemon removes them when they expire or
+  // are downloaded); empty: files stay until the operator removes them.
+  std::function<void(const std::vector<DeliveredFile>&)> record_deliveries;
 };
 
 // Every step type. Without an environment (lint, the reference docs) the steps that need one
@@ -43,6 +53,8 @@ StepType fail_step();
 StepType sleep_step();
 StepType sftp_push_step(StepEnvironment env);
 StepType permit_step(StepEnvironment env);
+StepType error_report_step();
+StepType deliver_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 

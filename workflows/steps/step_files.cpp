@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "adapters/posix/unique_fd.h"
 
@@ -28,6 +29,17 @@ void write_all(int fd, const char* data, size_t size, const fs::path& path) {
     data += n;
     size -= static_cast<size_t>(n);
   }
+}
+
+void sync_directory(const fs::path& dir) {
+  posix::UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) io_error("cannot sync directory", dir);
+}
+
+void create_parent(const fs::path& to) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  if (ec) throw StepError("cannot create " + to.parent_path().string() + ": " + ec.message(), true);
 }
 
 }  // namespace
@@ -70,8 +82,46 @@ void copy_atomically(const fs::path& from, const fs::path& to) {
   if (::fsync(out.get()) != 0) io_error("cannot sync", temp);
   if (out.close() != 0) io_error("cannot close", temp);
   if (::rename(temp.c_str(), to.c_str()) != 0) io_error("cannot rename into", to);
-  posix::UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) io_error("cannot sync directory", dir);
+  sync_directory(dir);
+}
+
+void write_atomically(const fs::path& to, std::string_view content) {
+  create_parent(to);
+  const fs::path temp = to.parent_path() / ("." + to.filename().string() + ".tmp");
+  posix::UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (out.get() < 0) io_error("cannot create", temp);
+  write_all(out.get(), content.data(), content.size(), temp);
+  if (::fsync(out.get()) != 0) io_error("cannot sync", temp);
+  if (out.close() != 0) io_error("cannot close", temp);
+  if (::rename(temp.c_str(), to.c_str()) != 0) io_error("cannot rename into", to);
+  sync_directory(to.parent_path());
+}
+
+void move_atomically(const fs::path& from, const fs::path& to) {
+  create_parent(to);
+  {
+    // The data must be on disk before the outbox name points at it.
+    posix::UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in.get() < 0) io_error("cannot open", from);
+    if (::fsync(in.get()) != 0) io_error("cannot sync", from);
+  }
+  if (::rename(from.c_str(), to.c_str()) == 0) {
+    sync_directory(to.parent_path());
+    return;
+  }
+  if (errno != EXDEV) io_error("cannot rename into", to);
+  copy_atomically(from, to);
+  std::error_code ec;
+  fs::remove(from, ec);
+}
+
+std::string iso_utc(std::int64_t epoch_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace popgate::workflows::steps

@@ -3,8 +3,10 @@
 #ifndef POPGATE_WORKFLOWS_STEPS_STEP_FILES_H_
 #define POPGATE_WORKFLOWS_STEPS_STEP_FILES_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "workflows/step_type.h"
 
@@ -19,6 +21,17 @@ std::filesystem::path work_file_or_input(const StepContext& context, const std::
 // which the step's re-run overwrites). Throws StepError (retryable: I/O errors are often
 // transient, e.g. a full disk being cleaned up).
 void copy_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Writes `content` to `to` the same way: temp file, fsync, rename, fsync the directory.
+void write_atomically(const std::filesystem::path& to, std::string_view content);
+
+// Moves `from` to `to` by rename when both are on one file system (a multi-gigabyte result is
+// not copied), otherwise by copy_atomically and unlink; syncs the target directory. Throws
+// StepError (retryable).
+void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// "2026-11-22T18:24:09Z" for milliseconds since the epoch.
+std::string iso_utc(std::int64_t epoch_ms);
 
 }  // namespace popgate::workflows::steps
 

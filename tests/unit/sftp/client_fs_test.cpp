@@ -84,6 +84,9 @@ class ClientFsTest : public ::testing::Test {
                                           const std::string& sha) {
       completed_.push_back({path, size, sha});
     };
+    callbacks.on_download_complete = [this](const std::string& path) {
+      downloaded_.push_back(path);
+    };
     cfs_ = std::make_unique<ClientFs>(root_, limits, std::move(callbacks));
   }
   void upload(const std::string& path, const std::string& text) {
@@ -107,6 +110,7 @@ class ClientFsTest : public ::testing::Test {
   std::unique_ptr<ClientFs> cfs_;
   std::vector<std::string> log_;
   std::vector<Completed> completed_;
+  std::vector<std::string> downloaded_;
 };
 
 TEST_F(ClientFsTest, RootListsInboxAndOutboxReadOnly) {
@@ -266,6 +270,44 @@ TEST_F(ClientFsTest, OutboxReadListStatRemove) {
   cfs_->remove("/outbox/result.csv");
   EXPECT_FALSE(fs::exists(root_ / "outbox" / "result.csv"));
   EXPECT_EQ(status_of([&] { cfs_->open("/outbox/missing", kOpenRead); }), Status::no_such_file);
+}
+
+TEST_F(ClientFsTest, ADownloadIsCompleteOnlyWhenEveryByteWasRead) {
+  write_file(root_ / "outbox" / "r.p7m", "0123456789");
+  char buffer[4];
+  {
+    // Out of order, overlapping, as pipelined clients read; the last range closes the gap.
+    auto handle = cfs_->open("/outbox/r.p7m", kOpenRead);
+    handle->read(8, buffer);
+    handle->read(0, buffer);
+    handle->read(2, buffer);
+    handle->read(6, buffer);
+    handle->read(10, buffer);  // EOF
+    EXPECT_TRUE(downloaded_.empty()) << "reported before close";
+    handle->close();
+  }
+  EXPECT_EQ(downloaded_, (std::vector<std::string>{"outbox/r.p7m"}));
+  downloaded_.clear();
+  {
+    auto handle = cfs_->open("/outbox/r.p7m", kOpenRead);  // stops after 8 of 10 bytes
+    handle->read(0, buffer);
+    handle->read(4, buffer);
+    handle->close();
+  }
+  {
+    auto handle = cfs_->open("/outbox/r.p7m", kOpenRead);  // a hole in the middle
+    handle->read(0, buffer);
+    handle->read(6, buffer);
+    handle->read(8, buffer);
+    handle->close();
+  }
+  {
+    auto handle = cfs_->open("/outbox/r.p7m", kOpenRead);  // never closed: the session died
+    handle->read(0, buffer);
+    handle->read(4, buffer);
+    handle->read(8, buffer);
+  }
+  EXPECT_TRUE(downloaded_.empty());
 }
 
 TEST_F(ClientFsTest, UploadIsInvisibleUntilCloseAndReportedOnce) {

@@ -175,6 +175,51 @@ TEST_F(EngineTest, OnFailureStepsRunOnceEvenWhenTheyFail) {
   EXPECT_TRUE(std::filesystem::exists(dir_.path() / "client/outbox/x.csv"));
 }
 
+TEST_F(EngineTest, TheClientGetsAnErrorReportWithWhatItMayBeTold) {
+  Workflow w;
+  w.name = "refused";
+  w.steps = {step("boom", "fail", {{"message", text("denied: permit P/1 is revoked")}})};
+  w.on_failure = {step("report", "error_report")};
+  const Job job = run(w);
+  ASSERT_EQ(job.state, JobState::failed);
+  EXPECT_EQ(job.client_error, "denied: permit P/1 is revoked");
+  const std::string report =
+      testing::read_file((dir_.path() / "client/outbox" / (job.id + "-status.json")).string());
+  EXPECT_NE(report.find("\"state\": \"failed\""), std::string::npos) << report;
+  EXPECT_NE(report.find("\"job\": \"" + job.id + "\""), std::string::npos) << report;
+  EXPECT_NE(report.find("\"reason\": \"denied: permit P/1 is revoked\""), std::string::npos)
+      << report;
+}
+
+TEST_F(EngineTest, AnInternalFailureIsReportedWithoutItsDetails) {
+  Workflow w;
+  w.name = "internal";
+  // copy of a missing work file: a plain StepError without a client message.
+  w.steps = {step("stage", "copy", {{"from", text("missing/secret-path.csv")}, {"to", text("x")}})};
+  w.on_failure = {step("report", "error_report", {{"name", text("failure.json")}})};
+  const Job job = run(w);
+  ASSERT_EQ(job.state, JobState::failed);
+  EXPECT_NE(job.error.find("secret-path"), std::string::npos) << job.error;
+  const std::string report =
+      testing::read_file((dir_.path() / "client/outbox/failure.json").string());
+  EXPECT_EQ(report.find("secret-path"), std::string::npos) << report;
+  EXPECT_NE(report.find("internal error; the operator can look it up by the job id"),
+            std::string::npos)
+      << report;
+}
+
+TEST_F(EngineTest, ATimeoutIsReportedToTheClientAsSuch) {
+  Workflow w;
+  w.name = "slow-report";
+  StepSpec slow = step("slow", "sleep", {{"duration", text("30s")}});
+  slow.timeout = 100ms;
+  w.steps = {slow};
+  w.on_failure = {step("report", "error_report")};
+  const Job job = run(w);
+  ASSERT_EQ(job.state, JobState::failed);
+  EXPECT_EQ(job.client_error, "processing took longer than the allowed 100ms");
+}
+
 TEST_F(EngineTest, AStepThatOverrunsItsTimeoutFailsAsTimedOut) {
   Workflow w;
   w.name = "slow";

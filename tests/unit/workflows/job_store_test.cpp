@@ -53,6 +53,25 @@ TEST(SqliteJobStore, SubmittingTheSameInputTwiceReturnsTheSameJob) {
   EXPECT_EQ(store.list({}).size(), 4u);
 }
 
+// A state.db written by the previous version (schema 1, without client_error) is upgraded in
+// place when opened, and its jobs are kept.
+TEST(SqliteJobStore, UpgradesASchemaVersion1Database) {
+  testing::TempDir dir;
+  std::string id;
+  {
+    store::SqliteJobStore store(dir.file("state.db"));
+    id = store.submit(new_job("a", "x"), 100).job.id;
+  }
+  {
+    store::Database db(dir.file("state.db"), store::OpenMode::read_write);
+    db.exec("ALTER TABLE jobs DROP COLUMN client_error; PRAGMA user_version = 1", "downgrading");
+  }
+  store::SqliteJobStore store(dir.file("state.db"));
+  ASSERT_TRUE(store.get(id).has_value());
+  store.begin_on_failure(id, "boom", "bad row");
+  EXPECT_EQ(store.get(id)->client_error, "bad row");
+}
+
 TEST(SqliteJobStore, JobIdsAreUniqueAndSortableByCreation) {
   TempDir dir;
   SqliteJobStore store(dir.file("state.db"));
@@ -179,10 +198,12 @@ TEST(SqliteJobStore, CancelAndRetry) {
   EXPECT_EQ(store.get(running)->state, JobState::running) << "its worker stops it";
 
   EXPECT_FALSE(store.retry(running)) << "only failed or cancelled jobs";
-  store.begin_on_failure(running, "boom");
+  store.begin_on_failure(running, "boom", "bad row");
+  EXPECT_EQ(store.get(running)->client_error, "bad row");
   store.finish_job(running, JobState::failed, "boom", 1100);
   EXPECT_TRUE(store.retry(running));
   auto job = store.get(running);
+  EXPECT_EQ(job->client_error, "") << "a retried job starts with a clean slate";
   EXPECT_EQ(job->state, JobState::queued);
   EXPECT_EQ(job->phase, JobPhase::main);
   EXPECT_EQ(job->run, 2);

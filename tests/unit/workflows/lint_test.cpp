@@ -57,10 +57,10 @@ class LintTest : public ::testing::Test {
 TEST_F(LintTest, ValidSetIsClean) {
   write_valid_set();
   write("popgate.yaml", "data_dir: /srv/popgate\nlimits: {max_running_jobs: 4}\n");
-  write(
-      "workflows/a.yaml",
-      "name: a\nservice: update\ntrigger: {upload: {path: 'inbox/*'}}\n"
-      "steps:\n  - {id: p, uses: permit, with: {groups: [names]}}\n  - {id: s, uses: checksum}\n");
+  write("workflows/a.yaml",
+        "name: a\nservice: update\ntrigger: {upload: {path: 'inbox/*'}}\n"
+        "steps:\n  - {id: p, uses: permit, with: {groups: [names]}}\n  - {id: s, uses: checksum}\n"
+        "on_failure:\n  - {id: r, uses: error_report}\n");
   Diagnostics out;
   const ConfigSet set = lint_config({dir_.string()}, testing::lint_test_registry(), out);
   EXPECT_TRUE(out.empty()) << format_text(out.sorted());
@@ -233,10 +233,10 @@ TEST_F(LintTest, ScheduleNamingUnknownClient) {
 
 TEST_F(LintTest, ServiceWithoutAnyPermitIsAWarning) {
   write_valid_set();
-  write(
-      "workflows/a.yaml",
-      "name: a\nservice: extraction\ntrigger:\n  upload: {path: 'inbox/*'}\n"
-      "steps:\n  - {id: p, uses: permit, with: {groups: [names]}}\n  - {id: s, uses: checksum}\n");
+  write("workflows/a.yaml",
+        "name: a\nservice: extraction\ntrigger:\n  upload: {path: 'inbox/*'}\n"
+        "steps:\n  - {id: p, uses: permit, with: {groups: [names]}}\n  - {id: s, uses: checksum}\n"
+        "on_failure:\n  - {id: r, uses: error_report}\n");
   Diagnostics out;
   lint_config({dir_.string()}, testing::lint_test_registry(), out);
   ASSERT_EQ(out.sorted().size(), 1u) << format_text(out.sorted());

@@ -40,6 +40,16 @@ inline StepRegistry lint_test_registry() {
   publish.params = {param("file", ParamType::path, true), param("name", ParamType::path)};
   publish.outputs = {{"path", ""}};
   registry.add(publish);
+  StepType deliver;
+  deliver.name = "deliver";
+  deliver.summary = "Records and delivers files";
+  deliver.params = {param("dir", ParamType::path, true), param("persons", ParamType::path),
+                    param("permit", ParamType::string)};
+  registry.add(deliver);
+  StepType error_report;
+  error_report.name = "error_report";
+  error_report.summary = "Tells the client why its job failed";
+  registry.add(error_report);
   StepType tune;
   tune.name = "tune";
   tune.summary = "Every parameter type";

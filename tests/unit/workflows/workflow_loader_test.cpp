@@ -50,8 +50,8 @@ const Broken kCatalogue[] = {
     {"unknown_step_type", with_head("  - id: a\n    uses: chcksum\n"),
      "w.yaml:7:11: error: unknown step type 'chcksum' (did you mean 'checksum'?)\n"},
     {"unknown_step_type_without_suggestion", with_head("  - id: a\n    uses: zzzzzz\n"),
-     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, permit, publish, "
-     "tune)\n"},
+     "w.yaml:7:11: error: unknown step type 'zzzzzz' (step types: checksum, deliver, "
+     "error_report, permit, publish, tune)\n"},
     {"unknown_param", with_head("  - id: a\n    uses: checksum\n    with:\n      fiel: x\n"),
      "w.yaml:9:7: error: unknown parameter 'fiel' for step type 'checksum' (did you mean "
      "'file'?)\n"},
@@ -184,15 +184,14 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
       "    timeout: 5m\n"
       "  - {id: still_allowed, uses: permit, with: {groups: [identity, names]}}\n"
       "  - id: out\n"
-      "    uses: publish\n"
-      "    with: {file: 'x', name: '${job.id}-${steps.sum.sha256}-${date}-${client.id}'}\n"
+      "    uses: deliver\n"
+      "    with: {dir: 'x', persons: '${job.id}-${steps.sum.sha256}-${date}-${client.id}'}\n"
       "  - id: t\n"
       "    uses: tune\n"
       "    with: {level: 3, strict: true, wait: 1s, mode: safe, tags: [a, b]}\n"
       "on_failure:\n"
       "  - id: report\n"
-      "    uses: publish\n"
-      "    with: {file: error.txt}\n"
+      "    uses: error_report\n"
       "concurrency: {max_running: 4, max_running_per_client: 1}\n"
       "tests:\n"
       "  - {name: t1, client: a, input: in.csv, expect: {outbox/r.csv: r.csv}}\n"
@@ -210,7 +209,8 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
   EXPECT_EQ(w->steps[1].retry.attempts, 3);
   EXPECT_EQ(w->steps[1].retry.max_backoff, std::chrono::minutes(1));
   EXPECT_EQ(w->steps[1].timeout, std::chrono::minutes(5));
-  EXPECT_EQ(w->steps[3].with.at("name").text, "${job.id}-${steps.sum.sha256}-${date}-${client.id}");
+  EXPECT_EQ(w->steps[3].with.at("persons").text,
+            "${job.id}-${steps.sum.sha256}-${date}-${client.id}");
   EXPECT_TRUE(w->steps[4].with.at("tags").is_list);
   EXPECT_EQ(w->steps[4].with.at("tags").items, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(w->on_failure.size(), 1u);
@@ -224,13 +224,17 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
 TEST(WorkflowLoader, AServiceChecksItsPermitFirstAndBeforeEachDelivery) {
   const auto load = [](const std::string& service, const std::string& steps) {
     Diagnostics out;
-    load_workflow("name: w\nservice: " + service + "\ntrigger: {manual: {}}\nsteps:\n" + steps,
-                  kFile, testing::lint_test_registry(), out);
+    const std::string report =
+        service == "none" ? "" : "on_failure:\n  - {id: r, uses: error_report}\n";
+    load_workflow(
+        "name: w\nservice: " + service + "\ntrigger: {manual: {}}\nsteps:\n" + steps + report,
+        kFile, testing::lint_test_registry(), out);
     return format_text(out.sorted());
   };
   const std::string permit = "  - {id: p, uses: permit, with: {groups: [names]}}\n";
   const std::string sum = "  - {id: s, uses: checksum}\n";
-  const std::string out = "  - {id: o, uses: publish, with: {file: x}}\n";
+  const std::string out = "  - {id: o, uses: deliver, with: {dir: x}}\n";
+  const std::string publish = "  - {id: o, uses: publish, with: {file: x}}\n";
   EXPECT_EQ(
       load("update", permit + sum + "  - {id: p2, uses: permit, with: {groups: [names]}}\n" + out),
       "");
@@ -246,6 +250,19 @@ TEST(WorkflowLoader, AServiceChecksItsPermitFirstAndBeforeEachDelivery) {
             "w.yaml:5:5: error: step 'p' checks a permit, but the workflow has no service (set "
             "service: update, extraction, change or query)\n");
   EXPECT_EQ(load("none", sum + out), "");
+  EXPECT_EQ(load("none", sum + publish), "");
+  // A service delivers only through `deliver`, which records the disclosure first.
+  EXPECT_EQ(load("update",
+                 permit + sum + "  - {id: p2, uses: permit, with: {groups: [names]}}\n" + publish),
+            "w.yaml:8:5: error: step 'o' uses `publish`, which does not record the disclosure: a "
+            "workflow with service 'update' delivers with `deliver`\n");
+  // ... and tells its client why a job failed.
+  Diagnostics without_report;
+  load_workflow("name: w\nservice: update\ntrigger: {manual: {}}\nsteps:\n" + permit + sum, kFile,
+                testing::lint_test_registry(), without_report);
+  EXPECT_EQ(format_text(without_report.sorted()),
+            "w.yaml:5:5: error: a workflow with service 'update' must tell its client why a job "
+            "failed: add an `error_report` step to on_failure\n");
   // Each item of a list parameter with allowed values is checked at its own position.
   EXPECT_EQ(
       load("update", "  - {id: p, uses: permit, with: {groups: [names, adress, '${date}']}}\n"),
