@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "registry/building.h"
 #include "registry/change_event.h"
@@ -56,6 +57,8 @@ class RegisterStore {
   virtual ~RegisterStore() = default;
 
   virtual std::optional<Person> person_by_hetu(std::string_view hetu) = 0;
+  // Everyone born on `day`, living or not (name + birth date matching blocks on it).
+  virtual std::vector<Person> persons_born(const Date& day) = 0;
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
   virtual std::optional<std::string> meta(std::string_view key) = 0;
   virtual RegisterCounts counts() = 0;

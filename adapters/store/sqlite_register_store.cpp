@@ -209,6 +209,9 @@ struct SqliteRegisterStore::Statements {
             db.prepare("SELECT id FROM person WHERE hetu = ?1", "looking up a person", true)),
         person_by_hetu(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE hetu = ?1",
                                   "reading a person", true)),
+        persons_born(db.prepare("SELECT " POPGATE_PERSON_COLUMNS
+                                " FROM person WHERE birth_date = ?1 ORDER BY id",
+                                "reading the persons born on a day", true)),
         addresses_of(db.prepare("SELECT " POPGATE_ADDRESS_COLUMNS
                                 " FROM person_address WHERE person_id = ?1 ORDER BY ord",
                                 "reading a person's addresses", true)),
@@ -263,6 +266,7 @@ struct SqliteRegisterStore::Statements {
 
   Statement person_id_by_hetu;
   Statement person_by_hetu;
+  Statement persons_born;
   Statement addresses_of;
   Statement family_of;
   Statement insert_person;
@@ -701,6 +705,22 @@ std::optional<Person> SqliteRegisterStore::person_by_hetu(std::string_view hetu)
   read_person_row(s, *person);
   load_person_children(*person);
   return person;
+}
+
+std::vector<Person> SqliteRegisterStore::persons_born(const registry::Date& day) {
+  std::vector<Person> persons;
+  {
+    Statement& s = statements_->persons_born;
+    ResetOnExit reset(s);
+    const std::string iso = day.iso();
+    s.bind_text(1, iso);
+    while (s.step()) {
+      Person& person = persons.emplace_back();
+      read_person_row(s, person);
+    }
+  }
+  for (Person& person : persons) load_person_children(person);
+  return persons;
 }
 
 void SqliteRegisterStore::load_person_children(Person& person) {

@@ -55,6 +55,7 @@ class SqliteRegisterStore final : public registry::RegisterStore {
 
   // registry::RegisterStore
   std::optional<registry::Person> person_by_hetu(std::string_view hetu) override;
+  std::vector<registry::Person> persons_born(const registry::Date& day) override;
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;
   std::optional<std::string> meta(std::string_view key) override;
   registry::RegisterCounts counts() override;

@@ -1,0 +1,274 @@
+#include "registry/name_forms.h"
+
+#include <algorithm>
+
+namespace popgate::registry {
+namespace {
+
+// Windows-1252's 0x80-0x9F, for bytes that are not UTF-8 (a Latin-1 file read as UTF-8).
+constexpr char32_t kCp1252High[32] = {
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
+
+char32_t single_byte(unsigned char byte) {
+  if (byte >= 0x80 && byte < 0xA0) return kCp1252High[byte - 0x80];
+  return byte;
+}
+
+// Decodes UTF-8; a byte that does not start a valid sequence is taken as Windows-1252.
+std::u32string decode(std::string_view text) {
+  std::u32string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    int length = b0 < 0x80           ? 1
+                 : (b0 >> 5) == 0x6  ? 2
+                 : (b0 >> 4) == 0xE  ? 3
+                 : (b0 >> 3) == 0x1E ? 4
+                                     : 0;
+    char32_t c = length == 1   ? b0
+                 : length == 2 ? (b0 & 0x1F)
+                 : length == 3 ? (b0 & 0x0F)
+                               : (b0 & 0x07);
+    bool valid = length > 0 && i + static_cast<std::size_t>(length) <= text.size();
+    for (int k = 1; valid && k < length; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+      if ((b & 0xC0) != 0x80) valid = false;
+      c = (c << 6) | (b & 0x3F);
+    }
+    if (valid && length == 2 && c < 0x80) valid = false;  // overlong
+    if (!valid) {
+      out.push_back(single_byte(b0));
+      ++i;
+      continue;
+    }
+    out.push_back(c);
+    i += static_cast<std::size_t>(length);
+  }
+  return out;
+}
+
+char32_t lower(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + 32;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;  // Latin-1 capitals (not ×)
+  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x138 && c != 0x178) {
+    // Latin Extended-A pairs capitals with the next code point, in two runs of parity.
+    const bool odd_capitals = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if ((c % 2 == 1) == odd_capitals) return c + 1;
+  }
+  if (c == 0x178) return 0xFF;  // Ÿ
+  return c;
+}
+
+// The folded spelling of one lower-case character: "" to drop it.
+std::u32string_view fold(char32_t c) {
+  switch (c) {
+    case 0xE0:
+    case 0xE1:
+    case 0xE2:
+    case 0xE3:
+    case 0xE4:
+    case 0xE5:
+    case 0x101:
+    case 0x103:
+    case 0x105:
+      return U"a";
+    case 0xE6:
+      return U"ae";
+    case 0xE7:
+    case 0x107:
+    case 0x10D:
+      return U"c";
+    case 0x10F:
+    case 0x111:
+    case 0xF0:
+      return U"d";
+    case 0xE8:
+    case 0xE9:
+    case 0xEA:
+    case 0xEB:
+    case 0x113:
+    case 0x117:
+    case 0x119:
+    case 0x11B:
+      return U"e";
+    case 0x11F:
+      return U"g";
+    case 0xEC:
+    case 0xED:
+    case 0xEE:
+    case 0xEF:
+    case 0x12B:
+    case 0x131:
+      return U"i";
+    case 0x142:
+    case 0x13E:
+    case 0x13A:
+      return U"l";
+    case 0xF1:
+    case 0x144:
+    case 0x148:
+      return U"n";
+    case 0xF2:
+    case 0xF3:
+    case 0xF4:
+    case 0xF5:
+    case 0xF6:
+    case 0xF8:
+    case 0x14D:
+    case 0x151:
+      return U"o";
+    case 0x153:
+      return U"oe";
+    case 0x155:
+    case 0x159:
+      return U"r";
+    case 0x15B:
+    case 0x15F:
+    case 0x161:
+      return U"s";
+    case 0xDF:
+      return U"ss";
+    case 0x163:
+    case 0x165:
+      return U"t";
+    case 0xFE:
+      return U"th";
+    case 0xF9:
+    case 0xFA:
+    case 0xFB:
+    case 0xFC:
+    case 0x16B:
+    case 0x16F:
+    case 0x171:
+      return U"u";
+    case 0xFD:
+    case 0xFF:
+      return U"y";
+    case 0x17A:
+    case 0x17C:
+    case 0x17E:
+      return U"z";
+    default:
+      return {};
+  }
+}
+
+// The German/Nordic transliteration where it differs from folding.
+std::u32string_view transliterate(char32_t c) {
+  switch (c) {
+    case 0xE4:
+    case 0xE6:
+      return U"ae";
+    case 0xF6:
+    case 0xF8:
+      return U"oe";
+    case 0xE5:
+      return U"aa";
+    case 0xFC:
+      return U"ue";
+    default:
+      return fold(c);
+  }
+}
+
+bool is_letter(char32_t c) {
+  return (c >= U'a' && c <= U'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7) ||
+         (c >= 0x100 && c <= 0x17F);
+}
+
+void append_word_break(std::u32string& out) {
+  if (!out.empty() && out.back() != U' ') out.push_back(U' ');
+}
+
+}  // namespace
+
+NameForms name_forms(std::string_view name) {
+  NameForms forms;
+  for (const char32_t raw : decode(name)) {
+    const char32_t c = lower(raw);
+    if (c == U' ' || c == U'\t' || c == 0xA0) {
+      append_word_break(forms.written);
+      append_word_break(forms.folded);
+      append_word_break(forms.transliterated);
+      continue;
+    }
+    if (c == U'-' || c == 0x2010 || c == 0x2013) {
+      forms.written.push_back(U'-');
+      forms.folded.push_back(U'-');
+      forms.transliterated.push_back(U'-');
+      continue;
+    }
+    if (!is_letter(c)) continue;  // apostrophes, dots, digits, stray symbols
+    forms.written.push_back(c);
+    const std::u32string_view folded = c < 0x80 ? std::u32string_view(&c, 1) : fold(c);
+    const std::u32string_view translit = c < 0x80 ? std::u32string_view(&c, 1) : transliterate(c);
+    forms.folded.append(folded.empty() ? std::u32string_view(&c, 1) : folded);
+    forms.transliterated.append(translit.empty() ? std::u32string_view(&c, 1) : translit);
+  }
+  for (std::u32string* s : {&forms.written, &forms.folded, &forms.transliterated}) {
+    if (!s->empty() && s->back() == U' ') s->pop_back();
+  }
+  return forms;
+}
+
+std::vector<NameForms> name_words(std::string_view names) {
+  std::vector<NameForms> words;
+  std::size_t start = 0;
+  while (start <= names.size()) {
+    std::size_t end = names.find_first_of(" \t", start);
+    if (end == std::string_view::npos) end = names.size();
+    NameForms word = name_forms(names.substr(start, end - start));
+    if (!word.empty()) words.push_back(std::move(word));
+    start = end + 1;
+  }
+  return words;
+}
+
+double jaro_winkler(std::u32string_view a, std::u32string_view b) {
+  if (a.empty() || b.empty()) return a.empty() && b.empty() ? 1.0 : 0.0;
+  if (a == b) return 1.0;
+  const std::size_t window = std::max<std::size_t>(std::max(a.size(), b.size()) / 2, 1) - 1;
+  std::vector<bool> a_matched(a.size()), b_matched(b.size());
+  std::size_t matches = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::size_t from = i > window ? i - window : 0;
+    const std::size_t to = std::min(b.size(), i + window + 1);
+    for (std::size_t j = from; j < to; ++j) {
+      if (b_matched[j] || a[i] != b[j]) continue;
+      a_matched[i] = b_matched[j] = true;
+      ++matches;
+      break;
+    }
+  }
+  if (matches == 0) return 0.0;
+  std::size_t transpositions = 0;
+  for (std::size_t i = 0, j = 0; i < a.size(); ++i) {
+    if (!a_matched[i]) continue;
+    while (!b_matched[j])
+      ++j;
+    if (a[i] != b[j]) ++transpositions;
+    ++j;
+  }
+  const double m = static_cast<double>(matches);
+  const double jaro = (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) +
+                       (m - static_cast<double>(transpositions) / 2.0) / m) /
+                      3.0;
+  std::size_t prefix = 0;
+  while (prefix < 4 && prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix])
+    ++prefix;
+  return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
+}
+
+double name_similarity(const NameForms& a, const NameForms& b) {
+  if (a.empty() || b.empty()) return 0.0;
+  if (a.written == b.written || a.folded == b.folded || a.transliterated == b.transliterated ||
+      a.written == b.transliterated || a.transliterated == b.written ||
+      a.folded == b.transliterated || a.transliterated == b.folded) {
+    return 1.0;
+  }
+  return jaro_winkler(a.folded, b.folded);
+}
+
+}  // namespace popgate::registry

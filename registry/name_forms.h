@@ -1,0 +1,42 @@
+// How names are compared when a client's row has no HETU: the same name may reach us as
+// "MÄKINEN", "Mäkinen", "Makinen" or "Maekinen", with its given names in another order, only
+// some of them, or with a typo. Each name is turned into comparable forms:
+//   written         case folded, whitespace collapsed, punctuation other than '-' dropped;
+//   folded          diacritics stripped (ä -> a, ö -> o, å -> a, é -> e, š -> s, ...);
+//   transliterated  the German/Nordic spelling without diacritics (ä -> ae, ö -> oe,
+//                   å -> aa, ü -> ue), so "Maekinen" meets "Mäkinen".
+// Two names are the same when any form of one equals any of the other; otherwise their
+// Jaro-Winkler similarity on the folded forms says how close they are (small typos).
+#ifndef POPGATE_REGISTRY_NAME_FORMS_H_
+#define POPGATE_REGISTRY_NAME_FORMS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popgate::registry {
+
+struct NameForms {
+  std::u32string written;
+  std::u32string folded;
+  std::u32string transliterated;
+  bool empty() const { return written.empty(); }
+};
+
+// The forms of one name (or of several words: the words keep single spaces between them).
+// Invalid UTF-8 bytes are read as Windows-1252 characters, the usual source of such bytes.
+NameForms name_forms(std::string_view name);
+
+// The words of a name list: split on spaces ("Anna Maria" is two names, "Anna-Maria" one).
+std::vector<NameForms> name_words(std::string_view names);
+
+// Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, prefix up to 4 characters).
+double jaro_winkler(std::u32string_view a, std::u32string_view b);
+
+// 1 when the names are the same in any form, else the Jaro-Winkler similarity of their
+// folded forms (0 when either is empty).
+double name_similarity(const NameForms& a, const NameForms& b);
+
+}  // namespace popgate::registry
+
+#endif  // POPGATE_REGISTRY_NAME_FORMS_H_

@@ -1,0 +1,228 @@
+#include "registry/person_matcher.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "registry/hetu.h"
+#include "registry/name_forms.h"
+
+namespace popgate::registry {
+namespace {
+
+// A double surname counts a little less when only one of its parts matches: "Virtanen"
+// for "Virtanen-Korhonen" is likely the same person, but less certainly than the full name.
+constexpr double kSurnamePartFactor = 0.97;
+// Each tie-breaker that agrees adds this; one that disagrees takes it away.
+constexpr double kTieBreaker = 0.02;
+
+std::vector<NameForms> surname_parts(const std::string& surname) {
+  std::vector<NameForms> parts;
+  std::string part;
+  for (const char c : surname + "-") {
+    if (c == '-' || c == ' ') {
+      if (!part.empty()) parts.push_back(name_forms(part));
+      part.clear();
+    } else {
+      part += c;
+    }
+  }
+  return parts;
+}
+
+// The best fit of the row's surname to the person's current or a former surname, whole or in
+// parts (double surnames either side).
+double surname_score(const std::string& given, const Person& person) {
+  const NameForms row = name_forms(given);
+  if (row.empty()) return 0.0;
+  std::vector<std::string> surnames = {person.last_name};
+  surnames.insert(surnames.end(), person.former_last_names.begin(), person.former_last_names.end());
+  const std::vector<NameForms> row_parts = surname_parts(given);
+  double best = 0.0;
+  for (const std::string& surname : surnames) {
+    best = std::max(best, name_similarity(row, name_forms(surname)));
+    const std::vector<NameForms> parts = surname_parts(surname);
+    if (parts.size() < 2 && row_parts.size() < 2) continue;
+    for (const NameForms& a : row_parts) {
+      for (const NameForms& b : parts)
+        best = std::max(best, kSurnamePartFactor * name_similarity(a, b));
+    }
+  }
+  return best;
+}
+
+// The row's given names must each match a different one of the person's, in any order; the
+// person may have more ("Maria" for "Anna Maria"). A hyphenated name may also match its parts
+// written apart ("Anna Maria" for "Anna-Maria"). The score is the worst name's.
+double given_names_score(const std::string& given, const Person& person) {
+  const std::vector<NameForms> row = name_words(given);
+  if (row.empty()) return 0.0;
+  std::vector<NameForms> names = name_words(person.first_names);
+  std::string spaced = person.first_names;
+  std::replace(spaced.begin(), spaced.end(), '-', ' ');
+  if (spaced != person.first_names) {
+    for (NameForms& part : name_words(spaced))
+      names.push_back(std::move(part));
+  }
+  if (row.size() > names.size()) return 0.0;
+  // Greedy assignment, most certain pairs first: names lists are short (1-5).
+  struct Pair {
+    double score;
+    std::size_t row, name;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    for (std::size_t j = 0; j < names.size(); ++j)
+      pairs.push_back({name_similarity(row[i], names[j]), i, j});
+  }
+  std::sort(pairs.begin(), pairs.end(),
+            [](const Pair& a, const Pair& b) { return a.score > b.score; });
+  std::vector<bool> row_done(row.size()), name_used(names.size());
+  double worst = 1.0;
+  std::size_t assigned = 0;
+  for (const Pair& p : pairs) {
+    if (row_done[p.row] || name_used[p.name]) continue;
+    row_done[p.row] = name_used[p.name] = true;
+    worst = std::min(worst, p.score);
+    if (++assigned == row.size()) break;
+  }
+  return assigned == row.size() ? worst : 0.0;
+}
+
+const Address* current_address(const Person& person) {
+  if (const Address* a = person.address(AddressKind::permanent)) return a;
+  return person.address(AddressKind::temporary);
+}
+
+double tie_breakers(const MatchRow& row, const Person& person, std::string& why) {
+  double bonus = 0.0;
+  const auto weigh = [&](bool given, bool agrees, const char* what) {
+    if (!given) return;
+    bonus += agrees ? kTieBreaker : -kTieBreaker;
+    why += std::string(", ") + what + (agrees ? " agrees" : " differs");
+  };
+  weigh(!row.municipality.empty(), row.municipality == person.home_municipality, "municipality");
+  const Address* address = current_address(person);
+  weigh(!row.postal_code.empty(), address != nullptr && address->postal_code == row.postal_code,
+        "postal code");
+  weigh(!row.street.empty(),
+        address != nullptr &&
+            name_similarity(name_forms(row.street), name_forms(address->street)) >= 0.95,
+        "street");
+  return bonus;
+}
+
+std::string two_decimals(double value) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  return text;
+}
+
+}  // namespace
+
+std::string_view outcome_code(MatchOutcome outcome) {
+  switch (outcome) {
+    case MatchOutcome::matched_hetu:
+      return "MATCHED_HETU";
+    case MatchOutcome::matched_name_birth_date:
+      return "MATCHED_NAME_BIRTHDATE";
+    case MatchOutcome::ambiguous:
+      return "AMBIGUOUS";
+    case MatchOutcome::not_found:
+      return "NOT_FOUND";
+    case MatchOutcome::invalid_row:
+      return "INVALID_ROW";
+  }
+  return "INVALID_ROW";
+}
+
+CandidateScore score_candidate(const MatchRow& row, const Person& person) {
+  CandidateScore score;
+  score.surname = surname_score(row.last_name, person);
+  score.given_names = given_names_score(row.first_names, person);
+  score.why =
+      "surname " + two_decimals(score.surname) + ", given names " + two_decimals(score.given_names);
+  score.total = (score.surname + score.given_names) / 2.0 + tie_breakers(row, person, score.why);
+  return score;
+}
+
+MatchResult PersonMatcher::match(const MatchRow& row) {
+  if (!row.hetu.empty()) return match_hetu(row);
+  return match_names(row, "");
+}
+
+MatchResult PersonMatcher::match_hetu(const MatchRow& row) {
+  const HetuParse parsed = parse_hetu(row.hetu);
+  std::string problem;
+  MatchOutcome outcome = MatchOutcome::invalid_row;
+  if (!parsed.ok()) {
+    problem = "invalid HETU: " + parsed.error;
+  } else if (std::optional<Person> person = store_.person_by_hetu(parsed.hetu->code)) {
+    MatchResult result;
+    result.outcome = MatchOutcome::matched_hetu;
+    result.score = 1.0;
+    result.candidates = 1;
+    result.reason = "HETU";
+    result.person = std::move(person);
+    return result;
+  } else {
+    problem = "no person with this HETU";
+    outcome = MatchOutcome::not_found;
+  }
+  if (policy_.hetu_fallback_to_names && !row.last_name.empty() && row.birth_date) {
+    return match_names(row, problem + "; ");
+  }
+  MatchResult result;
+  result.outcome = outcome;
+  result.reason = problem;
+  return result;
+}
+
+MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
+  MatchResult result;
+  if (!row.birth_date || row.last_name.empty() || row.first_names.empty()) {
+    result.outcome = MatchOutcome::invalid_row;
+    result.reason = note + "without a HETU, the surname, given names and birth date are needed";
+    return result;
+  }
+  struct Scored {
+    CandidateScore score;
+    Person person;
+  };
+  std::vector<Scored> above;
+  double best_below = 0.0;
+  for (Person& person : store_.persons_born(*row.birth_date)) {
+    if (row.sex && person.sex != *row.sex) continue;
+    CandidateScore score = score_candidate(row, person);
+    const bool names_fit =
+        score.surname >= policy_.min_name_score && score.given_names >= policy_.min_name_score;
+    if (names_fit && score.total >= policy_.threshold) {
+      above.push_back({std::move(score), std::move(person)});
+    } else {
+      best_below = std::max(best_below, score.total);
+    }
+  }
+  std::sort(above.begin(), above.end(),
+            [](const Scored& a, const Scored& b) { return a.score.total > b.score.total; });
+  result.candidates = static_cast<int>(above.size());
+  if (above.empty()) {
+    result.outcome = MatchOutcome::not_found;
+    result.score = best_below;
+    result.reason = note + "no person born that day with these names";
+    return result;
+  }
+  const double lead = above.size() > 1 ? above[0].score.total - above[1].score.total : 1.0;
+  if (lead < policy_.margin) {
+    result.outcome = MatchOutcome::ambiguous;
+    result.score = above[0].score.total;
+    result.reason = note + std::to_string(above.size()) + " persons fit these names and birth date";
+    return result;
+  }
+  result.outcome = MatchOutcome::matched_name_birth_date;
+  result.score = std::min(1.0, above[0].score.total);
+  result.reason = note + above[0].score.why;
+  result.person = std::move(above[0].person);
+  return result;
+}
+
+}  // namespace popgate::registry

@@ -1,0 +1,87 @@
+// Matching a client's row to one person of the register: the heart of the update service.
+//
+// With a HETU the match is exact (after validation): an invalid code is INVALID_ROW, a valid
+// one the register does not hold NOT_FOUND, unless the workflow allows falling back to names.
+// Without one, the birth date (and the sex, when given) selects the candidates and the names
+// decide (registry/name_forms.h): the surname against the current and former surnames and the
+// parts of double surnames, the given names as a subset of the register's in any order, small
+// typos tolerated. Municipality, postal code and street, when given, break ties. A row is
+// matched only when exactly one candidate scores above the threshold, clear of the runner-up
+// by a margin: otherwise AMBIGUOUS with the number of candidates, and nothing is disclosed.
+#ifndef POPGATE_REGISTRY_PERSON_MATCHER_H_
+#define POPGATE_REGISTRY_PERSON_MATCHER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "registry/date.h"
+#include "registry/person.h"
+#include "registry/register_store.h"
+
+namespace popgate::registry {
+
+// What a client's row says about the person it means (already parsed and trimmed).
+struct MatchRow {
+  std::string hetu;  // empty: none given
+  std::string last_name;
+  std::string first_names;
+  std::optional<Date> birth_date;
+  std::optional<Sex> sex;
+  std::string municipality;  // 3-digit code; empty: not given
+  std::string postal_code;
+  std::string street;
+};
+
+enum class MatchOutcome {
+  matched_hetu,
+  matched_name_birth_date,
+  ambiguous,
+  not_found,
+  invalid_row
+};
+
+// "MATCHED_HETU", "MATCHED_NAME_BIRTHDATE", "AMBIGUOUS", "NOT_FOUND", "INVALID_ROW".
+std::string_view outcome_code(MatchOutcome outcome);
+
+struct MatchResult {
+  MatchOutcome outcome = MatchOutcome::not_found;
+  double score = 0.0;            // the chosen (or best) candidate's; 1 for a HETU match
+  std::string reason;            // one line for the client: why this outcome
+  int candidates = 0;            // persons above the threshold (AMBIGUOUS says how many)
+  std::optional<Person> person;  // only when matched
+};
+
+struct MatchPolicy {
+  double threshold = 0.90;              // a candidate's combined score must reach this
+  double min_name_score = 0.84;         // and its surname and given names each this
+  double margin = 0.03;                 // the best must lead the runner-up by this
+  bool hetu_fallback_to_names = false;  // an invalid or unknown HETU: try names
+};
+
+// How well a row's names and address fit a person, in [0, 1.06] (1 for identical names; the
+// address tie-breakers add up to 0.06), and why, for the result's reason column.
+struct CandidateScore {
+  double surname = 0.0;
+  double given_names = 0.0;
+  double total = 0.0;
+  std::string why;
+};
+CandidateScore score_candidate(const MatchRow& row, const Person& person);
+
+class PersonMatcher {
+ public:
+  PersonMatcher(RegisterStore& store, MatchPolicy policy) : store_(store), policy_(policy) {}
+  MatchResult match(const MatchRow& row);
+
+ private:
+  MatchResult match_hetu(const MatchRow& row);
+  MatchResult match_names(const MatchRow& row, std::string note);
+
+  RegisterStore& store_;
+  MatchPolicy policy_;
+};
+
+}  // namespace popgate::registry
+
+#endif  // POPGATE_REGISTRY_PERSON_MATCHER_H_

@@ -1,0 +1,160 @@
+// The matcher against a real SQLite register with the hard cases side by side: twins, a
+// parent and child with the same name, a married name, a double surname, typos, diacritics.
+#include "registry/person_matcher.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/store/sqlite_register_store.h"
+#include "tests/unit/test_support/register_samples.h"
+
+namespace popgate::registry {
+namespace {
+
+using store::SqliteRegisterStore;
+
+Person person(int number, const std::string& first, const std::string& last, Date born,
+              Sex sex = Sex::female, std::vector<std::string> former = {}) {
+  Person p;
+  p.hetu = testing::hetu(born.day, born.month, born.year, number);
+  p.first_names = first;
+  p.last_name = last;
+  p.former_last_names = std::move(former);
+  p.sex = sex;
+  p.birth_date = born;
+  p.mother_tongue = "fi";
+  p.home_municipality = "091";
+  p.addresses = {{AddressKind::permanent, "Koivukatu 12", "A 5", "00100", "Helsinki", "FI",
+                  Date{2001, 6, 1}, std::nullopt}};
+  return p;
+}
+
+MatchRow row(const std::string& first, const std::string& last, Date born) {
+  MatchRow r;
+  r.first_names = first;
+  r.last_name = last;
+  r.birth_date = born;
+  return r;
+}
+
+class PersonMatcherTest : public ::testing::Test {
+ protected:
+  PersonMatcherTest() {
+    store_ =
+        SqliteRegisterStore::open(dir_.file("register.db"), SqliteRegisterStore::Mode::read_write);
+    auto tx = store_->begin();
+    for (Person& p : persons_)
+      tx->put_person(p);
+    tx->commit();
+  }
+
+  MatchResult match(const MatchRow& r, MatchPolicy policy = {}) {
+    PersonMatcher matcher(*store_, policy);
+    return matcher.match(r);
+  }
+
+  static constexpr Date kBorn{1980, 5, 17};
+  static constexpr Date kTwins{1992, 11, 3};
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteRegisterStore> store_;
+  std::vector<Person> persons_ = {
+      person(2, "Anna Maria", "Mäkinen", kBorn, Sex::female, {"Virtanen"}),
+      person(4, "Liisa", "Korhonen-Nieminen", kBorn),
+      person(3, "Matti Juhani", "Laine", kBorn, Sex::male),
+      person(6, "Aino Maria", "Heikkinen", kTwins),  // twins: same surname and birth date
+      person(8, "Aada Maria", "Heikkinen", kTwins),
+      person(5, "Mikko", "Virtanen", Date{1960, 5, 17}, Sex::male),  // father and son
+      person(7, "Mikko", "Virtanen", Date{1985, 5, 17}, Sex::male),
+      person(10, "Anna-Maria", "Lehtonen", kBorn),
+  };
+};
+
+TEST_F(PersonMatcherTest, AValidHetuMatchesExactly) {
+  MatchRow r;
+  r.hetu = persons_[2].hetu;
+  const MatchResult m = match(r);
+  EXPECT_EQ(m.outcome, MatchOutcome::matched_hetu);
+  ASSERT_TRUE(m.person);
+  EXPECT_EQ(m.person->last_name, "Laine");
+}
+
+TEST_F(PersonMatcherTest, AnInvalidHetuIsAnInvalidRowUnlessFallingBackToNames) {
+  MatchRow r = row("Matti", "Laine", kBorn);
+  r.hetu = persons_[2].hetu;
+  r.hetu.back() = r.hetu.back() == 'A' ? 'B' : 'A';  // wrong check character
+  MatchResult m = match(r);
+  EXPECT_EQ(m.outcome, MatchOutcome::invalid_row);
+  EXPECT_NE(m.reason.find("check character"), std::string::npos) << m.reason;
+  MatchPolicy fallback;
+  fallback.hetu_fallback_to_names = true;
+  m = match(r, fallback);
+  EXPECT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_NE(m.reason.find("invalid HETU"), std::string::npos) << m.reason;
+}
+
+TEST_F(PersonMatcherTest, TheOtherCenturySignIsAnotherCode) {
+  MatchRow r;
+  r.hetu = persons_[2].hetu;
+  ASSERT_EQ(r.hetu[6], '-');
+  r.hetu[6] = 'Y';  // same digits, new-style 1900s sign: a different identity
+  EXPECT_EQ(match(r).outcome, MatchOutcome::not_found);
+}
+
+TEST_F(PersonMatcherTest, NamesAreMatchedThroughDiacriticsOrderSubsetsAndTypos) {
+  for (const auto& [first, last] : std::vector<std::pair<std::string, std::string>>{
+           {"Anna Maria", "Mäkinen"},
+           {"MARIA", "MAKINEN"},
+           {"Maria Anna", "Maekinen"},
+           {"Anna", "Mäkinan"},         // a typo
+           {"Anna Maria", "Virtanen"},  // her name before marriage
+       }) {
+    const MatchResult m = match(row(first, last, kBorn));
+    EXPECT_EQ(m.outcome, MatchOutcome::matched_name_birth_date)
+        << first << " " << last << ": " << m.reason;
+    ASSERT_TRUE(m.person) << first << " " << last;
+    EXPECT_EQ(m.person->hetu, persons_[0].hetu);
+  }
+  EXPECT_EQ(match(row("Liisa", "Nieminen", kBorn)).person->hetu, persons_[1].hetu)
+      << "one part of a double surname";
+  EXPECT_EQ(match(row("Anna Maria", "Lehtonen", kBorn)).person->hetu, persons_[7].hetu)
+      << "a hyphenated given name written apart";
+}
+
+TEST_F(PersonMatcherTest, TwinsAreToldApartByTheirGivenNamesOrNotAtAll) {
+  EXPECT_EQ(match(row("Aino", "Heikkinen", kTwins)).person->hetu, persons_[3].hetu);
+  EXPECT_EQ(match(row("Aada", "Heikkinen", kTwins)).person->hetu, persons_[4].hetu);
+  const MatchResult m = match(row("Maria", "Heikkinen", kTwins));  // the name they share
+  EXPECT_EQ(m.outcome, MatchOutcome::ambiguous) << m.reason;
+  EXPECT_EQ(m.candidates, 2);
+  EXPECT_FALSE(m.person) << "nothing is disclosed for an ambiguous row";
+}
+
+TEST_F(PersonMatcherTest, AFatherAndSonOfTheSameNameDifferByBirthDate) {
+  EXPECT_EQ(match(row("Mikko", "Virtanen", Date{1985, 5, 17})).person->hetu, persons_[6].hetu);
+  EXPECT_EQ(match(row("Mikko", "Virtanen", Date{1970, 5, 17})).outcome, MatchOutcome::not_found);
+}
+
+TEST_F(PersonMatcherTest, SexFiltersCandidates) {
+  MatchRow r = row("Matti", "Laine", kBorn);
+  r.sex = Sex::female;
+  EXPECT_EQ(match(r).outcome, MatchOutcome::not_found);
+}
+
+TEST_F(PersonMatcherTest, AnUnrelatedNameIsNotFoundAndMissingFieldsAreInvalid) {
+  EXPECT_EQ(match(row("Pekka", "Nurmi", kBorn)).outcome, MatchOutcome::not_found);
+  MatchRow r = row("Anna", "", kBorn);
+  EXPECT_EQ(match(r).outcome, MatchOutcome::invalid_row);
+  r = row("Anna", "Mäkinen", kBorn);
+  r.birth_date.reset();
+  EXPECT_EQ(match(r).outcome, MatchOutcome::invalid_row);
+}
+
+TEST(MatchOutcome, CodesAreTheContractsNames) {
+  EXPECT_EQ(outcome_code(MatchOutcome::matched_hetu), "MATCHED_HETU");
+  EXPECT_EQ(outcome_code(MatchOutcome::matched_name_birth_date), "MATCHED_NAME_BIRTHDATE");
+  EXPECT_EQ(outcome_code(MatchOutcome::ambiguous), "AMBIGUOUS");
+  EXPECT_EQ(outcome_code(MatchOutcome::not_found), "NOT_FOUND");
+  EXPECT_EQ(outcome_code(MatchOutcome::invalid_row), "INVALID_ROW");
+}
+
+}  // namespace
+}  // namespace popgate::registry
