@@ -231,6 +231,14 @@ int Server::run() {
     const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
     return workflows::decide_permit(now->permits, now->clients, request);
   };
+  environment.permit = [this](const std::string& id) -> std::optional<registry::Permit> {
+    const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
+    for (const workflows::PermitConfig& permit : now->permits) {
+      if (permit.id == id) return static_cast<const registry::Permit&>(permit);
+    }
+    return std::nullopt;
+  };
+  environment.register_db = data_dir_ / "register.db";
   steps_ = workflows::steps::builtin_steps(environment);
 
   store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());

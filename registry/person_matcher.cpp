@@ -94,21 +94,21 @@ const Address* current_address(const Person& person) {
   return person.address(AddressKind::temporary);
 }
 
-double tie_breakers(const MatchRow& row, const Person& person, std::string& why) {
+// The reason text never says which of these agreed: that would tell the client where a person
+// lives beyond what its permit grants. And a person under a non-disclosure for safety is never
+// scored by location at all, so that neither a match nor its score hints at the address.
+double tie_breakers(const MatchRow& row, const Person& person) {
+  if (person.has_ban(kBanSafety)) return 0.0;
   double bonus = 0.0;
-  const auto weigh = [&](bool given, bool agrees, const char* what) {
-    if (!given) return;
-    bonus += agrees ? kTieBreaker : -kTieBreaker;
-    why += std::string(", ") + what + (agrees ? " agrees" : " differs");
+  const auto weigh = [&](bool given, bool agrees) {
+    if (given) bonus += agrees ? kTieBreaker : -kTieBreaker;
   };
-  weigh(!row.municipality.empty(), row.municipality == person.home_municipality, "municipality");
+  weigh(!row.municipality.empty(), row.municipality == person.home_municipality);
   const Address* address = current_address(person);
-  weigh(!row.postal_code.empty(), address != nullptr && address->postal_code == row.postal_code,
-        "postal code");
+  weigh(!row.postal_code.empty(), address != nullptr && address->postal_code == row.postal_code);
   weigh(!row.street.empty(),
         address != nullptr &&
-            name_similarity(name_forms(row.street), name_forms(address->street)) >= 0.95,
-        "street");
+            name_similarity(name_forms(row.street), name_forms(address->street)) >= 0.95);
   return bonus;
 }
 
@@ -142,7 +142,7 @@ CandidateScore score_candidate(const MatchRow& row, const Person& person) {
   score.given_names = given_names_score(row.first_names, person);
   score.why =
       "surname " + two_decimals(score.surname) + ", given names " + two_decimals(score.given_names);
-  score.total = (score.surname + score.given_names) / 2.0 + tie_breakers(row, person, score.why);
+  score.total = (score.surname + score.given_names) / 2.0 + tie_breakers(row, person);
   return score;
 }
 

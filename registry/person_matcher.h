@@ -60,7 +60,8 @@ struct MatchPolicy {
 };
 
 // How well a row's names and address fit a person, in [0, 1.06] (1 for identical names; the
-// address tie-breakers add up to 0.06), and why, for the result's reason column.
+// address tie-breakers add up to 0.06), and why (the name scores only), for the result's
+// reason column.
 struct CandidateScore {
   double surname = 0.0;
   double given_names = 0.0;

@@ -17,6 +17,7 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(permit_step(env));
   registry.add(error_report_step());
   registry.add(deliver_step(env));
+  registry.add(match_persons_step(env));
   return registry;
 }
 

@@ -38,6 +38,11 @@ struct StepEnvironment {
   // Remembers delivered files for retention (the daemon removes them when they expire or
   // are downloaded); empty: files stay until the operator removes them.
   std::function<void(const std::vector<DeliveredFile>&)> record_deliveries;
+  // The permit with this id as installed last (match_persons shapes rows by it); empty
+  // function or nullopt: unknown.
+  std::function<std::optional<registry::Permit>(const std::string& id)> permit;
+  // data_dir/register.db, read by the services' steps.
+  std::filesystem::path register_db;
 };
 
 // Every step type. Without an environment (lint, the reference docs) the steps that need one
@@ -55,6 +60,7 @@ StepType sftp_push_step(StepEnvironment env);
 StepType permit_step(StepEnvironment env);
 StepType error_report_step();
 StepType deliver_step(StepEnvironment env);
+StepType match_persons_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 

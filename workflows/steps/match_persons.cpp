@@ -1,0 +1,312 @@
+// match_persons: the update service's core. Reads the client's register file as a table,
+// matches each row to the register (registry/person_matcher.h), shapes each result row with
+// disclose() under the job's permit, and writes result.csv, persons.txt (whose data the
+// result holds, for the audit record) and summary.txt, in one streaming pass.
+#include <fstream>
+#include <map>
+
+#include "adapters/formats/client_table.h"
+#include "adapters/formats/csv.h"
+#include "adapters/store/sqlite_register_store.h"
+#include "registry/date.h"
+#include "registry/update_row.h"
+#include "workflows/steps/builtin_steps.h"
+#include "workflows/steps/param_spec.h"
+#include "workflows/steps/step_files.h"
+
+namespace popgate::workflows::steps {
+namespace {
+
+namespace fs = std::filesystem;
+using formats::ClientField;
+
+[[noreturn]] void internal(const StepContext& context, const std::string& why) {
+  throw StepError("step " + context.step_id + ": " + why, false, "internal error");
+}
+
+[[noreturn]] void bad_param(const StepContext& context, const std::string& why) {
+  throw StepError("step " + context.step_id + ": " + why, false, "internal error");
+}
+
+std::vector<registry::DataGroup> person_groups(const StepContext& context) {
+  std::vector<registry::DataGroup> groups;
+  std::string name;
+  for (const char c : context.param("groups") + ",") {
+    if (c != ',') {
+      name += c;
+      continue;
+    }
+    if (name.empty()) continue;
+    const std::optional<registry::DataGroup> group = registry::parse_data_group(name);
+    if (!group || *group == registry::DataGroup::building) {
+      bad_param(context, "'" + name + "' is not a data group of persons");
+    }
+    groups.push_back(*group);
+    name.clear();
+  }
+  if (groups.empty()) bad_param(context, "groups is empty");
+  return groups;
+}
+
+formats::ClientTableOptions table_options(const StepContext& context) {
+  formats::ClientTableOptions options;
+  const std::string separator = context.param("separator");
+  options.separator = separator == "auto" ? 0 : separator == "tab" ? '\t' : separator[0];
+  options.encoding = formats::parse_text_encoding(context.param("encoding"))
+                         .value_or(formats::TextEncoding::detect);
+  for (const std::string& alias : context.lists.at("columns")) {
+    const std::size_t eq = alias.find('=');
+    const std::optional<ClientField> field =
+        eq == std::string::npos ? std::nullopt : formats::parse_client_field(alias.substr(0, eq));
+    if (!field || eq + 1 >= alias.size()) {
+      bad_param(context, "columns item '" + alias +
+                             "' is not FIELD=Header (fields: client_ref, "
+                             "hetu, last_name, first_names, birth_date, sex, municipality, street, "
+                             "postal_code)");
+    }
+    options.aliases.emplace_back(*field, alias.substr(eq + 1));
+  }
+  for (const std::string& item : context.lists.at("fixed_width")) {
+    const std::size_t a = item.find(':');
+    const std::size_t b = a == std::string::npos ? a : item.find(':', a + 1);
+    const std::optional<ClientField> field =
+        a == std::string::npos ? std::nullopt : formats::parse_client_field(item.substr(0, a));
+    std::size_t start = 0, length = 0;
+    try {
+      if (b != std::string::npos) {
+        start = std::stoul(item.substr(a + 1, b - a - 1));
+        length = std::stoul(item.substr(b + 1));
+      }
+    } catch (const std::exception&) {
+      start = 0;
+    }
+    if (!field || start == 0 || length == 0) {
+      bad_param(context, "fixed_width item '" + item + "' is not FIELD:START:LENGTH (from 1)");
+    }
+    options.fixed_width.push_back({*field, start, length});
+  }
+  return options;
+}
+
+registry::ClientRow client_row(const formats::ClientTableRow& row) {
+  registry::ClientRow r;
+  r.client_ref = row.get(ClientField::client_ref);
+  r.hetu = row.get(ClientField::hetu);
+  r.last_name = row.get(ClientField::last_name);
+  r.first_names = row.get(ClientField::first_names);
+  r.birth_date = row.get(ClientField::birth_date);
+  r.sex = row.get(ClientField::sex);
+  r.municipality = row.get(ClientField::municipality);
+  r.street = row.get(ClientField::street);
+  r.postal_code = row.get(ClientField::postal_code);
+  return r;
+}
+
+// A reason without the client's own values (quoted), so that like reasons count together.
+std::string reason_kind(const std::string& reason) {
+  std::string kind;
+  bool quoted = false;
+  for (const char c : reason) {
+    if (c == '\'') {
+      quoted = !quoted;
+      if (quoted) kind += "'…'";
+      continue;
+    }
+    if (!quoted) kind += c;
+  }
+  return kind;
+}
+
+struct Tally {
+  std::int64_t rows = 0;
+  std::map<std::string, std::int64_t> outcomes;
+  std::map<std::string, std::int64_t> reasons;  // of rows not matched
+
+  void add(const std::string& outcome, const std::string& reason, bool matched) {
+    ++rows;
+    ++outcomes[outcome];
+    if (!matched) ++reasons[outcome + ": " + reason_kind(reason)];
+  }
+  std::int64_t count(registry::MatchOutcome outcome) const {
+    auto it = outcomes.find(std::string(registry::outcome_code(outcome)));
+    return it == outcomes.end() ? 0 : it->second;
+  }
+  std::string text() const {
+    std::string out = "rows: " + std::to_string(rows) + "\n";
+    for (const registry::MatchOutcome o :
+         {registry::MatchOutcome::matched_hetu, registry::MatchOutcome::matched_name_birth_date,
+          registry::MatchOutcome::ambiguous, registry::MatchOutcome::not_found,
+          registry::MatchOutcome::invalid_row}) {
+      out += std::string(registry::outcome_code(o)) + ": " + std::to_string(count(o)) + "\n";
+    }
+    if (!reasons.empty()) out += "reasons:\n";
+    for (const auto& [reason, n] : reasons)
+      out += "  " + std::to_string(n) + "  " + reason + "\n";
+    return out;
+  }
+};
+
+class OutputFile {
+ public:
+  explicit OutputFile(fs::path path) : path_(std::move(path)), temp_(path_.string() + ".tmp") {
+    out_.open(temp_, std::ios::binary | std::ios::trunc);
+    if (!out_) throw StepError("cannot create " + temp_.string(), true);
+  }
+  std::ofstream& stream() { return out_; }
+  void commit() {
+    out_.close();
+    if (!out_) throw StepError("cannot write " + temp_.string(), true);
+    fs::rename(temp_, path_);
+  }
+
+ private:
+  fs::path path_, temp_;
+  std::ofstream out_;
+};
+
+StepOutputs run_match(const StepEnvironment& env, StepContext& context) {
+  const std::vector<registry::DataGroup> groups = person_groups(context);
+  const std::string permit_id = context.param("permit");
+  const std::optional<registry::Permit> permit = env.permit ? env.permit(permit_id) : std::nullopt;
+  if (!permit) internal(context, "permit '" + permit_id + "' is not installed");
+  for (const registry::DataGroup group : groups) {
+    if (!permit->grants(group)) {
+      internal(context, "permit " + permit_id + " does not grant " +
+                            std::string(registry::to_string(group)));
+    }
+  }
+  if (env.register_db.empty() || !fs::exists(env.register_db)) {
+    internal(context, "no register at '" + env.register_db.string() + "'");
+  }
+  auto store = store::SqliteRegisterStore::open(env.register_db.string(),
+                                                store::SqliteRegisterStore::Mode::read_only);
+  registry::MatchPolicy policy;
+  policy.hetu_fallback_to_names = context.param("fallback_to_names") == "true";
+  registry::PersonMatcher matcher(*store, policy);
+  registry::DisclosureContext disclosure;
+  disclosure.permit = &*permit;
+  disclosure.day = registry::Date::today();
+  disclosure.held_by_client = true;
+
+  const fs::path input = work_file_or_input(context, "file");
+  std::ifstream in(input, std::ios::binary);
+  if (!in) internal(context, "cannot open " + input.string());
+  const fs::path dir = context.work_dir / context.param("to");
+  fs::create_directories(dir);
+  OutputFile result(dir / "result.csv");
+  OutputFile persons(context.work_dir / "persons.txt");
+  Tally tally;
+  try {
+    formats::ClientTableReader reader(in, table_options(context));
+    std::string line;
+    formats::append_csv_record(line, registry::update_columns(groups));
+    result.stream() << line;
+    formats::ClientTableRow row;
+    while (reader.next(row)) {
+      if (context.should_stop()) throw StepError("step " + context.step_id + ": stopped", true);
+      const registry::ClientRow client = client_row(row);
+      registry::MatchResult match;
+      if (!row.error.empty()) {
+        match.outcome = registry::MatchOutcome::invalid_row;
+        match.reason = "line " + std::to_string(row.line) + ": " + row.error;
+      } else {
+        const registry::ParsedClientRow parsed = registry::parse_client_row(client);
+        if (!parsed.error.empty()) {
+          match.outcome = registry::MatchOutcome::invalid_row;
+          match.reason = "line " + std::to_string(row.line) + ": " + parsed.error;
+        } else {
+          match = matcher.match(parsed.match);
+          if (match.outcome == registry::MatchOutcome::invalid_row) {
+            match.reason = "line " + std::to_string(row.line) + ": " + match.reason;
+          }
+        }
+      }
+      const registry::UpdateRowResult out =
+          registry::update_result_row(client, match, groups, disclosure);
+      line.clear();
+      formats::append_csv_record(line, out.fields);
+      result.stream() << line;
+      if (!out.disclosed_hetu.empty()) persons.stream() << out.disclosed_hetu << '\n';
+      tally.add(std::string(registry::outcome_code(match.outcome)), match.reason,
+                match.person.has_value());
+    }
+  } catch (const formats::TableError& e) {
+    throw StepError(std::string("the input is not a readable table: ") + e.what(), false,
+                    std::string("your file could not be read as a table: ") + e.what());
+  }
+  result.commit();
+  persons.commit();
+  write_atomically(dir / "summary.txt", tally.text());
+  if (context.log) context.log(tally.text());
+  using registry::MatchOutcome;
+  return StepOutputs{
+      {"dir", context.param("to")},
+      {"result", context.param("to") + "/result.csv"},
+      {"summary", context.param("to") + "/summary.txt"},
+      {"persons", "persons.txt"},
+      {"rows", std::to_string(tally.rows)},
+      {"matched_hetu", std::to_string(tally.count(MatchOutcome::matched_hetu))},
+      {"matched_name", std::to_string(tally.count(MatchOutcome::matched_name_birth_date))},
+      {"ambiguous", std::to_string(tally.count(MatchOutcome::ambiguous))},
+      {"not_found", std::to_string(tally.count(MatchOutcome::not_found))},
+      {"invalid", std::to_string(tally.count(MatchOutcome::invalid_row))}};
+}
+
+std::vector<ParamSpec> match_params() {
+  ParamSpec separator = param_spec("separator", ParamType::string, false, "auto",
+                                   "The CSV separator; auto: detected from the header.");
+  separator.allowed = {"auto", ";", ",", "tab"};
+  ParamSpec encoding = param_spec("encoding", ParamType::string, false, "auto",
+                                  "The file's encoding; auto: UTF-8, else Windows-1252.");
+  encoding.allowed = {"auto", "utf-8", "windows-1252", "iso-8859-1"};
+  return {param_spec("file", ParamType::path, false, "",
+                     "The client's register file in the work dir; empty: the job's input."),
+          param_spec("permit", ParamType::string, true, "",
+                     "The permit that allows the job (${steps.<permit step>.permit})."),
+          param_spec("groups", ParamType::string, true, "",
+                     "The data groups of the result, comma-separated, as the permit step "
+                     "checked them (${steps.<permit step>.groups})."),
+          std::move(separator),
+          std::move(encoding),
+          param_spec("columns", ParamType::string_list, false, "",
+                     "More header names: FIELD=Header, e.g. [hetu=Tunnus, client_ref=AsNro]."),
+          param_spec("fixed_width", ParamType::string_list, false, "",
+                     "A fixed-width file without a header: FIELD:START:LENGTH per column "
+                     "(characters, from 1), e.g. [hetu:1:11, client_ref:12:10]."),
+          param_spec("fallback_to_names", ParamType::boolean, false, "false",
+                     "Match by names and birth date when a row's HETU is invalid or unknown."),
+          param_spec("to", ParamType::path, false, "result",
+                     "The work-dir directory for result.csv and summary.txt.")};
+}
+
+}  // namespace
+
+StepType match_persons_step(StepEnvironment env) {
+  StepType type;
+  type.name = "match_persons";
+  type.summary = "Matches a client's register file to the register and returns current data";
+  type.description =
+      "Reads the file as a table (CSV with a header whose names are mapped by aliases, or "
+      "fixed width), matches each row by HETU or by names and birth date, and writes "
+      "<to>/result.csv: per row client_ref, outcome (MATCHED_HETU, MATCHED_NAME_BIRTHDATE, "
+      "AMBIGUOUS, NOT_FOUND, INVALID_ROW), score, reason, the data of `groups` that the "
+      "permit allows for the person, and which of the client's fields differ from the "
+      "register. Also <to>/summary.txt (counts by outcome and reason) and persons.txt (the "
+      "HETU of every person whose data the result holds, for `deliver`). A file that is not a "
+      "table fails the job with a reason for the client.";
+  type.params = match_params();
+  type.outputs = {{"dir", "The directory of result.csv and summary.txt."},
+                  {"result", "result.csv's path in the work dir."},
+                  {"summary", "summary.txt's path in the work dir."},
+                  {"persons", "persons.txt's path in the work dir."},
+                  {"rows", "Rows read."},
+                  {"matched_hetu", "Rows matched by HETU."},
+                  {"matched_name", "Rows matched by names and birth date."},
+                  {"ambiguous", "Rows with several candidates."},
+                  {"not_found", "Rows with no candidate."},
+                  {"invalid", "Rows that could not be read or matched."}};
+  type.run = [env](StepContext& context) { return run_match(env, context); };
+  return type;
+}
+
+}  // namespace popgate::workflows::steps
