@@ -15,6 +15,8 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(sleep_step());
   registry.add(sftp_push_step(env));
   registry.add(permit_step(env));
+  registry.add(encrypt_step(env));
+  registry.add(decrypt_step(env));
   return registry;
 }
 

@@ -25,8 +25,8 @@ struct StepEnvironment {
   // The client's current configuration (the daemon answers from its live config); empty
   // function or nullopt: unknown.
   std::function<std::optional<ClientConfig>(const std::string& client_id)> client;
-  // data_dir/keys: where the appliance's own SSH client key lives (generated on first use,
-  // 0600).
+  // data_dir/keys: where the appliance's own SSH client key and its exchange key and
+  // certificate (CMS signing and decryption) live, generated on first use (keys 0600).
   std::filesystem::path keys_dir;
 };
 
@@ -43,6 +43,8 @@ StepType fail_step();
 StepType sleep_step();
 StepType sftp_push_step(StepEnvironment env);
 StepType permit_step(StepEnvironment env);
+StepType encrypt_step(StepEnvironment env);
+StepType decrypt_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 
