@@ -144,7 +144,7 @@ class TempOutput {
       throw CryptoError("cannot write " + path_.string() + ": " + std::strerror(errno));
     fs::rename(path_, output);
     committed_ = true;
-    detail::sync_directory(output.parent_path());
+    detail::sync_directory(output.parent_path().empty() ? fs::path(".") : output.parent_path());
   }
 
  private:
