@@ -7,6 +7,7 @@
 
 #include "adapters/crypto/exchange_identity.h"
 #include "tests/unit/test_support/openssl_tool.h"
+#include "workflows/params.h"
 #include "workflows/steps/builtin_steps.h"
 
 namespace popgate::workflows::steps {
@@ -196,6 +197,31 @@ TEST_F(CryptoStepsTest, DecryptOpensASignedUploadAndRefusesWhatItMust) {
   const StepOutputs copied = run("decrypt", {{"to", "plain.csv"}, {"not_encrypted", "copy"}});
   EXPECT_EQ(copied.at("signed"), "false");
   EXPECT_EQ(read_bytes(dir_.path() / "work" / "plain.csv"), "hetu;surname\n");
+}
+
+// A size given through a reference is only known at run time, where it is checked as lint
+// checks a literal one.
+TEST(SizeParameters, AreCheckedAfterSubstitution) {
+  const StepRegistry registry = builtin_steps();
+  const StepType& encrypt = *registry.find("encrypt");
+  StepSpec spec;
+  spec.id = "e";
+  spec.uses = "encrypt";
+  spec.with["file"] = ParamValue{"r.zip", {}, false, {}};
+  ParamScope scope;
+  EXPECT_EQ(resolve_params(encrypt, spec, scope).params.at("part_size"), "256MiB");  // default
+  spec.with["part_size"] = ParamValue{"${steps.plan.size}", {}, false, {}};
+  scope.steps["plan"]["size"] = "2MiB";
+  EXPECT_EQ(resolve_params(encrypt, spec, scope).params.at("part_size"), "2MiB");
+  scope.steps["plan"]["size"] = "4096";
+  EXPECT_THROW(resolve_params(encrypt, spec, scope), StepError);  // no unit
+  scope.steps["plan"]["size"] = "4KiB";
+  try {
+    resolve_params(encrypt, spec, scope);
+    FAIL() << "a part size below the minimum was accepted";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("at least 1048576 bytes"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
