@@ -28,8 +28,10 @@ void print_client(std::ostream& out, const workflows::ClientConfig& c,
       << "ssh keys      " << c.ssh_keys.size() << "\n";
   for (const std::string& key : c.ssh_keys)
     out << "  " << key.substr(0, key.find(' ', key.find(' ') + 1)).substr(0, 60) << "...\n";
-  out << "certificate   " << (c.certificate.empty() ? "-" : c.certificate) << "\n"
-      << "sftp from     " << (c.sftp.allowed_addresses.empty() ? std::string("any address") : "") <<
+  out << "certificate   " << (c.certificates.empty() ? "-" : c.certificates.front()) << "\n";
+  for (std::size_t i = 1; i < c.certificates.size(); ++i)
+    out << "              " << c.certificates[i] << "\n";
+  out << "sftp from     " << (c.sftp.allowed_addresses.empty() ? std::string("any address") : "") <<
       [&] {
         std::string s;
         for (const std::string& a : c.sftp.allowed_addresses)

@@ -10,11 +10,12 @@ namespace popgate::cli {
 void check_client_certificates(const workflows::ConfigSet& config, workflows::Diagnostics& out) {
   const auto now = std::chrono::system_clock::now();
   for (const workflows::ClientConfig& client : config.clients) {
-    if (client.certificate.empty() || client.disabled) continue;
-    std::filesystem::path path = client.certificate;
-    if (path.is_relative()) path = std::filesystem::path(client.source_file).parent_path() / path;
-    const std::string why = crypto::encryption_certificate_error(path, now);
-    if (!why.empty()) out.error(client.source_file, client.certificate_mark, why);
+    if (client.disabled) continue;
+    const std::vector<std::filesystem::path> paths = client.certificate_paths();
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      const std::string why = crypto::encryption_certificate_error(paths[i], now);
+      if (!why.empty()) out.error(client.source_file, client.certificate_marks[i], why);
+    }
   }
 }
 

@@ -18,7 +18,7 @@ workflows::ConfigSet lint_with_adapters(const std::vector<std::string>& paths,
                                         const workflows::StepRegistry& steps,
                                         workflows::Diagnostics& out);
 
-// The certificate checks alone: errors at each client's `certificate:` value.
+// The certificate checks alone: errors at each entry of each client's `certificate:`.
 void check_client_certificates(const workflows::ConfigSet& config, workflows::Diagnostics& out);
 
 }  // namespace popgate::cli

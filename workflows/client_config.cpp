@@ -68,10 +68,7 @@ class ClientParser {
     if (const ConfigNode* n = root.find("business_id")) parse_business_id(*n, client);
     if (const ConfigNode* n = root.find("contact")) parse_contact(*n, client.contact);
     if (const ConfigNode* n = root.find("ssh_keys")) parse_keys(*n, client);
-    if (const ConfigNode* n = root.find("certificate")) {
-      client.certificate = as_string(*n, out_, file_).value_or("");
-      client.certificate_mark = n->mark();
-    }
+    if (const ConfigNode* n = root.find("certificate")) parse_certificates(*n, client);
     if (const ConfigNode* n = root.find("sftp")) parse_sftp(*n, client.sftp);
     if (const ConfigNode* n = root.find("push")) parse_push(*n, client);
     if (const ConfigNode* n = root.find("joins")) {
@@ -108,6 +105,23 @@ class ClientParser {
       if (n->is_scalar() && contact.email.find('@') == std::string::npos) {
         out_.error(file_, n->mark(), "'" + contact.email + "' is not an e-mail address");
       }
+    }
+  }
+
+  // One path, or a list of paths (a certificate rollover).
+  void parse_certificates(const ConfigNode& node, ClientConfig& client) {
+    if (node.is_sequence()) {
+      if (!as_string_list(node, out_, file_)) return;
+      if (node.items().empty()) out_.error(file_, node.mark(), "certificate: the list is empty");
+      for (const ConfigNode& item : node.items()) {
+        client.certificates.push_back(item.text());
+        client.certificate_marks.push_back(item.mark());
+      }
+      return;
+    }
+    if (const std::optional<std::string> path = as_string(node, out_, file_)) {
+      client.certificates.push_back(*path);
+      client.certificate_marks.push_back(node.mark());
     }
   }
 
@@ -189,6 +203,16 @@ class ClientParser {
 };
 
 }  // namespace
+
+std::vector<std::filesystem::path> ClientConfig::certificate_paths() const {
+  std::vector<std::filesystem::path> paths;
+  for (const std::string& certificate : certificates) {
+    std::filesystem::path path = certificate;
+    if (path.is_relative()) path = std::filesystem::path(source_file).parent_path() / path;
+    paths.push_back(path);
+  }
+  return paths;
+}
 
 bool valid_client_id(const std::string& id) {
   return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {

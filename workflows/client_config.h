@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,14 +49,20 @@ struct ClientConfig {
   std::string business_id;  // Y-tunnus, validated
   ClientContact contact;
   std::vector<std::string> ssh_keys;  // OpenSSH public key lines
-  std::string certificate;            // X.509 (PEM) for encrypting results, relative to the file
-  Mark certificate_mark;              // where `certificate:` is, for the certificate checks
+  // X.509 certificates (PEM files, relative to the client's YAML file) that results are
+  // encrypted to and that may sign uploads. `certificate:` is one path or a list of them: a
+  // client rolling over to a new certificate lists both until it has stopped using the old.
+  std::vector<std::string> certificates;
+  std::vector<Mark> certificate_marks;  // parallel to certificates: each entry's place
   ClientSftp sftp;
   std::optional<ClientPush> push;
   std::vector<std::string> joins;  // umbrella permits the client joins, by id
   std::vector<Mark> join_marks;    // parallel to joins
   bool disabled = false;
   std::string source_file;
+
+  // The certificates' paths, relative ones resolved against source_file's directory.
+  std::vector<std::filesystem::path> certificate_paths() const;
 };
 
 // Loads clients/<id>.yaml; nullopt (and diagnostics) when it has errors.

@@ -70,6 +70,14 @@ void check_value(const ParamSpec& spec, const std::string& value, const std::str
     case ParamType::path:
       check_path(value, what);
       return;
+    case ParamType::size: {
+      const SizeParse size = parse_size(value);
+      if (!size.ok()) throw StepError(what + ": " + size.error, false);
+      if (!size_in_range(*size.value, spec))
+        throw StepError(what + ": " + value + " is out of range (" + size_range_text(spec) + ")",
+                        false);
+      return;
+    }
     case ParamType::string_list:
       return;
   }

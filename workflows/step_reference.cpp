@@ -12,6 +12,8 @@ std::string type_text(const ParamSpec& p) {
     text += ", " + (p.min == INT64_MIN ? std::string("..") : std::to_string(p.min)) + "-" +
             (p.max == INT64_MAX ? std::string("..") : std::to_string(p.max));
   }
+  if (p.type == ParamType::size && (p.min > 0 || p.max != INT64_MAX))
+    text += ", " + size_range_text(p);
   if (!p.allowed.empty()) {
     text += ", one of: ";
     for (std::size_t i = 0; i < p.allowed.size(); ++i)

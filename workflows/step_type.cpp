@@ -1,5 +1,7 @@
 #include "workflows/step_type.h"
 
+#include <algorithm>
+
 namespace popgate::workflows {
 
 const std::string& StepContext::param(const std::string& name) const {
@@ -37,8 +39,26 @@ std::string_view param_type_name(ParamType type) {
       return "list of strings";
     case ParamType::path:
       return "path";
+    case ParamType::size:
+      return "size";
   }
   return "unknown";
+}
+
+bool size_in_range(std::uint64_t bytes, const ParamSpec& spec) {
+  const auto min = static_cast<std::uint64_t>(std::max<std::int64_t>(spec.min, 0));
+  const auto max = spec.max < 0 ? 0 : static_cast<std::uint64_t>(spec.max);
+  return bytes >= min && bytes <= max;
+}
+
+std::string size_range_text(const ParamSpec& spec) {
+  const bool has_min = spec.min > 0;
+  const bool has_max = spec.max != INT64_MAX;
+  if (has_min && has_max)
+    return std::to_string(spec.min) + " to " + std::to_string(spec.max) + " bytes";
+  if (has_min) return "at least " + std::to_string(spec.min) + " bytes";
+  if (has_max) return "at most " + std::to_string(spec.max) + " bytes";
+  return "any number of bytes";
 }
 
 }  // namespace popgate::workflows

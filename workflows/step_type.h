@@ -28,6 +28,7 @@ enum class ParamType {
   string_list,  // a YAML sequence of strings
   path,         // a relative path inside the job's work dir or the client's root: no "..",
                 // no absolute path (checked at run time after substitution)
+  size,         // a byte size with its unit, "256MiB", "1GB" (parse_size), within [min, max]
 };
 
 struct ParamSpec {
@@ -38,7 +39,7 @@ struct ParamSpec {
   std::string description;
   // For strings and each item of a string list: the only accepted values (empty: any).
   std::vector<std::string> allowed;
-  std::int64_t min = INT64_MIN;  // for integers
+  std::int64_t min = INT64_MIN;  // for integers, and sizes in bytes
   std::int64_t max = INT64_MAX;
 };
 
@@ -108,6 +109,11 @@ struct StepType {
 };
 
 std::string_view param_type_name(ParamType type);
+
+// For size parameters: whether `bytes` is within the spec's [min, max], and that range as
+// text ("at least 1048576 bytes").
+bool size_in_range(std::uint64_t bytes, const ParamSpec& spec);
+std::string size_range_text(const ParamSpec& spec);
 
 }  // namespace popgate::workflows
 

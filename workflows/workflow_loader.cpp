@@ -428,6 +428,8 @@ class WorkflowParser {
         return dynamic || as_duration(node, out_, file_).has_value();
       case ParamType::path:
         return check_path_param(node, *text);
+      case ParamType::size:
+        return dynamic || check_size_param(node, param);
       case ParamType::string:
       case ParamType::string_list:
         break;
@@ -449,6 +451,17 @@ class WorkflowParser {
 
   // Paths stay inside the work dir or the client's root; references are checked for that at
   // run time, after substitution, so only the literal parts are checked here.
+  bool check_size_param(const ConfigNode& node, const ParamSpec& param) {
+    const std::optional<std::uint64_t> bytes = as_size(node, out_, file_);
+    if (!bytes) return false;
+    if (!size_in_range(*bytes, param)) {
+      error(node.mark(), "'" + node.text() + "' is out of range for '" + param.name + "' (" +
+                             size_range_text(param) + ")");
+      return false;
+    }
+    return true;
+  }
+
   bool check_path_param(const ConfigNode& node, const std::string& text) {
     const std::string literal = without_references(text, "x");
     if (literal.empty()) {

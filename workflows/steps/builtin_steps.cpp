@@ -18,6 +18,8 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(error_report_step());
   registry.add(deliver_step(env));
   registry.add(match_persons_step(env));
+  registry.add(encrypt_step(env));
+  registry.add(decrypt_step(env));
   return registry;
 }
 

@@ -29,8 +29,8 @@ struct StepEnvironment {
   // The client's current configuration (the daemon answers from its live config); empty
   // function or nullopt: unknown.
   std::function<std::optional<ClientConfig>(const std::string& client_id)> client;
-  // data_dir/keys: where the appliance's own SSH client key lives (generated on first use,
-  // 0600).
+  // data_dir/keys: where the appliance's own SSH client key and its exchange key and
+  // certificate (CMS signing and decryption) live, generated on first use (keys 0600).
   std::filesystem::path keys_dir;
   // Where disclosures are recorded before delivery; null: a workflow with a service cannot
   // deliver here.
@@ -61,6 +61,8 @@ StepType permit_step(StepEnvironment env);
 StepType error_report_step();
 StepType deliver_step(StepEnvironment env);
 StepType match_persons_step(StepEnvironment env);
+StepType encrypt_step(StepEnvironment env);
+StepType decrypt_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 

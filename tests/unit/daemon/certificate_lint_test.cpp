@@ -76,6 +76,26 @@ TEST_F(CertificateLintTest, UnusableCertificatesAreErrorsAtTheKey) {
   EXPECT_NE(lint().out.find("is not a PEM X.509 certificate"), std::string::npos);
 }
 
+// A client rolling over to a new certificate lists both; each entry is checked at its place.
+TEST_F(CertificateLintTest, EachCertificateOfAListIsCheckedAtItsEntry) {
+  make_certificate("current", "-newkey rsa:2048 -days 30");
+  make_certificate("next", "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 60");
+  write_client("\n  - current.pem\n  - next.pem");
+  testing::CliResult result = lint();
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+
+  make_certificate("weak", "-newkey rsa:1024 -days 30");
+  write_client("\n  - current.pem\n  - weak.pem");
+  result = lint();
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.out.find("acme.yaml:5:5: error: the certificate's RSA key has 1024 bits"),
+            std::string::npos)
+      << result.out;
+
+  write_client("[]");
+  EXPECT_NE(lint().out.find("certificate: the list is empty"), std::string::npos);
+}
+
 // An expired certificate, made with `openssl ca`, which can set the dates.
 TEST_F(CertificateLintTest, AnExpiredCertificateIsAnError) {
   const fs::path ca = dir_ / "ca";

@@ -58,8 +58,10 @@ inline StepRegistry lint_test_registry() {
   level.max = 10;
   ParamSpec mode = param("mode", ParamType::string);
   mode.allowed = {"fast", "safe"};
-  tune.params = {level, param("strict", ParamType::boolean), param("wait", ParamType::duration),
-                 mode, param("tags", ParamType::string_list)};
+  ParamSpec limit = param("limit", ParamType::size);
+  limit.min = 1024;
+  tune.params = {level, param("strict", ParamType::boolean),   param("wait", ParamType::duration),
+                 mode,  param("tags", ParamType::string_list), limit};
   registry.add(tune);
   return registry;
 }

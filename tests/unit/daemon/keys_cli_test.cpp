@@ -1,0 +1,99 @@
+// popgate keys show|rotate, driven as an operator would, the certificates checked with stock
+// openssl.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/unit/test_support/cli_runner.h"
+#include "tests/unit/test_support/openssl_tool.h"
+
+namespace popgate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_popgate;
+
+class KeysCliTest : public ::testing::Test {
+ protected:
+  testing::CliResult keys(std::vector<std::string> args) {
+    args.insert(args.begin(), "keys");
+    args.push_back("--data-dir");
+    args.push_back((dir_.path() / "data").string());
+    return run_popgate(args, dir_.path().string());
+  }
+  // The value after "<label>" on the first line holding it.
+  static std::string field(const std::string& text, const std::string& label) {
+    const std::size_t at = text.find(label);
+    if (at == std::string::npos) return "";
+    const std::size_t start = text.find_first_not_of(' ', at + label.size());
+    return text.substr(start, text.find('\n', start) - start);
+  }
+
+  testing::ScratchDir dir_;
+};
+
+TEST_F(KeysCliTest, ShowMakesTheIdentityOnFirstUseAndPrintsItsPem) {
+  const testing::CliResult shown = keys({"show"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_TRUE(field(shown.out, "subject").starts_with("CN=popgate exchange ")) << shown.out;
+  EXPECT_EQ(field(shown.out, "key"), "RSA 3072");
+  EXPECT_EQ(field(shown.out, "sha256").size(), 64u);
+  EXPECT_NE(shown.out.find("retired (still decrypt uploads): 0"), std::string::npos);
+
+  const testing::CliResult pem = keys({"show", "--pem"});
+  ASSERT_EQ(pem.exit_code, 0) << pem.err;
+  EXPECT_TRUE(pem.out.starts_with("-----BEGIN CERTIFICATE-----"));
+  testing::write_bytes(dir_.path() / "given.crt", pem.out);
+  const testing::ShellResult fingerprint = testing::shell(
+      "openssl x509 -noout -fingerprint -sha256 -in " + (dir_.path() / "given.crt").string());
+  ASSERT_EQ(fingerprint.exit_code, 0) << fingerprint.output;
+  std::string expected = field(shown.out, "sha256");
+  std::string printed = fingerprint.output.substr(fingerprint.output.find('=') + 1);
+  std::erase(printed, ':');
+  std::erase(printed, '\n');
+  for (char& c : printed)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(printed, expected);
+}
+
+TEST_F(KeysCliTest, RotateRetiresTheCurrentPairAndShowListsIt) {
+  const std::string before = field(keys({"show"}).out, "sha256");
+  const testing::CliResult rotated = keys({"rotate"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("retired " + before), std::string::npos) << rotated.out;
+
+  const testing::CliResult shown = keys({"show"});
+  EXPECT_NE(field(shown.out, "sha256"), before);
+  EXPECT_NE(shown.out.find("retired (still decrypt uploads): 1"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find(before), std::string::npos);
+  EXPECT_NE(shown.out.find("keys/retired/exchange-"), std::string::npos);
+}
+
+TEST_F(KeysCliTest, RotateInstallsAnOperatorsPairOnlyIfItIsUsable) {
+  keys({"show"});
+  const testing::KeyPair good = testing::make_certificate(dir_.path(), "operator");
+  const testing::KeyPair other = testing::make_certificate(dir_.path(), "other");
+  const testing::CliResult mismatch =
+      keys({"rotate", "--key", good.key, "--cert", other.certificate});
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_NE(mismatch.err.find("is not the key of the certificate"), std::string::npos)
+      << mismatch.err;
+  EXPECT_NE(keys({"show"}).out.find("retired (still decrypt uploads): 0"), std::string::npos);
+
+  const testing::CliResult installed =
+      keys({"rotate", "--key", good.key, "--cert", good.certificate});
+  ASSERT_EQ(installed.exit_code, 0) << installed.err;
+  EXPECT_EQ(field(keys({"show"}).out, "subject"), "CN=operator");
+}
+
+TEST_F(KeysCliTest, UsageErrorsExitWithTwo) {
+  EXPECT_EQ(keys({"turn"}).exit_code, 2);
+  EXPECT_EQ(keys({"rotate", "--key", "k.pem"}).exit_code, 2);
+  EXPECT_EQ(keys({"show", "--cert", "c.pem"}).exit_code, 2);
+  const testing::CliResult help = run_popgate({"keys", "--help"}, dir_.path().string());
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("rotate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace popgate
