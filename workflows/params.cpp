@@ -67,6 +67,9 @@ void check_value(const ParamSpec& spec, const std::string& value, const std::str
       if (!parse_duration(value).ok())
         throw StepError(what + ": " + parse_duration(value).error, false);
       return;
+    case ParamType::size:
+      if (!parse_size(value).ok()) throw StepError(what + ": " + parse_size(value).error, false);
+      return;
     case ParamType::path:
       check_path(value, what);
       return;

@@ -33,6 +33,8 @@ std::string_view param_type_name(ParamType type) {
       return "boolean";
     case ParamType::duration:
       return "duration";
+    case ParamType::size:
+      return "size";
     case ParamType::string_list:
       return "list of strings";
     case ParamType::path:

@@ -25,6 +25,7 @@ enum class ParamType {
   integer,      // whole number within [min, max]
   boolean,      // true or false
   duration,     // "30s", "5m", "1h30m", "250ms"
+  size,         // a byte size with its unit: "500MB", "10GiB" (parse_size)
   string_list,  // a YAML sequence of strings
   path,         // a relative path inside the job's work dir or the client's root: no "..",
                 // no absolute path (checked at run time after substitution)

@@ -405,6 +405,8 @@ class WorkflowParser {
         return dynamic || as_bool(node, out_, file_).has_value();
       case ParamType::duration:
         return dynamic || as_duration(node, out_, file_).has_value();
+      case ParamType::size:
+        return dynamic || as_size(node, out_, file_).has_value();
       case ParamType::path:
         return check_path_param(node, *text);
       case ParamType::string:

@@ -48,8 +48,8 @@ inline StepRegistry lint_test_registry() {
   level.max = 10;
   ParamSpec mode = param("mode", ParamType::string);
   mode.allowed = {"fast", "safe"};
-  tune.params = {level, param("strict", ParamType::boolean), param("wait", ParamType::duration),
-                 mode, param("tags", ParamType::string_list)};
+  tune.params = {level, param("strict", ParamType::boolean),   param("wait", ParamType::duration),
+                 mode,  param("tags", ParamType::string_list), param("limit", ParamType::size)};
   registry.add(tune);
   return registry;
 }

@@ -75,6 +75,9 @@ const Broken kCatalogue[] = {
      "w.yaml:9:13: error: 'fats' is not a valid value for 'mode' (did you mean 'fast'?)\n"},
     {"bad_duration_param", with_head("  - id: a\n    uses: tune\n    with:\n      wait: 30\n"),
      "w.yaml:9:13: error: '30' needs a unit, e.g. '30s' (units: d, h, m, s, ms)\n"},
+    {"bad_size_param", with_head("  - id: a\n    uses: tune\n    with:\n      limit: 10\n"),
+     "w.yaml:9:14: error: '10' needs a unit, e.g. '10MB' (units: B, kB, MB, GB, TB, KiB, MiB, "
+     "GiB, TiB)\n"},
     {"bad_timeout", with_head("  - id: a\n    uses: checksum\n    timeout: 5 min\n"),
      "w.yaml:8:14: error: '5 min' is not a duration; write whole numbers with units, e.g. "
      "'250ms', '30s' or '1h30m'\n"},
@@ -188,7 +191,7 @@ TEST(WorkflowLoader, LoadsAValidWorkflow) {
       "    with: {file: 'x', name: '${job.id}-${steps.sum.sha256}-${date}-${client.id}'}\n"
       "  - id: t\n"
       "    uses: tune\n"
-      "    with: {level: 3, strict: true, wait: 1s, mode: safe, tags: [a, b]}\n"
+      "    with: {level: 3, strict: true, wait: 1s, mode: safe, tags: [a, b], limit: 10GiB}\n"
       "on_failure:\n"
       "  - id: report\n"
       "    uses: publish\n"
