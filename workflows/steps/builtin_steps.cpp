@@ -15,6 +15,8 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(sleep_step());
   registry.add(sftp_push_step(env));
   registry.add(permit_step(env));
+  registry.add(archive_step());
+  registry.add(unpack_step());
   return registry;
 }
 

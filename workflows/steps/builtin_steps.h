@@ -43,6 +43,8 @@ StepType fail_step();
 StepType sleep_step();
 StepType sftp_push_step(StepEnvironment env);
 StepType permit_step(StepEnvironment env);
+StepType archive_step();
+StepType unpack_step();
 
 }  // namespace popgate::workflows::steps
 
