@@ -61,8 +61,10 @@ void check_work_path(const StepContext& context, const std::string& relative) {
 }
 
 std::vector<PackedFile> describe_files(const StepContext& context) {
-  const std::vector<std::string>& files = context.lists.at("files");
-  if (files.empty()) bad_input(context, "'files' is empty: nothing to archive");
+  const auto list = context.lists.find("files");
+  if (list == context.lists.end() || list->second.empty())
+    bad_input(context, "'files' is empty: nothing to archive");
+  const std::vector<std::string>& files = list->second;
   std::vector<PackedFile> packed;
   std::map<std::string, std::string> seen;  // name in the archive -> the file it came from
   for (const std::string& relative : files) {

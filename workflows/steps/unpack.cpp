@@ -46,6 +46,16 @@ std::string destination_of(const StepContext& context) {
   return to.ends_with('/') ? to.substr(0, to.size() - 1) : to;
 }
 
+// A missing file will not appear by retrying; one inside the destination would be deleted by
+// emptying it.
+void check_source(const StepContext& context, const fs::path& source, const fs::path& dest) {
+  std::error_code ec;
+  if (!fs::is_regular_file(source, ec)) bad_param(context, source.string() + " is not a file");
+  const fs::path inside = source.lexically_normal().lexically_relative(dest.lexically_normal());
+  if (!inside.empty() && *inside.begin() != "..")
+    bad_param(context, source.string() + " is inside 'to', which unpacking empties first");
+}
+
 StepOutputs outputs(const std::string& to, const archive::UnpackSummary& summary) {
   return StepOutputs{{"dir", to},
                      {"files", std::to_string(summary.files.size())},
@@ -110,6 +120,7 @@ StepType unpack_step() {
     const std::string to = destination_of(context);
     const archive::UnpackLimits limits = limits_of(context);
     const fs::path dest = context.work_dir / to;
+    check_source(context, source, dest);
     std::error_code ec;
     fs::remove_all(dest, ec);  // a re-run after a crash starts from nothing
     if (ec) throw StepError("cannot empty " + dest.string() + ": " + ec.message(), true);

@@ -223,6 +223,17 @@ TEST_F(ArchiveStepsTest, UnpackOfAPlainFileFailsOrCopiesIt) {
   EXPECT_EQ(read_file((work() / "unpacked/input.csv").string()), "a;b\n1;2\n");
 }
 
+TEST_F(ArchiveStepsTest, UnpackOfAMissingFileOrOneInsideItsDestinationIsNotRetried) {
+  const StepError missing = error_of([&] { run("unpack", {{"file", "gone.zip"}}); });
+  EXPECT_FALSE(missing.retryable());
+  EXPECT_NE(std::string(missing.what()).find("gone.zip is not a file"), std::string::npos);
+  archive({{"name", "unpacked/r"}});
+  EXPECT_FALSE(error_of([&] {
+                 run("unpack", {{"file", "unpacked/r.zip"}, {"to", "unpacked"}});
+               }).retryable());
+  EXPECT_TRUE(fs::exists(work() / "unpacked/r.zip"));
+}
+
 TEST_F(ArchiveStepsTest, UnpackNeverEmptiesTheWorkDirItself) {
   for (const std::string to : {".", "./", "a/.."}) {
     EXPECT_FALSE(error_of([&] { run("unpack", {{"file", "notes.txt"}, {"to", to}}); }).retryable());
