@@ -63,6 +63,8 @@ StepType deliver_step(StepEnvironment env);
 StepType match_persons_step(StepEnvironment env);
 StepType encrypt_step(StepEnvironment env);
 StepType decrypt_step(StepEnvironment env);
+StepType archive_step();
+StepType unpack_step();
 
 }  // namespace popgate::workflows::steps
 

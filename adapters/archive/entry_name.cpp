@@ -1,0 +1,103 @@
+#include "adapters/archive/entry_name.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace popgate::archive {
+namespace {
+
+bool is_control(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
+// Calls `visit` with each '/'-separated component of `name`, empty ones included.
+template <typename Visit>
+void for_each_component(std::string_view name, Visit visit) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t end = name.find('/', start);
+    visit(name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+std::string entry_name_problem(std::string_view name) {
+  if (name.empty()) return "empty names are not allowed";
+  for (const char c : name) {
+    if (is_control(c)) return "control characters in names are not allowed";
+    if (c == '\\') return "backslashes in names are not allowed";
+  }
+  if (name.front() == '/') return "absolute paths are not allowed";
+  bool has_dot_dot = false;
+  for_each_component(name, [&](std::string_view part) { has_dot_dot |= part == ".."; });
+  if (has_dot_dot) return "'..' components are not allowed";
+  return {};
+}
+
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t value = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((lead & 0xe0) == 0xc0) {
+      length = 2;
+      value = lead & 0x1f;
+    } else if ((lead & 0xf0) == 0xe0) {
+      length = 3;
+      value = lead & 0x0f;
+    } else if ((lead & 0xf8) == 0xf0) {
+      length = 4;
+      value = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      value = (value << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (value < kSmallest[length] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string normalized_entry_name(std::string_view name) {
+  std::string out;
+  for_each_component(name, [&](std::string_view part) {
+    if (part.empty() || part == ".") return;
+    if (!out.empty()) out += '/';
+    out += part;
+  });
+  return out;
+}
+
+std::string quoted_entry_name(std::string_view name) {
+  constexpr std::size_t kShown = 200;
+  std::string out = "'";
+  for (std::size_t i = 0; i < name.size() && i < kShown; ++i) {
+    if (is_control(name[i])) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(name[i]));
+      out += escaped;
+    } else {
+      out += name[i];
+    }
+  }
+  if (name.size() > kShown) out += "...";
+  return out + "'";
+}
+
+}  // namespace popgate::archive
