@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapters/crypto/exchange_identity.h"
 #include "adapters/crypto/sha256.h"
 #include "adapters/posix/unique_fd.h"
 #include "adapters/store/audit_log.h"
@@ -222,6 +223,14 @@ int Server::run() {
   };
   environment.keys_dir = data_dir_ / "keys";
   audit_ = open_audit_log(data_dir_);
+  {
+    // The exchange certificate clients verify results with and encrypt uploads to: made on
+    // first start, so that an operator can hand it out before the first job.
+    const crypto::ExchangeIdentity identity =
+        crypto::ExchangeKeys(data_dir_ / "keys").load_or_create();
+    log_info("exchange certificate: " + identity.description().subject + ", SHA-256 " +
+             identity.description().sha256 + ", valid until " + identity.description().not_after);
+  }
   environment.audit = audit_.get();
   deliveries_ = std::make_unique<store::SqliteDeliveryStore>((data_dir_ / "state.db").string());
   environment.record_deliveries = [this](const std::vector<workflows::DeliveredFile>& files) {

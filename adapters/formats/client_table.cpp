@@ -130,6 +130,16 @@ char detect_separator(const std::string& line) {
   return best;
 }
 
+// Whether a header line without separators is one column name we know.
+bool known_header(const std::string& line, const ClientTableOptions& options) {
+  const std::string name = fold_header(trim(line));
+  if (builtin_aliases().count(name) > 0) return true;
+  for (const auto& alias : options.aliases) {
+    if (fold_header(alias.second) == name) return true;
+  }
+  return false;
+}
+
 bool looks_binary(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) {
     const auto b = static_cast<unsigned char>(c);
@@ -175,6 +185,9 @@ void ClientTableReader::read_header(const ClientTableOptions& options) {
   if (first.compare(0, 3, "\xef\xbb\xbf") == 0) first.erase(0, 3);
   if (looks_binary(first)) throw TableError("not a table: line 1 holds binary data");
   separator_ = options.separator != 0 ? options.separator : detect_separator(first);
+  if (separator_ == 0 && known_header(first, options)) {
+    separator_ = ';';  // one column (a list of HETUs): any separator reads it
+  }
   if (separator_ == 0) {
     throw TableError(
         "not a table: the header (line 1) has no ';', ',' or tab between column "

@@ -19,6 +19,7 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(deliver_step(env));
   registry.add(match_persons_step(env));
   registry.add(encrypt_step(env));
+  registry.add(check_certificate_step(env));
   registry.add(decrypt_step(env));
   registry.add(archive_step());
   registry.add(unpack_step());

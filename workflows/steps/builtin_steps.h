@@ -62,6 +62,7 @@ StepType error_report_step();
 StepType deliver_step(StepEnvironment env);
 StepType match_persons_step(StepEnvironment env);
 StepType encrypt_step(StepEnvironment env);
+StepType check_certificate_step(StepEnvironment env);
 StepType decrypt_step(StepEnvironment env);
 StepType archive_step();
 StepType unpack_step();

@@ -187,4 +187,30 @@ StepType encrypt_step(StepEnvironment env) {
   return type;
 }
 
+// check_certificate: the encrypt step's certificate check on its own, for the start of a
+// workflow, so that a client whose results cannot be encrypted learns it before any work is
+// done (and before its register is read).
+StepType check_certificate_step(StepEnvironment env) {
+  StepType type;
+  type.name = "check_certificate";
+  type.summary = "Fails at once unless results can be encrypted to the client";
+  type.description =
+      "Checks the client's `certificate:` entries as `encrypt` will: at least one must be "
+      "valid today and usable for encryption. Run it first in workflows that encrypt, so that "
+      "a client without a usable certificate gets an error report before any work is done.";
+  type.outputs = {{"certificates", "How many of the client's certificates are usable."}};
+  type.run = [env = std::move(env)](StepContext& context) {
+    std::optional<ClientConfig> client;
+    if (env.client) client = env.client(context.client_id);
+    if (!client) {
+      throw StepError("step " + context.step_id + ": the configuration of client '" +
+                          context.client_id + "' is not available here",
+                      false);
+    }
+    return StepOutputs{
+        {"certificates", std::to_string(usable_certificates(*client, context).size())}};
+  };
+  return type;
+}
+
 }  // namespace popgate::workflows::steps

@@ -106,6 +106,13 @@ TEST(ClientTable, AFileThatChangesEncodingHalfwayFails) {
   }
 }
 
+TEST(ClientTable, OneColumnOfHetusIsATable) {
+  const std::vector<ClientTableRow> rows = read_all("HETU\r\n010190-999W\r\n020202A999U\r\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].get(ClientField::hetu), "020202A999U");
+  EXPECT_THROW(read_all("just words\n"), TableError) << "one column, but not one we know";
+}
+
 TEST(ClientTable, ExtraAliasesFromTheWorkflow) {
   ClientTableOptions options;
   options.aliases = {{ClientField::hetu, "Tunnus"}};

@@ -1,0 +1,244 @@
+// The update service end to end, with the shipped config/workflows/update.yaml and real
+// parts only: a synthesized register, `popgate serve`, the OpenSSH sftp client, stock
+// `openssl cms` to decrypt and verify the result, bsdtar to open the archive, and the audit
+// log checked with `popgate audit`.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/daemon_process.h"
+
+namespace popgate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::Daemon;
+using testing_support::slurp;
+using testing_support::write;
+
+int run(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+class UpdateServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/popgate-update-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    fs::create_directories(root_ / "data");
+    ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + path("client_key")), 0);
+    ASSERT_EQ(run("openssl req -x509 -new -nodes -subj /CN=acme -newkey rsa:3072 -keyout " +
+                  path("client.key") + " -out " + path("client.crt") + " -days 30 2>/dev/null"),
+              0);
+    ASSERT_EQ(run(std::string(POPGATE_BINARY) + " synth --persons 3000 --seed 7 --quiet --out " +
+                  (root_ / "data" / "register.db").string() + " > /dev/null"),
+              0);
+    write(root_ / "config" / "popgate.yaml",
+          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n");
+    fs::create_directories(root_ / "config" / "workflows");
+    fs::copy_file(fs::path(POPGATE_SOURCE_DIR) / "config" / "workflows" / "update.yaml",
+                  root_ / "config" / "workflows" / "update.yaml");
+    write(root_ / "config" / "permits" / "acme.yaml",
+          "id: DVV/77/2026\nholders: [acme]\npurpose: customer register upkeep\n"
+          "legal_basis: law\nuse: customer_register_update\nservices: [update]\n"
+          "data_groups: [identity, names, permanent_address]\nvalid_from: 2020-01-01\n");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::string path(const std::string& name) const { return (root_ / name).string(); }
+  fs::path outbox() const { return root_ / "data" / "exchange" / "acme" / "outbox"; }
+
+  void write_client(bool with_certificate) {
+    write(root_ / "config" / "clients" / "acme.yaml",
+          "organisation: Acme Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " +
+              slurp(path("client_key") + ".pub") +
+              (with_certificate ? "certificate: " + path("client.crt") + "\n" : std::string()));
+  }
+
+  int sftp(int port, const std::string& batch) {
+    write(root_ / "batch", batch);
+    return run("cd " + root_.string() + " && timeout 120 sftp -F /dev/null -b batch -i " +
+               path("client_key") + " -P " + std::to_string(port) +
+               " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
+               " -o IdentitiesOnly=yes -o LogLevel=ERROR acme@127.0.0.1 > sftp.out 2>&1");
+  }
+
+  // Three persons of the register: HETU, surname, given names, birth date (ISO).
+  std::vector<std::vector<std::string>> sample_persons() {
+    std::vector<std::vector<std::string>> persons;
+    for (const std::string& line :
+         lines(capture("sqlite3 -separator '|' " + (root_ / "data" / "register.db").string() +
+                       " \"SELECT hetu, last_name, first_names, birth_date FROM person "
+                       "WHERE death_date IS NULL AND bans = 0 ORDER BY id LIMIT 3\""))) {
+      std::vector<std::string> fields;
+      std::stringstream in(line);
+      std::string field;
+      while (std::getline(in, field, '|'))
+        fields.push_back(field);
+      persons.push_back(fields);
+    }
+    return persons;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
+  write_client(true);
+  const auto persons = sample_persons();
+  ASSERT_EQ(persons.size(), 3u);
+  // Row 1 by HETU, row 2 by names and birth date (Finnish date format, given names in another
+  // order is fine but here: the first given name only), row 3 a bad HETU, row 4 nobody.
+  const std::string first_given = persons[1][2].substr(0, persons[1][2].find(' '));
+  const std::string birth = persons[1][3];  // YYYY-MM-DD
+  const std::string finnish_date =
+      birth.substr(8, 2) + "." + birth.substr(5, 2) + "." + birth.substr(0, 4);
+  write(root_ / "customers.csv",
+        "asiakasnumero;henkilotunnus;sukunimi;etunimet;syntymaaika\r\n"
+        "A1;" +
+            persons[0][0] +
+            ";;;\r\n"
+            "A2;;" +
+            persons[1][1] + ";" + first_given + ";" + finnish_date +
+            "\r\n"
+            "A3;010190-123A;X;Y;\r\n"
+            "A4;;Olematon;Nemo;01.01.1901\r\n");
+
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+
+  std::string result_name, status_name;
+  for (const auto& entry : fs::directory_iterator(outbox())) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with("-update.zip.p7m")) result_name = name;
+    if (name.ends_with("-status.json")) status_name = name;
+  }
+  ASSERT_FALSE(result_name.empty());
+  ASSERT_FALSE(status_name.empty());
+  ASSERT_EQ(sftp(daemon.sftp_port(), "get outbox/" + result_name + " result.p7m\nget outbox/" +
+                                         status_name + " status.json\n"),
+            0)
+      << slurp(root_ / "sftp.out");
+  const std::string status = slurp(root_ / "status.json");
+  EXPECT_NE(status.find("\"state\": \"delivered\""), std::string::npos) << status;
+  EXPECT_NE(status.find("\"rows\": 4"), std::string::npos) << status;
+  EXPECT_EQ(status.find(persons[0][0]), std::string::npos) << "no personal data in the status";
+
+  // Exactly the client guide's commands.
+  ASSERT_EQ(
+      run("cd " + root_.string() +
+          " && openssl cms -decrypt -inform DER -in result.p7m -inkey client.key"
+          " -recip client.crt | openssl cms -verify -inform DER -CAfile data/keys/exchange.crt"
+          " -out result.zip 2>verify.err"),
+      0)
+      << slurp(root_ / "verify.err");
+  const std::string listing = capture("bsdtar -tf " + path("result.zip"));
+  EXPECT_EQ(lines(listing),
+            (std::vector<std::string>{"manifest.json", "result.csv", "summary.txt"}));
+  const std::string manifest = capture("bsdtar -xOf " + path("result.zip") + " manifest.json");
+  EXPECT_NE(manifest.find("\"permit\": \"DVV/77/2026\""), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("\"service\": \"update\""), std::string::npos) << manifest;
+  const std::string result = capture("bsdtar -xOf " + path("result.zip") + " result.csv");
+  EXPECT_NE(result.find("A1;MATCHED_HETU;1.000;HETU;" + persons[0][0]), std::string::npos)
+      << result;
+  EXPECT_NE(result.find("A2;MATCHED_NAME_BIRTHDATE;"), std::string::npos) << result;
+  EXPECT_NE(result.find(persons[1][0]), std::string::npos) << result;
+  EXPECT_NE(result.find("A3;INVALID_ROW;"), std::string::npos) << result;
+  EXPECT_NE(result.find("A4;NOT_FOUND;"), std::string::npos) << result;
+  const std::string summary = capture("bsdtar -xOf " + path("result.zip") + " summary.txt");
+  EXPECT_NE(summary.find("rows: 4"), std::string::npos) << summary;
+
+  // A tampered result is refused by stock openssl.
+  ASSERT_EQ(run("cd " + root_.string() +
+                " && cp result.p7m bad.p7m && printf 'X' | dd of=bad.p7m bs=1 seek=2000"
+                " conv=notrunc 2>/dev/null"),
+            0);
+  EXPECT_NE(run("cd " + root_.string() +
+                " && openssl cms -decrypt -inform DER -in bad.p7m -inkey client.key"
+                " -out /dev/null 2>/dev/null"),
+            0);
+
+  // The disclosure is on record, for the persons whose data left, and the chain verifies.
+  const std::string who = capture(std::string(POPGATE_BINARY) + " audit person " + persons[0][0] +
+                                  " --data-dir " + path("data"));
+  EXPECT_NE(who.find("DVV/77/2026"), std::string::npos) << who;
+  EXPECT_NE(who.find(result_name), std::string::npos) << who;
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data") +
+                " > /dev/null"),
+            0);
+}
+
+TEST_F(UpdateServiceTest, AClientWithoutACertificateGetsAnErrorReportAndNoData) {
+  write_client(false);
+  const auto persons = sample_persons();
+  ASSERT_FALSE(persons.empty());
+  write(root_ / "customers.csv", "hetu\n" + persons[0][0] + "\n");
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job failed", 1, std::chrono::seconds(120))) << daemon.log();
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(outbox()))
+    names.push_back(entry.path().filename().string());
+  ASSERT_EQ(names.size(), 1u) << "only the error report";
+  const std::string report = slurp(outbox() / names[0]);
+  EXPECT_NE(report.find("\"state\": \"failed\""), std::string::npos) << report;
+  EXPECT_NE(report.find("certificate"), std::string::npos) << report;
+  EXPECT_EQ(report.find(persons[0][0]), std::string::npos) << report;
+  EXPECT_EQ(capture(std::string(POPGATE_BINARY) + " audit person " + persons[0][0] +
+                    " --data-dir " + path("data") + " 2>/dev/null")
+                .find("DVV/77/2026"),
+            std::string::npos)
+      << "nothing disclosed, nothing recorded";
+}
+
+TEST_F(UpdateServiceTest, AFileThatIsNotATableIsReportedToTheClient) {
+  write_client(true);
+  write(root_ / "customers.csv", "this is not a register file at all\n");
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job failed", 1, std::chrono::seconds(120))) << daemon.log();
+  std::string report;
+  for (const auto& entry : fs::directory_iterator(outbox()))
+    report = slurp(entry.path());
+  EXPECT_NE(report.find("could not be read as a table"), std::string::npos) << report;
+}
+
+}  // namespace
+}  // namespace popgate
