@@ -60,6 +60,10 @@ WriteArchivePtr new_writer(ArchiveFormat format, const WriteOptions& options, co
     check(a.get(), archive_write_set_format_zip(a.get()), out, "zip format");
     check(a.get(), archive_write_set_format_option(a.get(), "zip", "compression", "deflate"), out,
           "deflate");
+    check(a.get(),
+          archive_write_set_format_option(a.get(), "zip", "compression-level",
+                                          std::to_string(options.deflate_level).c_str()),
+          out, "deflate level " + std::to_string(options.deflate_level));
   } else {
     // pax_restricted writes plain ustar headers and adds a pax header only where ustar cannot
     // say it (long or non-ASCII names, files over 8 GiB).

@@ -43,6 +43,9 @@ struct WriteOptions {
   std::int64_t mtime = 0;
   // zstd level for tar.zst, 1 (fast) to 19.
   int zstd_level = 3;
+  // deflate level for zip, 1 (fast) to 9. Level 1 deflates result CSVs about three times as
+  // fast as the usual 6 for a few per cent more bytes.
+  int deflate_level = 1;
   // zstd worker threads; 0: compress in this thread. Any value >= 1 gives the same bytes as
   // any other value >= 1 (zstd's guarantee), but different bytes from 0: keep it fixed.
   int zstd_threads = 0;

@@ -65,3 +65,24 @@ TEST(CsvCount, ReadsPastItsBuffer) {
 
 }  // namespace
 }  // namespace popgate::formats
+
+namespace popgate::formats {
+namespace {
+
+// Chunks with and without quotes take different paths (quote-free chunks are counted by
+// lines); split anywhere, including inside a CRLF and a quoted field, the count is the same.
+TEST(CsvRecordCounter, AnySplitIntoChunksGivesTheSameCount) {
+  const std::string text = "a;b\r\n\r\n1;2\r\n\"x\r\n;y\";3\r\n\r\n4;\"\"\"q\"\"\"\n5;6\n\n7;8";
+  std::istringstream whole(text);
+  const std::uint64_t expected = count_csv_records(whole);
+  EXPECT_EQ(expected, 6u);
+  for (std::size_t size = 1; size <= text.size(); ++size) {
+    CsvRecordCounter counter;
+    for (std::size_t at = 0; at < text.size(); at += size)
+      counter.add(std::string_view(text).substr(at, size));
+    EXPECT_EQ(counter.finish(), expected) << "chunks of " << size;
+  }
+}
+
+}  // namespace
+}  // namespace popgate::formats
