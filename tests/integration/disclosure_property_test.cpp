@@ -22,6 +22,7 @@
 #include "registry/permit.h"
 #include "registry/random.h"
 #include "registry/synthetic_population.h"
+#include "registry/update_row.h"
 
 namespace popgate::registry {
 namespace {
@@ -154,6 +155,90 @@ TEST(DisclosureProperty, NoRowEverHoldsWhatThePermitOrThePersonForbids) {
   EXPECT_GT(excluded, 1'000);
   RecordProperty("rows", static_cast<int>(rows));
   RecordProperty("values_checked", static_cast<int>(values_checked));
+}
+
+// The update service's rows, as match_persons writes them: the same rules hold for the whole
+// row, and its `changed` column and reason never speak of a location the row may not show.
+TEST(DisclosureProperty, TheUpdateServicesRowsKeepTheRulesToo) {
+  char pattern[] = "/tmp/popgate-disclosure-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  const std::vector<Person> persons = synthesized_persons(dir / "register.db", 3000);
+  fs::remove_all(dir);
+
+  Random random(7);
+  const Date today{2026, 1, 1};
+  std::int64_t rows = 0, hidden_rows = 0;
+  for (int round = 0; round < 200; ++round) {
+    const Permit permit = random_permit(random);
+    const std::vector<DataGroup> requested = random_request(random, permit);
+    const std::vector<std::string> columns = update_columns(requested);
+    for (int i = 0; i < 200; ++i) {
+      const Person person = perturbed(random, persons[random.below(persons.size())]);
+      ClientRow client;
+      client.client_ref = std::to_string(i);
+      client.hetu = person.hetu;
+      client.last_name = random.chance(0.5) ? person.last_name : "Muutettu";
+      client.first_names = person.first_names;
+      client.municipality = random.chance(0.5) ? "091" : "837";
+      client.street = random.chance(0.5) ? "Koivukatu 1" : "Rantatie 2";
+      client.postal_code = random.chance(0.5) ? "00100" : "33100";
+      MatchResult match;
+      match.outcome = MatchOutcome::matched_hetu;
+      match.score = 1.0;
+      match.reason = "HETU";
+      match.person = person;
+      const UpdateRowResult out =
+          update_result_row(client, match, requested, {&permit, today, true});
+      ASSERT_EQ(out.fields.size(), columns.size());
+      ++rows;
+      const std::string& changed = out.fields.back();
+      const PersonDisclosure d = disclose(person, requested, {&permit, today, true});
+      if (!d.disclosed) {
+        ASSERT_EQ(out.disclosed_hetu, "");
+        for (std::size_t c = 4; c < columns.size(); ++c)
+          ASSERT_EQ(out.fields[c], "") << columns[c];
+        continue;
+      }
+      ASSERT_EQ(out.disclosed_hetu, person.hetu);
+      const bool hidden = person.has_ban(kBanSafety) && !permit.safety_non_disclosure_right;
+      const bool location_granted = std::any_of(requested.begin(), requested.end(), is_location);
+      if (hidden || !location_granted) {
+        if (hidden) ++hidden_rows;
+        ASSERT_EQ(changed.find("municipality"), std::string::npos) << changed;
+        ASSERT_EQ(changed.find("street"), std::string::npos) << changed;
+        ASSERT_EQ(changed.find("postal_code"), std::string::npos) << changed;
+      }
+      if (person.deceased()) {
+        ASSERT_EQ(changed.find("street"), std::string::npos) << "a deceased person's address";
+        ASSERT_EQ(changed.find("postal_code"), std::string::npos) << "a deceased person's address";
+      }
+      for (std::size_t c = 4; c + 2 < columns.size(); ++c) {
+        const DataGroup group = *column_group(columns[c]);
+        if (hidden && is_location(group)) {
+          ASSERT_EQ(out.fields[c], "") << columns[c];
+        }
+        if (person.deceased() && is_address(group)) {
+          ASSERT_EQ(out.fields[c], "") << columns[c];
+        }
+      }
+      MatchRow by_name;
+      by_name.last_name = person.last_name;
+      by_name.first_names = person.first_names;
+      by_name.municipality = client.municipality;
+      by_name.street = client.street;
+      by_name.postal_code = client.postal_code;
+      const CandidateScore score = score_candidate(by_name, person);
+      ASSERT_EQ(score.why.find("agree"), std::string::npos) << score.why;
+      ASSERT_EQ(score.why.find("differ"), std::string::npos) << score.why;
+      if (person.has_ban(kBanSafety)) {
+        ASSERT_DOUBLE_EQ(score.total, (score.surname + score.given_names) / 2.0)
+            << "a protected person is scored by location";
+      }
+    }
+  }
+  EXPECT_GT(rows, 30'000);
+  EXPECT_GT(hidden_rows, 500);
 }
 
 }  // namespace
