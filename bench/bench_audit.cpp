@@ -20,17 +20,15 @@
 
 #include "adapters/crypto/signing_key.h"
 #include "adapters/store/audit_log.h"
+#include "bench/bench_support.h"
 #include "registry/random.h"
 
 namespace {
 
 using namespace popgate;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::seconds_since;
 namespace fs = std::filesystem;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());

@@ -18,30 +18,15 @@
 
 #include "adapters/crypto/cms_envelope.h"
 #include "adapters/crypto/exchange_identity.h"
+#include "bench/bench_support.h"
 
 namespace {
 
 using namespace popgate;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::peak_rss_kib_self;
+using bench::seconds_since;
 namespace fs = std::filesystem;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-long peak_rss_kib_self() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 void write_input(const fs::path& path, long mib) {
   std::ofstream out(path, std::ios::binary);
@@ -69,7 +54,8 @@ int main(int argc, char** argv) {
   const fs::path input = dir / "input.zip";
   write_input(input, mib);
   const std::string client = (dir / "client").string();
-  if (run("openssl req -x509 -new -nodes -subj /CN=client -newkey rsa:3072 -keyout " + client +
+  if (bench::run_command(
+          "openssl req -x509 -new -nodes -subj /CN=client -newkey rsa:3072 -keyout " + client +
           ".key -out " + client + ".crt -days 2 2>/dev/null") != 0) {
     std::fprintf(stderr, "cannot make a client certificate with openssl\n");
     return 1;
@@ -86,12 +72,12 @@ int main(int argc, char** argv) {
 
   start = Clock::now();
   const std::string exchange = keys.certificate_path().string();
-  const int rc =
-      run("openssl cms -sign -binary -nodetach -stream -outform DER -md sha256 -in " +
-          input.string() + " -signer " + exchange + " -inkey " + keys.key_path().string() +
-          " | openssl cms -encrypt -binary -stream -aes-256-gcm -outform DER -out " +
-          (dir / "stock.p7m").string() + " -recip " + client +
-          ".crt -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256");
+  const int rc = bench::run_command(
+      "openssl cms -sign -binary -nodetach -stream -outform DER -md sha256 -in " + input.string() +
+      " -signer " + exchange + " -inkey " + keys.key_path().string() +
+      " | openssl cms -encrypt -binary -stream -aes-256-gcm -outform DER -out " +
+      (dir / "stock.p7m").string() + " -recip " + client +
+      ".crt -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256");
   const double stock = seconds_since(start);
   rusage children{};
   ::getrusage(RUSAGE_CHILDREN, &children);

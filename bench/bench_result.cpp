@@ -21,31 +21,16 @@
 #include <vector>
 
 #include "adapters/crypto/exchange_identity.h"
+#include "bench/bench_support.h"
 #include "workflows/steps/builtin_steps.h"
 
 namespace {
 
 using namespace popgate;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::peak_rss_kib_self;
+using bench::seconds_since;
 namespace fs = std::filesystem;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-long peak_rss_mib_self() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
-  }
-  return 0;
-}
-
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 // Result-like CSV: compressible the way real results are (repeated names, codes, dates).
 void write_csv(const fs::path& path, long mib, std::uint64_t seed) {
@@ -143,7 +128,8 @@ int main(int argc, char** argv) {
     write_csv(dir / "work" / name, mib / 4, static_cast<std::uint64_t>(i + 1));
     files.push_back(name);
   }
-  if (run("openssl req -x509 -new -nodes -subj /CN=client -newkey rsa:3072 -keyout " +
+  if (bench::run_command(
+          "openssl req -x509 -new -nodes -subj /CN=client -newkey rsa:3072 -keyout " +
           (dir / "client.key").string() + " -out " + (dir / "client.crt").string() +
           " -days 2 2>/dev/null") != 0) {
     std::fprintf(stderr, "cannot make a client certificate with openssl\n");
@@ -151,7 +137,7 @@ int main(int argc, char** argv) {
   }
   const crypto::ExchangeKeys keys(dir / "keys");
   keys.load_or_create();
-  run("sync");
+  bench::run_command("sync");
 
   // The stock pipeline first, so that neither side gets a warmer page cache than the other
   // (both read the same files, cached after writing).
@@ -159,13 +145,13 @@ int main(int argc, char** argv) {
   for (const std::string& f : files)
     names += " " + f;
   Clock::time_point start = Clock::now();
-  const int rc =
-      run("tar --zstd -cf - -C " + (dir / "work").string() + names +
-          " | openssl cms -sign -binary -nodetach -stream -outform DER -md sha256 -signer " +
-          keys.certificate_path().string() + " -inkey " + keys.key_path().string() +
-          " | openssl cms -encrypt -binary -stream -aes-256-gcm -outform DER -out " +
-          (dir / "stock.p7m").string() + " -recip " + (dir / "client.crt").string() +
-          " -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256");
+  const int rc = bench::run_command(
+      "tar --zstd -cf - -C " + (dir / "work").string() + names +
+      " | openssl cms -sign -binary -nodetach -stream -outform DER -md sha256 -signer " +
+      keys.certificate_path().string() + " -inkey " + keys.key_path().string() +
+      " | openssl cms -encrypt -binary -stream -aes-256-gcm -outform DER -out " +
+      (dir / "stock.p7m").string() + " -recip " + (dir / "client.crt").string() +
+      " -keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256");
   const double stock = seconds_since(start);
   rusage children{};
   ::getrusage(RUSAGE_CHILDREN, &children);
@@ -175,7 +161,7 @@ int main(int argc, char** argv) {
   }
 
   const Timed ours = run_steps(dir, files, "tar.zst", "1TiB");
-  const long ours_rss = peak_rss_mib_self();
+  const long ours_rss = peak_rss_kib_self() / 1024;
   const Timed split = run_steps(dir, files, "tar.zst", "256MiB");
   const Timed zip = run_steps(dir, files, "zip", "256MiB");
 

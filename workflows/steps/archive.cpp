@@ -19,6 +19,7 @@
 #include "adapters/formats/json_writer.h"
 #include "workflows/steps/builtin_steps.h"
 #include "workflows/steps/param_spec.h"
+#include "workflows/steps/step_files.h"
 
 namespace popgate::workflows::steps {
 namespace {
@@ -136,15 +137,6 @@ std::vector<PackedFile> describe_files(const StepContext& context) {
   return packed;
 }
 
-std::string utc_iso8601(std::int64_t epoch_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // Key order is fixed (the writer keeps insertion order), so the same job gives the same text.
 std::string manifest_json(const StepContext& context, const std::vector<PackedFile>& files) {
   std::string out;
@@ -163,7 +155,7 @@ std::string manifest_json(const StepContext& context, const std::vector<PackedFi
                                     ? std::optional<std::string>(permit->second)
                                     : std::nullopt);
   json.field("service", context.service);
-  json.field("created", utc_iso8601(context.job_created_ms));
+  json.field("created", iso_utc(context.job_created_ms));
   json.key("files");
   json.begin_array();
   for (const PackedFile& file : files) {
