@@ -1,0 +1,160 @@
+// The update service's speed on its main case: ROWS client rows with HETUs (default 1,000,000)
+// against a register of PERSONS (default 5,600,000). popgate's match_persons step (parse,
+// match, disclose, write result.csv and persons.txt) runs in a child process, timed with its
+// peak RSS (wait4). The baseline is the sqlite3 command-line tool in the same run: import the
+// same CSV, join it with the register (person and permanent address) and export the result.
+// Targets (issue 7): at most 1.0x the baseline's time; RSS at most 500 MB.
+//
+//   bench_update [--persons N] [--rows R] [--dir D]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "adapters/store/sqlite_register_store.h"
+#include "bench/bench_support.h"
+#include "registry/synthetic_population.h"
+#include "workflows/steps/builtin_steps.h"
+
+namespace {
+
+using namespace popgate;
+namespace fs = std::filesystem;
+
+struct ChildRun {
+  double seconds = 0;
+  long peak_rss_kib = 0;
+  int status = -1;
+};
+
+// Runs `argv` as a new process (not a fork: its RSS must not include this one's); its wall
+// time and peak RSS.
+ChildRun in_child(std::vector<std::string> args) {
+  const auto start = bench::Clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  ChildRun run;
+  run.seconds = bench::seconds_since(start);
+  run.peak_rss_kib = usage.ru_maxrss;
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+int match_in_this_process(const fs::path& dir) {
+  registry::Permit permit;
+  permit.id = "BENCH/1";
+  permit.use = registry::PermitUse::customer_register_update;
+  permit.services = {registry::Service::update};
+  permit.data_groups = {registry::DataGroup::identity, registry::DataGroup::names,
+                        registry::DataGroup::permanent_address};
+  workflows::steps::StepEnvironment env;
+  env.permit = [permit](const std::string&) -> std::optional<registry::Permit> { return permit; };
+  env.register_db = dir / "register.db";
+  std::atomic<bool> cancelled{false};
+  workflows::StepContext context;
+  context.job_id = "bench";
+  context.service = "update";
+  context.client_id = "bench";
+  context.step_id = "match";
+  context.work_dir = dir / "work";
+  context.input_file = dir / "customers.csv";
+  context.cancelled = &cancelled;
+  context.params = {{"permit", "BENCH/1"}, {"groups", "identity,names,permanent_address"},
+                    {"separator", "auto"}, {"encoding", "auto"},
+                    {"to", "result"},      {"fallback_to_names", "false"}};
+  context.lists = {{"columns", {}}, {"fixed_width", {}}};
+  fs::create_directories(context.work_dir);
+  try {
+    const workflows::StepOutputs out = workflows::steps::match_persons_step(env).run(context);
+    std::fprintf(stderr, "  match_persons: %s rows, %s matched by HETU\n", out.at("rows").c_str(),
+                 out.at("matched_hetu").c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "match_persons failed: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--match-in") return match_in_this_process(argv[2]);
+  long persons = 5'600'000, rows = 1'000'000;
+  fs::path dir;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string option = argv[i];
+    if (option == "--persons") persons = std::atol(argv[i + 1]);
+    if (option == "--rows") rows = std::atol(argv[i + 1]);
+    if (option == "--dir") dir = argv[i + 1];
+  }
+  if (dir.empty()) dir = fs::temp_directory_path() / ("bench-update-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path db = dir / "register.db";
+  {
+    auto store =
+        store::SqliteRegisterStore::open(db.string(), store::SqliteRegisterStore::Mode::bulk_load);
+    registry::SynthOptions options;
+    options.persons = persons;
+    options.seed = 3;
+    options.batch_size = 50'000;
+    store::SqliteRegisterStore* raw = store.get();
+    options.base_written = [raw] { raw->finish_bulk_load(); };
+    registry::synthesize_population(options, *store);
+  }
+  // The client's file: ROWS persons of the register in random order, with its own references.
+  const std::string sql = "sqlite3 " + db.string();
+  if (bench::run_command(sql +
+                         " \"SELECT 'client_ref;hetu'; SELECT 'C' || id || ';' || hetu FROM "
+                         "person ORDER BY random() LIMIT " +
+                         std::to_string(rows) + "\" > " + (dir / "customers.csv").string()) != 0) {
+    std::fprintf(stderr, "sqlite3 could not write the client file\n");
+    return 1;
+  }
+  bench::run_command("sync");
+
+  const std::string script = (dir / "baseline.sql").string();
+  bench::run_command("cat > " + script +
+                     " <<'SQL'\n"
+                     ".mode csv\n.separator ;\n.import " +
+                     (dir / "customers.csv").string() + " customers\nATTACH '" + db.string() +
+                     "' AS r;\n.headers on\n.output " + (dir / "baseline.csv").string() +
+                     "\nSELECT c.client_ref, p.hetu, p.birth_date, p.sex, p.first_names, "
+                     "p.last_name, p.former_last_names, a.street, a.apartment, a.postal_code, "
+                     "a.post_office, a.country, a.start_date FROM customers c LEFT JOIN r.person "
+                     "p ON p.hetu = c.hetu LEFT JOIN r.person_address a ON a.person_id = p.id AND "
+                     "a.kind = 1;\nSQL");
+  const ChildRun baseline = in_child(
+      {"/bin/sh", "-c", "sqlite3 " + (dir / "baseline-work.db").string() + " < " + script});
+  const ChildRun ours =
+      in_child({fs::canonical("/proc/self/exe").string(), "--match-in", dir.string()});
+  if (baseline.status != 0 || ours.status != 0) {
+    std::fprintf(stderr, "a run failed (baseline %d, popgate %d)\n", baseline.status, ours.status);
+    return 1;
+  }
+  std::printf("bench_update: %ld rows with HETUs against %ld persons\n", rows, persons);
+  std::printf("  sqlite3 import + join + export   %6.2f s  peak RSS %5ld MiB\n", baseline.seconds,
+              baseline.peak_rss_kib / 1024);
+  std::printf("  popgate match_persons            %6.2f s  peak RSS %5ld MiB\n", ours.seconds,
+              ours.peak_rss_kib / 1024);
+  std::printf("  ratio (time, target <= 1.0)      %.2fx;  RSS target <= 500 MiB\n",
+              ours.seconds / baseline.seconds);
+  fs::remove_all(dir);
+  return 0;
+}
