@@ -146,6 +146,10 @@ CandidateScore score_candidate(const MatchRow& row, const Person& person) {
   return score;
 }
 
+PersonRead PersonMatcher::person_read() const {
+  return policy_.read_family ? PersonRead::whole : PersonRead::without_family;
+}
+
 MatchResult PersonMatcher::match(const MatchRow& row) {
   if (!row.hetu.empty()) return match_hetu(row);
   return match_names(row, "");
@@ -157,7 +161,7 @@ MatchResult PersonMatcher::match_hetu(const MatchRow& row) {
   MatchOutcome outcome = MatchOutcome::invalid_row;
   if (!parsed.ok()) {
     problem = "invalid HETU: " + parsed.error;
-  } else if (std::optional<Person> person = store_.person_by_hetu(parsed.hetu->code)) {
+  } else if (std::optional<Person> person = store_.read_person(parsed.hetu->code, person_read())) {
     MatchResult result;
     result.outcome = MatchOutcome::matched_hetu;
     result.score = 1.0;
@@ -191,7 +195,7 @@ MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   };
   std::vector<Scored> above;
   double best_below = 0.0;
-  for (Person& person : store_.persons_born(*row.birth_date)) {
+  for (Person& person : store_.persons_born(*row.birth_date, person_read())) {
     if (row.sex && person.sex != *row.sex) continue;
     CandidateScore score = score_candidate(row, person);
     const bool names_fit =

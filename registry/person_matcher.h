@@ -57,6 +57,8 @@ struct MatchPolicy {
   double min_name_score = 0.84;         // and its surname and given names each this
   double margin = 0.03;                 // the best must lead the runner-up by this
   bool hetu_fallback_to_names = false;  // an invalid or unknown HETU: try names
+  // Read the persons' family links too: only when the result discloses the family group.
+  bool read_family = true;
 };
 
 // How well a row's names and address fit a person, in [0, 1.06] (1 for identical names; the
@@ -78,6 +80,7 @@ class PersonMatcher {
  private:
   MatchResult match_hetu(const MatchRow& row);
   MatchResult match_names(const MatchRow& row, std::string note);
+  PersonRead person_read() const;
 
   RegisterStore& store_;
   MatchPolicy policy_;

@@ -52,13 +52,19 @@ class RegisterTransaction {
   virtual void commit() = 0;
 };
 
+// How much of a person a lookup reads. The family links take a query of their own; a service
+// that does not disclose the family group (most update jobs) need not pay for it.
+enum class PersonRead { whole, without_family };
+
 class RegisterStore {
  public:
   virtual ~RegisterStore() = default;
 
   virtual std::optional<Person> person_by_hetu(std::string_view hetu) = 0;
+  // The same, reading only what `read` says (family links empty with without_family).
+  virtual std::optional<Person> read_person(std::string_view hetu, PersonRead read) = 0;
   // Everyone born on `day`, living or not (name + birth date matching blocks on it).
-  virtual std::vector<Person> persons_born(const Date& day) = 0;
+  virtual std::vector<Person> persons_born(const Date& day, PersonRead read) = 0;
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
   virtual std::optional<std::string> meta(std::string_view key) = 0;
   virtual RegisterCounts counts() = 0;

@@ -147,7 +147,6 @@ UpdateRowResult update_result_row(const ClientRow& row, const MatchResult& match
                                   std::span<const DataGroup> groups,
                                   const DisclosureContext& context) {
   UpdateRowResult result;
-  const std::size_t width = disclosure_columns(groups).size();
   std::vector<std::string>& f = result.fields;
   f = {row.client_ref, std::string(outcome_code(match.outcome)), score_text(match.score),
        match.reason};
@@ -163,7 +162,8 @@ UpdateRowResult update_result_row(const ClientRow& row, const MatchResult& match
       f[3] += "; not disclosed: " + disclosure.reason;
     }
   }
-  person_fields.resize(width);
+  // A row without the person's data still has every column, empty.
+  if (person_fields.empty()) person_fields.resize(disclosure_columns(groups).size());
   f.insert(f.end(), person_fields.begin(), person_fields.end());
   f.push_back(changed);
   return result;

@@ -219,6 +219,14 @@ std::string_view Statement::sql() const {
 // ---------------------------------------------------------------------------------------------
 // Transaction
 
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
+  db_.exec("BEGIN DEFERRED", "starting a read transaction");
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!db_.autocommit()) sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
 Transaction::Transaction(Database& db) : db_(db) {
   db_.exec("BEGIN IMMEDIATE", "starting a write transaction");
 }

@@ -167,6 +167,21 @@ class Transaction {
   bool committed_ = false;
 };
 
+// One read transaction held until destroyed: every query in between sees the same snapshot,
+// and SQLite takes its file locks once instead of around every query (for a million point
+// lookups the locking system calls cost more than the B-tree seeks). A long one keeps a WAL
+// checkpoint from completing past it, so hold it for one job, not for ever.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Database& db_;
+};
+
 }  // namespace popgate::store
 
 #endif  // POPGATE_ADAPTERS_STORE_SQLITE_H_

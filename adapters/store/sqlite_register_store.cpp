@@ -697,33 +697,39 @@ bool SqliteRegisterStore::has_person(std::string_view hetu) {
 // active the connection keeps its read transaction, so the three queries share one snapshot
 // and one round of file locking (the locking system calls cost more than the B-tree seeks).
 std::optional<Person> SqliteRegisterStore::person_by_hetu(std::string_view hetu) {
+  return read_person(hetu, registry::PersonRead::whole);
+}
+
+std::optional<Person> SqliteRegisterStore::read_person(std::string_view hetu,
+                                                       registry::PersonRead read) {
   Statement& s = statements_->person_by_hetu;
   ResetOnExit reset(s);
   s.bind_text_unowned(1, hetu);
   if (!s.step()) return std::nullopt;
   std::optional<Person> person(std::in_place);
   read_person_row(s, *person);
-  load_person_children(*person);
+  load_person_children(*person, read);
   return person;
 }
 
-std::vector<Person> SqliteRegisterStore::persons_born(const registry::Date& day) {
+// Each person's addresses (and family) are read while the day's statement is still active,
+// for the same one read transaction as person_by_hetu.
+std::vector<Person> SqliteRegisterStore::persons_born(const registry::Date& day,
+                                                      registry::PersonRead read) {
   std::vector<Person> persons;
-  {
-    Statement& s = statements_->persons_born;
-    ResetOnExit reset(s);
-    const std::string iso = day.iso();
-    s.bind_text(1, iso);
-    while (s.step()) {
-      Person& person = persons.emplace_back();
-      read_person_row(s, person);
-    }
+  Statement& s = statements_->persons_born;
+  ResetOnExit reset(s);
+  const std::string iso = day.iso();
+  s.bind_text(1, iso);
+  while (s.step()) {
+    Person& person = persons.emplace_back();
+    read_person_row(s, person);
+    load_person_children(person, read);
   }
-  for (Person& person : persons) load_person_children(person);
   return persons;
 }
 
-void SqliteRegisterStore::load_person_children(Person& person) {
+void SqliteRegisterStore::load_person_children(Person& person, registry::PersonRead read) {
   {
     Statement& s = statements_->addresses_of;
     ResetOnExit reset(s);
@@ -731,6 +737,7 @@ void SqliteRegisterStore::load_person_children(Person& person) {
     while (s.step())
       person.addresses.push_back(read_address_row(s));
   }
+  if (read == registry::PersonRead::without_family) return;
   Statement& s = statements_->family_of;
   ResetOnExit reset(s);
   s.bind_int(1, person.id);

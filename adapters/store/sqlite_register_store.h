@@ -55,7 +55,13 @@ class SqliteRegisterStore final : public registry::RegisterStore {
 
   // registry::RegisterStore
   std::optional<registry::Person> person_by_hetu(std::string_view hetu) override;
-  std::vector<registry::Person> persons_born(const registry::Date& day) override;
+  // Holds one read transaction (see ReadSnapshot) until the result goes: a job that reads many
+  // persons sees one register state and skips the per-lookup locking.
+  std::unique_ptr<ReadSnapshot> read_snapshot() { return std::make_unique<ReadSnapshot>(db_); }
+  std::optional<registry::Person> read_person(std::string_view hetu,
+                                              registry::PersonRead read) override;
+  std::vector<registry::Person> persons_born(const registry::Date& day,
+                                             registry::PersonRead read) override;
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;
   std::optional<std::string> meta(std::string_view key) override;
   registry::RegisterCounts counts() override;
@@ -80,7 +86,7 @@ class SqliteRegisterStore final : public registry::RegisterStore {
   void put_meta(std::string_view key, std::string_view value);
   void insert_person_rows(registry::Person& person, std::optional<std::int64_t> id);
   void insert_building_rows(registry::Building& building, std::optional<std::int64_t> id);
-  void load_person_children(registry::Person& person);
+  void load_person_children(registry::Person& person, registry::PersonRead read);
   void load_building_children(registry::Building& building);
   void resolve_bulk_duplicates();
   void transaction_ended() { in_transaction_ = false; }

@@ -2,6 +2,7 @@
 // matches each row to the register (registry/person_matcher.h), shapes each result row with
 // disclose() under the job's permit, and writes result.csv, persons.txt (whose data the
 // result holds, for the audit record) and summary.txt, in one streaming pass.
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -182,7 +183,11 @@ StepOutputs run_match(const StepEnvironment& env, StepContext& context) {
                                                 store::SqliteRegisterStore::Mode::read_only);
   registry::MatchPolicy policy;
   policy.hetu_fallback_to_names = context.param("fallback_to_names") == "true";
+  policy.read_family =
+      std::find(groups.begin(), groups.end(), registry::DataGroup::family) != groups.end();
   registry::PersonMatcher matcher(*store, policy);
+  // One register state for the whole result, and file locks taken once.
+  const std::unique_ptr<store::ReadSnapshot> snapshot = store->read_snapshot();
   registry::DisclosureContext disclosure;
   disclosure.permit = &*permit;
   disclosure.day = registry::Date::today();
