@@ -8,17 +8,15 @@
 
 #include <memory>
 
+#include "adapters/crypto/openssl_handles.h"
+
 namespace popgate::crypto {
 namespace {
 
-struct X509Deleter {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+using detail::BioPtr;
+using detail::certificate_fingerprint;
+using detail::certificate_subject;
+using detail::X509Ptr;
 
 std::string asn1_day(const ASN1_TIME* time) {
   std::tm tm{};
@@ -26,28 +24,6 @@ std::string asn1_day(const ASN1_TIME* time) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
-}
-
-std::string subject_of(X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0)
-    return "?";
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
-std::string fingerprint(X509* cert) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) return "?";
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kDigits[digest[i] >> 4];
-    hex += kDigits[digest[i] & 15];
-  }
-  return hex;
 }
 
 }  // namespace
@@ -65,12 +41,12 @@ std::string encryption_certificate_error(const std::filesystem::path& path,
   const int bits = EVP_PKEY_get_bits(key);
   CertificateInfo local;
   CertificateInfo& out = info != nullptr ? *info : local;
-  out.subject = subject_of(cert.get());
+  out.subject = certificate_subject(cert.get());
   out.not_after = asn1_day(X509_get0_notAfter(cert.get()));
   out.key = type == EVP_PKEY_RSA  ? "RSA " + std::to_string(bits)
             : type == EVP_PKEY_EC ? "EC " + std::to_string(bits)
                                   : std::string(OBJ_nid2sn(type));
-  out.sha256 = fingerprint(cert.get());
+  out.sha256 = certificate_fingerprint(cert.get());
 
   std::time_t t = std::chrono::system_clock::to_time_t(now);  // X509_cmp_time takes non-const
   if (X509_cmp_time(X509_get0_notBefore(cert.get()), &t) > 0) {
