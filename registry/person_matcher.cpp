@@ -157,29 +157,65 @@ MatchResult PersonMatcher::match(const MatchRow& row) {
 
 MatchResult PersonMatcher::match_hetu(const MatchRow& row) {
   const HetuParse parsed = parse_hetu(row.hetu);
-  std::string problem;
-  MatchOutcome outcome = MatchOutcome::invalid_row;
   if (!parsed.ok()) {
-    problem = "invalid HETU: " + parsed.error;
-  } else if (std::optional<Person> person = store_.read_person(parsed.hetu->code, person_read())) {
-    MatchResult result;
-    result.outcome = MatchOutcome::matched_hetu;
-    result.score = 1.0;
-    result.candidates = 1;
-    result.reason = "HETU";
-    result.person = std::move(person);
-    return result;
-  } else {
-    problem = "no person with this HETU";
-    outcome = MatchOutcome::not_found;
+    return hetu_missed(row, MatchOutcome::invalid_row, "invalid HETU: " + parsed.error);
   }
+  if (std::optional<Person> person = store_.read_person(parsed.hetu->code, person_read())) {
+    return hetu_matched(std::move(*person));
+  }
+  return hetu_missed(row, MatchOutcome::not_found, "no person with this HETU");
+}
+
+MatchResult PersonMatcher::hetu_matched(Person&& person) const {
+  MatchResult result;
+  result.outcome = MatchOutcome::matched_hetu;
+  result.score = 1.0;
+  result.candidates = 1;
+  result.reason = "HETU";
+  result.person = std::move(person);
+  return result;
+}
+
+MatchResult PersonMatcher::hetu_missed(const MatchRow& row, MatchOutcome outcome,
+                                       std::string problem) {
   if (policy_.hetu_fallback_to_names && !row.last_name.empty() && row.birth_date) {
     return match_names(row, problem + "; ");
   }
   MatchResult result;
   result.outcome = outcome;
-  result.reason = problem;
+  result.reason = std::move(problem);
   return result;
+}
+
+void PersonMatcher::match_all(std::span<const MatchRow> rows,
+                              const std::function<void(std::size_t, MatchResult&&)>& done) {
+  std::vector<std::string> codes;   // the valid HETUs, to read together
+  std::vector<std::size_t> owners;  // codes[k] is rows[owners[k]]'s
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const MatchRow& row = rows[i];
+    if (row.hetu.empty()) {
+      done(i, match_names(row, ""));
+      continue;
+    }
+    HetuParse parsed = parse_hetu(row.hetu);
+    if (!parsed.ok()) {
+      done(i, hetu_missed(row, MatchOutcome::invalid_row, "invalid HETU: " + parsed.error));
+      continue;
+    }
+    codes.push_back(std::move(parsed.hetu->code));
+    owners.push_back(i);
+  }
+  std::vector<bool> held(codes.size(), false);
+  store_.read_persons(codes, person_read(), [&](std::size_t k, Person&& person) {
+    held[k] = true;
+    done(owners[k], hetu_matched(std::move(person)));
+  });
+  for (std::size_t k = 0; k < codes.size(); ++k) {
+    if (!held[k]) {
+      done(owners[k],
+           hetu_missed(rows[owners[k]], MatchOutcome::not_found, "no person with this HETU"));
+    }
+  }
 }
 
 MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {

@@ -11,7 +11,9 @@
 #ifndef POPGATE_REGISTRY_PERSON_MATCHER_H_
 #define POPGATE_REGISTRY_PERSON_MATCHER_H_
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -76,9 +78,16 @@ class PersonMatcher {
  public:
   PersonMatcher(RegisterStore& store, MatchPolicy policy) : store_(store), policy_(policy) {}
   MatchResult match(const MatchRow& row);
+  // The same for many rows: the persons of the rows with a valid HETU are read together
+  // (RegisterStore::read_persons), which is several times faster than one by one. Calls
+  // done(i, result) exactly once for each rows[i], in no particular order.
+  void match_all(std::span<const MatchRow> rows,
+                 const std::function<void(std::size_t, MatchResult&&)>& done);
 
  private:
   MatchResult match_hetu(const MatchRow& row);
+  MatchResult hetu_matched(Person&& person) const;
+  MatchResult hetu_missed(const MatchRow& row, MatchOutcome outcome, std::string problem);
   MatchResult match_names(const MatchRow& row, std::string note);
   PersonRead person_read() const;
 
