@@ -104,17 +104,55 @@ registry::ClientRow client_row(const formats::ClientTableRow& row) {
   return r;
 }
 
-// A reason without the client's own values (quoted), so that like reasons count together.
-std::string reason_kind(const std::string& reason) {
+// The words of an invalid HETU's problem that name its kind ("check character", "bad length"),
+// without the characters and numbers that differ from row to row.
+std::string hetu_problem_kind(std::string_view problem) {
+  std::string kind;
+  std::size_t at = 0;
+  while (at < problem.size()) {
+    const std::size_t end = std::min(problem.find(' ', at), problem.size());
+    std::string_view word = problem.substr(at, end - at);
+    const bool last = word.ends_with(':');
+    if (last) word.remove_suffix(1);
+    if (word.empty() ||
+        !std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      break;
+    }
+    if (!kind.empty()) kind += ' ';
+    kind += word;
+    if (last) break;
+    at = end + 1;
+  }
+  return kind;
+}
+
+// A reason without what differs from row to row, so that like reasons count together in the
+// summary: the line, the client's own values (quoted), the HETU's characters, numbers.
+std::string reason_kind(std::string_view reason) {
+  if (reason.starts_with("line ")) {
+    const std::size_t colon = reason.find(": ");
+    if (colon != std::string_view::npos) reason.remove_prefix(colon + 2);
+  }
+  constexpr std::string_view kInvalidHetu = "invalid HETU: ";
+  if (reason.starts_with(kInvalidHetu)) {
+    return std::string(kInvalidHetu) + hetu_problem_kind(reason.substr(kInvalidHetu.size()));
+  }
   std::string kind;
   bool quoted = false;
-  for (const char c : reason) {
+  for (std::size_t i = 0; i < reason.size(); ++i) {
+    const char c = reason[i];
     if (c == '\'') {
       quoted = !quoted;
       if (quoted) kind += "'…'";
       continue;
     }
-    if (!quoted) kind += c;
+    if (quoted) continue;
+    const bool digit = c >= '0' && c <= '9';
+    if (!digit) {
+      kind += c;
+    } else if (i == 0 || reason[i - 1] < '0' || reason[i - 1] > '9') {
+      kind += 'N';
+    }
   }
   return kind;
 }

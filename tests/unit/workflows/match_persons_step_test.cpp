@@ -1,6 +1,7 @@
 // The update service's matching step on a real SQLite register and real files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 
@@ -131,6 +132,46 @@ TEST_F(MatchPersonsStepTest, EachRowGetsItsOutcomeAndOnlyWhatThePermitAllows) {
   EXPECT_NE(summary.find("1  NOT_FOUND: no person born that day with these names"),
             std::string::npos)
       << summary;
+  // Reasons count by kind: without line numbers, the client's values or the HETU's characters.
+  EXPECT_NE(summary.find("1  AMBIGUOUS: N persons fit these names and birth date\n"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("1  INVALID_ROW: invalid HETU: check character\n"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("1  INVALID_ROW: N fields where the header has N\n"), std::string::npos)
+      << summary;
+}
+
+// 1,000 bad rows of a few kinds make a few summary lines, not 1,000.
+TEST_F(MatchPersonsStepTest, TheSummaryCountsReasonsByKind) {
+  std::string input = "AsNro;Henkilötunnus;Sukunimi;Etunimet;Syntymäaika\n";
+  for (int i = 0; i < 1000; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 4) {
+      case 0:
+        input += n + ";0101" + std::to_string(10 + i % 90) + "-123A;;;\n";
+        break;
+      case 1:
+        input += n + ";;Laine;Matti;" + n + ".13.1985\n";
+        break;
+      case 2:
+        input += n + ";" + std::string(i % 9 + 1, '1') + ";;;\n";
+        break;
+      default:
+        input += n + ";;;;;" + std::string(i % 5, ';') + "\n";
+        break;
+    }
+  }
+  run(input);
+  const std::string summary = read("result/summary.txt");
+  EXPECT_NE(summary.find("250  INVALID_ROW: N fields where the header has N\n"), std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("  INVALID_ROW: birth date '…' is not DD.MM.YYYY or YYYY-MM-DD\n"),
+            std::string::npos)
+      << summary;
+  const std::size_t lines =
+      static_cast<std::size_t>(std::count(summary.begin(), summary.end(), '\n'));
+  EXPECT_LT(lines, 20u) << summary;
 }
 
 // Rows are matched in batches, the HETU rows of a batch in the register's key order: whatever
