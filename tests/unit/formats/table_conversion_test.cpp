@@ -203,6 +203,34 @@ TEST(TableConversion, MalformedInputFailsWithItsLine) {
   EXPECT_EQ(error_of<FormatError>("", plain), "line 1: the file is empty: no header row");
 }
 
+// Whatever the bytes, conversion either succeeds or says which line is wrong (and, under the
+// sanitizers, touches no memory it should not).
+TEST(TableConversion, ArbitraryBytesAreConvertedOrRefusedWithAFormatError) {
+  using namespace std::string_literals;
+  const std::string alphabet = ";\"\r\na\xC3\xA4\xFF\xE2\x82\xAC\x00 "s;
+  std::mt19937 random(7);
+  TableFormat format;
+  format.encoding = OutputEncoding::iso8859_1;
+  format.unmappable = Unmappable::replace;
+  format.fixed_width = {{"a", 1, 3}};
+  format.overflow = Overflow::truncate;
+  int refused = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string input = i % 2 ? "a;b\r\n" : "a\n";
+    for (std::uint32_t n = random() % 40; n > 0; --n)
+      input += alphabet[random() % alphabet.size()];
+    TableConversion conversion = with_format(format);
+    if (i % 3 == 0) conversion.format.fixed_width.clear();
+    try {
+      convert(input, conversion);
+    } catch (const FormatError& e) {
+      EXPECT_GT(e.line(), 0) << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 100) << "the inputs are hostile enough to be refused often";
+}
+
 TEST(TableConversion, CancellingStopsBeforeTheNextRecord) {
   std::istringstream in(kResult);
   std::ostringstream out;
