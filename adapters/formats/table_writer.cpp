@@ -77,22 +77,32 @@ void TableWriter::flush() {
 }
 
 void TableWriter::append_csv(std::string_view value, std::size_t column) {
-  if (!encoder_.single_byte() && format_.quoting == Quoting::needed) {
-    append_csv_field(buffer_, value, format_.separator);  // UTF-8 in, UTF-8 out
+  if (format_.quoting == Quoting::always) {
+    encode(value, column);
+    buffer_ += '"';
+    for (const char c : encoded_) {
+      if (c == '"') buffer_ += '"';
+      buffer_ += c;
+    }
+    buffer_ += '"';
     return;
   }
-  // Quoting looks at the encoded value: a transliterated "“" is a '"' that needs quotes.
-  encode(value, column);
-  if (format_.quoting == Quoting::needed) {
-    append_csv_field(buffer_, encoded_, format_.separator);
-    return;
+  // Most values need no quotes: encode them straight into the buffer, and quote the few that
+  // do afterwards. Quoting looks at the encoded value: a transliterated "“" is a '"'.
+  const std::size_t start = buffer_.size();
+  encode_into(buffer_, value, column);
+  if (!needs_quotes(std::string_view(buffer_).substr(start))) return;
+  encoded_.assign(buffer_, start);
+  buffer_.resize(start);
+  append_csv_field(buffer_, encoded_, format_.separator);
+}
+
+bool TableWriter::needs_quotes(std::string_view field) const {
+  // One pass with plain comparisons: this runs for every field of every row.
+  for (const char c : field) {
+    if (c == format_.separator || c == '"' || c == '\r' || c == '\n') return true;
   }
-  buffer_ += '"';
-  for (const char c : encoded_) {
-    if (c == '"') buffer_ += '"';
-    buffer_ += c;
-  }
-  buffer_ += '"';
+  return false;
 }
 
 void TableWriter::write_fixed(const std::vector<std::string_view>& values) {
@@ -136,7 +146,11 @@ void TableWriter::append_fixed(std::string_view value, std::size_t column) {
 
 void TableWriter::encode(std::string_view value, std::size_t column) {
   encoded_.clear();
-  const EncodeResult result = encoder_.append(encoded_, value);
+  encode_into(encoded_, value, column);
+}
+
+void TableWriter::encode_into(std::string& out, std::string_view value, std::size_t column) {
+  const EncodeResult result = encoder_.append(out, value);
   if (result.unmappable) {
     throw ValueNotWritable(column, "the character " + code_point_text(*result.unmappable) +
                                        " cannot be written in " +

@@ -69,8 +69,10 @@ class TableWriter {
   void append_csv(std::string_view value, std::size_t column);
   void write_fixed(const std::vector<std::string_view>& values);
   void append_fixed(std::string_view value, std::size_t column);
-  // `value` in the target encoding into encoded_.
+  // `value` in the target encoding into encoded_, or appended to `out`.
   void encode(std::string_view value, std::size_t column);
+  void encode_into(std::string& out, std::string_view value, std::size_t column);
+  bool needs_quotes(std::string_view field) const;  // RFC 4180's rule, as append_csv_field's
   // Fixed-width lengths count characters: bytes in the 8-bit encodings, code points in UTF-8.
   std::size_t characters(std::string_view encoded) const;
   std::size_t byte_offset_of(std::string_view encoded, std::size_t characters) const;

@@ -1,6 +1,8 @@
 #include "adapters/formats/text_encoding.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "adapters/formats/text_decoding.h"
@@ -81,6 +83,21 @@ constexpr Transliteration kTransliterations[] = {
     {0x2212, "-"},
 };
 
+// Where the run of ASCII starting at `i` ends: eight bytes at a time, since most of a result is
+// ASCII and this loop sees every byte of it.
+std::size_t ascii_run_end(std::string_view text, std::size_t i) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  std::uint64_t word = 0;
+  while (i + sizeof word <= text.size()) {
+    std::memcpy(&word, text.data() + i, sizeof word);
+    if ((word & kHighBits) != 0) break;
+    i += sizeof word;
+  }
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+    ++i;
+  return i;
+}
+
 }  // namespace
 
 std::optional<OutputEncoding> parse_output_encoding(std::string_view name) {
@@ -130,8 +147,7 @@ EncodeResult TextEncoder::append(std::string& out, std::string_view text) const 
   while (i < text.size()) {
     // ASCII is the same bytes in every target: copy runs of it at once.
     const std::size_t run_start = i;
-    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
-      ++i;
+    i = ascii_run_end(text, i);
     out.append(text.data() + run_start, i - run_start);
     if (i == text.size()) break;
     const char32_t c = next_code_point(text, i);
