@@ -36,6 +36,11 @@ TableWriter::TableWriter(std::ostream& out, TableFormat format)
       format_(std::move(format)),
       encoder_(format_.encoding, format_.unmappable),
       line_end_(format_.line_ending == LineEnding::crlf ? "\r\n" : "\n") {
+  // Fields written in the order of their start must not overlap, or a line would go backwards.
+  if (const std::string problem = fixed_width_layout_problem(format_.fixed_width);
+      !problem.empty()) {
+    throw std::invalid_argument("fixed_width: " + problem);
+  }
   buffer_ += encoder_.byte_order_mark();
   for (std::size_t i = 0; i < format_.fixed_width.size(); ++i)
     by_start_.push_back(i);

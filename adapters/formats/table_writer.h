@@ -49,7 +49,8 @@ class ValueNotWritable : public std::runtime_error {
 
 class TableWriter {
  public:
-  // Writes the byte order mark, if the encoding has one, first.
+  // Writes the byte order mark, if the encoding has one, first. Throws std::invalid_argument
+  // for a fixed-width layout whose fields overlap.
   TableWriter(std::ostream& out, TableFormat format);
 
   // One record (a CSV header is one too): as many values as the format has columns. Throws

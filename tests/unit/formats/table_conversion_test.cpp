@@ -253,6 +253,10 @@ TEST(FixedWidthLayout, ItemsAreNameStartLength) {
   EXPECT_EQ(fixed_width_layout_problem({{"a", 1, 5}, {"b", 6, 2}}), "");
   EXPECT_EQ(fixed_width_layout_problem({{"b", 5, 2}, {"a", 1, 5}}),
             "fields a (characters 1-5) and b (from 5) overlap");
+  std::ostringstream out;
+  TableFormat overlapping;
+  overlapping.fixed_width = {{"a", 1, 5}, {"b", 3, 2}};
+  EXPECT_THROW(TableWriter(out, overlapping), std::invalid_argument);
 }
 
 TEST(TableConversion, FixedWidthPadsFillsGapsAndCountsCharacters) {
