@@ -69,6 +69,10 @@ std::string_view to_string(TextEncoding encoding) {
   return "auto";
 }
 
+char32_t windows1252_char(unsigned char byte) {
+  return byte >= 0x80 && byte < 0xA0 ? kCp1252High[byte - 0x80] : byte;
+}
+
 DecodingStreambuf::DecodingStreambuf(std::istream& source, TextEncoding encoding)
     : source_(source), encoding_(encoding) {
   out_.reserve(kChunk * 3);

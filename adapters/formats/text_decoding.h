@@ -28,6 +28,9 @@ enum class TextEncoding { detect, utf8, windows1252, iso8859_1 };
 std::optional<TextEncoding> parse_text_encoding(std::string_view name);
 std::string_view to_string(TextEncoding encoding);
 
+// The character a Windows-1252 byte stands for (U+FFFD for its five unassigned bytes).
+char32_t windows1252_char(unsigned char byte);
+
 class DecodingStreambuf : public std::streambuf {
  public:
   DecodingStreambuf(std::istream& source, TextEncoding encoding);

@@ -40,4 +40,43 @@ std::size_t invalid_utf8_offset(std::string_view text) {
   return std::string_view::npos;
 }
 
+char32_t next_code_point(std::string_view text, std::size_t& offset) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[offset + i]); };
+  const unsigned char lead = byte(0);
+  char32_t c = lead;
+  std::size_t length = 1;
+  if (lead >= 0xf0) {
+    c = lead & 0x07u;
+    length = 4;
+  } else if (lead >= 0xe0) {
+    c = lead & 0x0fu;
+    length = 3;
+  } else if (lead >= 0xc0) {
+    c = lead & 0x1fu;
+    length = 2;
+  }
+  for (std::size_t k = 1; k < length; ++k)
+    c = (c << 6) | (byte(k) & 0x3fu);
+  offset += length;
+  return c;
+}
+
+void append_code_point(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xc0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xe0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  }
+}
+
 }  // namespace popgate::formats

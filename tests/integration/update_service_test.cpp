@@ -186,6 +186,62 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
             0);
 }
 
+// The legacy format the shipped update.yaml shows in its comments (Windows-1252, ';', CRLF,
+// the client's own column names), switched on as an operator would: by uncommenting it.
+TEST_F(UpdateServiceTest, ALegacyClientGetsTheResultInItsOwnFormat) {
+  const fs::path workflow = root_ / "config" / "workflows" / "update.yaml";
+  std::string yaml = slurp(workflow);
+  const std::size_t from = yaml.find("  #   encoding: windows-1252");
+  const std::size_t to = yaml.find('\n', yaml.find("note=Huomautus]", from));
+  const std::size_t table = yaml.find("      to: table/result.csv\n");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  ASSERT_NE(table, std::string::npos);
+  std::string example;
+  std::istringstream commented(yaml.substr(from, to + 1 - from));
+  for (std::string line; std::getline(commented, line);)
+    example += "   " + line.substr(3) + "\n";  // "  #   encoding" -> "      encoding"
+  yaml.insert(table + std::string("      to: table/result.csv\n").size(), example);
+  write(workflow, yaml);
+
+  write_client(true);
+  const auto persons = sample_persons();
+  ASSERT_FALSE(persons.empty());
+  write(root_ / "customers.csv",
+        "asiakasnumero;henkilotunnus\r\nA1;" + persons[0][0] + "\r\nA2;010190-123A\r\n");
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+  std::string result_name;
+  for (const auto& entry : fs::directory_iterator(outbox())) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with("-update.zip.p7m")) result_name = name;
+  }
+  ASSERT_FALSE(result_name.empty());
+  ASSERT_EQ(run("cd " + root_.string() + " && openssl cms -decrypt -inform DER -in data/" +
+                "exchange/acme/outbox/" + result_name +
+                " -inkey client.key -recip client.crt | openssl cms -verify -inform DER -CAfile "
+                "data/keys/exchange.crt -out result.zip 2>verify.err"),
+            0)
+      << slurp(root_ / "verify.err");
+  const std::string result = capture("bsdtar -xOf " + path("result.zip") + " result.csv");
+  EXPECT_EQ(result.substr(0, result.find("\r\n") + 2),
+            "Asiakasnro;Tulos;Syy;Henkil\xF6tunnus;Sukunimi;Etunimet;L\xE4hiosoite;Postinumero;"
+            "Postitoimipaikka;Huomautus\r\n")
+      << "Windows-1252: \"ö\" and \"ä\" are one byte each";
+  EXPECT_NE(result.find("\r\nA1;MATCHED_HETU;HETU;" + persons[0][0] + ";"), std::string::npos)
+      << result;
+  EXPECT_NE(result.find("\r\nA2;INVALID_ROW;"), std::string::npos) << result;
+  // Read back as Windows-1252, the person's name is the register's.
+  write(root_ / "result.csv", result);
+  EXPECT_NE(capture("iconv -f WINDOWS-1252 -t UTF-8 " + path("result.csv")).find(persons[0][1]),
+            std::string::npos);
+  const std::string manifest = capture("bsdtar -xOf " + path("result.zip") + " manifest.json");
+  EXPECT_NE(manifest.find("\"rows\": 2"), std::string::npos) << manifest;
+}
+
 TEST_F(UpdateServiceTest, AClientWithoutACertificateGetsAnErrorReportAndNoData) {
   write_client(false);
   const auto persons = sample_persons();

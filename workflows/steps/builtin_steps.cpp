@@ -23,6 +23,7 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(decrypt_step(env));
   registry.add(archive_step());
   registry.add(unpack_step());
+  registry.add(write_table_step());
   return registry;
 }
 

@@ -66,6 +66,7 @@ StepType check_certificate_step(StepEnvironment env);
 StepType decrypt_step(StepEnvironment env);
 StepType archive_step();
 StepType unpack_step();
+StepType write_table_step();
 
 }  // namespace popgate::workflows::steps
 
