@@ -95,15 +95,17 @@ class DemoTest : public ::testing::Test {
   int run_demo(const std::string& sftp_port) {
     return run("cd " + root_.string() +
                " && POPGATE_DEMO_PERSONS=3000 POPGATE_DEMO_ROWS=200 POPGATE_DEMO_PORT=" +
-               sftp_port + " POPGATE_DEMO_HTTP_PORT=" + std::to_string(http_.port()) +
+               sftp_port + " POPGATE_DEMO_HTTP_PORT=" + std::to_string(free_port()) +
                " POPGATE_DEMO_TIMEOUT=120 timeout 300 " + POPGATE_SOURCE_DIR + "/scripts/demo " +
                POPGATE_BINARY + " > demo.out 2>&1");
   }
   std::string output() const { return slurp(root_ / "demo.out"); }
   fs::path demo() const { return root_ / "demo"; }
 
+  // A port that was free a moment ago, for the health listener (released for the daemon).
+  static int free_port() { return Listener().port(); }
+
   fs::path root_;
-  Listener http_;  // holds a port for the health listener that nobody else takes
 };
 
 TEST_F(DemoTest, ShowsTheUpdateServiceEndToEndAndLeavesNoServerRunning) {

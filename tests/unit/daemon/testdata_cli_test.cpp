@@ -64,9 +64,9 @@ testing::TempDir* TestdataCli::dir_ = nullptr;
 
 TEST_F(TestdataCli, EveryRowIsWhatItsTruthSays) {
   const std::string out = dir_->file("customers.csv"), truth = dir_->file("truth.csv");
-  const Result r = run({"--db", db(), "--rows", "300", "--seed", "5", "--municipalities",
-                        "091,049", "--outside-rows", "12", "--unknown-rows", "5", "--bad-rows",
-                        "7", "--out", out, "--truth", truth});
+  const Result r = run({"--db", db(), "--rows", "300", "--seed", "5", "--municipalities", "091,049",
+                        "--outside-rows", "12", "--unknown-rows", "5", "--bad-rows", "7", "--out",
+                        out, "--truth", truth});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote 300 rows to " + out), std::string::npos) << r.out;
 
@@ -103,7 +103,9 @@ TEST_F(TestdataCli, EveryRowIsWhatItsTruthSays) {
     if (t.at("kind") == "unknown") {
       EXPECT_EQ(t.at("expected_outcome"), "NOT_FOUND");
       EXPECT_EQ(t.at("true_hetu"), "");
-      if (!client.hetu.empty()) EXPECT_FALSE(store->person_by_hetu(client.hetu));
+      if (!client.hetu.empty()) {
+        EXPECT_FALSE(store->person_by_hetu(client.hetu));
+      }
       continue;
     }
     const auto person = store->person_by_hetu(t.at("true_hetu"));
