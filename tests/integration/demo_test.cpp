@@ -94,7 +94,9 @@ class DemoTest : public ::testing::Test {
   // Runs scripts/demo in root_ with a small register; its exit code. Output in demo.out.
   int run_demo(const std::string& sftp_port) {
     return run("cd " + root_.string() +
-               " && POPGATE_DEMO_PERSONS=3000 POPGATE_DEMO_ROWS=200 POPGATE_DEMO_PORT=" +
+               // Nothing of the developer's own demo settings.
+               " && env -u POPGATE_DEMO_DIR POPGATE_DEMO_KEEP_RUNNING=0"
+               " POPGATE_DEMO_PERSONS=3000 POPGATE_DEMO_ROWS=200 POPGATE_DEMO_PORT=" +
                sftp_port + " POPGATE_DEMO_HTTP_PORT=" + std::to_string(free_port()) +
                " POPGATE_DEMO_TIMEOUT=120 timeout 300 " + POPGATE_SOURCE_DIR + "/scripts/demo " +
                POPGATE_BINARY + " > demo.out 2>&1");
