@@ -5,7 +5,9 @@
 // same CSV, join it with the register (person and permanent address) and export the result.
 // Targets (issue 7): at most 1.0x the baseline's time; RSS at most 500 MB.
 //
-//   bench_update [--persons N] [--rows R] [--dir D]
+//   bench_update [--persons N] [--rows R] [--dir D [--keep]]
+// With --keep the directory stays, and a later run with the same --dir reuses its register and
+// client file (for measuring changes without synthesizing millions of persons again).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -56,6 +59,20 @@ ChildRun in_child(std::vector<std::string> args) {
   return run;
 }
 
+// RssAnon (heap, stacks) and RssFile (mapped file pages, here the register's) of this process
+// now, from /proc/self/status: the peak RSS alone does not tell them apart.
+std::string resident_memory() {
+  std::ifstream status("/proc/self/status");
+  std::string line, out;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0 || line.rfind("RssFile:", 0) == 0) {
+      if (!out.empty()) out += ", ";
+      out += line.substr(0, 8) + " " + std::to_string(std::atol(line.c_str() + 8) / 1024) + " MiB";
+    }
+  }
+  return out;
+}
+
 int match_in_this_process(const fs::path& dir) {
   registry::Permit permit;
   permit.id = "BENCH/1";
@@ -75,15 +92,16 @@ int match_in_this_process(const fs::path& dir) {
   context.work_dir = dir / "work";
   context.input_file = dir / "customers.csv";
   context.cancelled = &cancelled;
-  context.params = {{"permit", "BENCH/1"}, {"groups", "identity,names,permanent_address"},
-                    {"separator", "auto"}, {"encoding", "auto"},
-                    {"to", "result"},      {"fallback_to_names", "false"}};
+  context.params = {{"permit", "BENCH/1"},   {"groups", "identity,names,permanent_address"},
+                    {"separator", "auto"},   {"encoding", "auto"},
+                    {"to", "result"},        {"fallback_to_names", "false"},
+                    {"batch_rows", "100000"}};
   context.lists = {{"columns", {}}, {"fixed_width", {}}};
   fs::create_directories(context.work_dir);
   try {
     const workflows::StepOutputs out = workflows::steps::match_persons_step(env).run(context);
-    std::fprintf(stderr, "  match_persons: %s rows, %s matched by HETU\n", out.at("rows").c_str(),
-                 out.at("matched_hetu").c_str());
+    std::fprintf(stderr, "  match_persons: %s rows, %s matched by HETU; at the end %s\n",
+                 out.at("rows").c_str(), out.at("matched_hetu").c_str(), resident_memory().c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "match_persons failed: %s\n", e.what());
@@ -97,17 +115,30 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--match-in") return match_in_this_process(argv[2]);
   long persons = 5'600'000, rows = 1'000'000;
   fs::path dir;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string option = argv[i];
+    if (option == "--keep") {
+      keep = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
     if (option == "--persons") persons = std::atol(argv[i + 1]);
     if (option == "--rows") rows = std::atol(argv[i + 1]);
     if (option == "--dir") dir = argv[i + 1];
+    ++i;
   }
   if (dir.empty()) dir = fs::temp_directory_path() / ("bench-update-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
   const fs::path db = dir / "register.db";
-  {
+  const fs::path customers = dir / "customers.csv";
+  const bool reuse = keep && fs::exists(dir / "ready");
+  if (reuse) {
+    std::fprintf(stderr, "  reusing the register and client file in %s\n", dir.c_str());
+  } else {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  if (!reuse) {
     auto store =
         store::SqliteRegisterStore::open(db.string(), store::SqliteRegisterStore::Mode::bulk_load);
     registry::SynthOptions options;
@@ -120,20 +151,22 @@ int main(int argc, char** argv) {
   }
   // The client's file: ROWS persons of the register in random order, with its own references.
   const std::string sql = "sqlite3 " + db.string();
-  if (bench::run_command(sql +
-                         " \"SELECT 'client_ref;hetu'; SELECT 'C' || id || ';' || hetu FROM "
-                         "person ORDER BY random() LIMIT " +
-                         std::to_string(rows) + "\" > " + (dir / "customers.csv").string()) != 0) {
+  if (!reuse && bench::run_command(sql +
+                                   " \"SELECT 'client_ref;hetu'; SELECT 'C' || id || ';' || hetu "
+                                   "FROM person ORDER BY random() LIMIT " +
+                                   std::to_string(rows) + "\" > " + customers.string()) != 0) {
     std::fprintf(stderr, "sqlite3 could not write the client file\n");
     return 1;
   }
   bench::run_command("sync");
+  if (keep) bench::run_command("touch " + (dir / "ready").string());
+  fs::remove(dir / "baseline-work.db");
 
   const std::string script = (dir / "baseline.sql").string();
   bench::run_command("cat > " + script +
                      " <<'SQL'\n"
                      ".mode csv\n.separator ;\n.import " +
-                     (dir / "customers.csv").string() + " customers\nATTACH '" + db.string() +
+                     customers.string() + " customers\nATTACH '" + db.string() +
                      "' AS r;\n.headers on\n.output " + (dir / "baseline.csv").string() +
                      "\nSELECT c.client_ref, p.hetu, p.birth_date, p.sex, p.first_names, "
                      "p.last_name, p.former_last_names, a.street, a.apartment, a.postal_code, "
@@ -155,6 +188,6 @@ int main(int argc, char** argv) {
               ours.peak_rss_kib / 1024);
   std::printf("  ratio (time, target <= 1.0)      %.2fx;  RSS target <= 500 MiB\n",
               ours.seconds / baseline.seconds);
-  fs::remove_all(dir);
+  if (!keep) fs::remove_all(dir);
   return 0;
 }

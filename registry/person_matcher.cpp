@@ -157,51 +157,117 @@ MatchResult PersonMatcher::match(const MatchRow& row) {
 
 MatchResult PersonMatcher::match_hetu(const MatchRow& row) {
   const HetuParse parsed = parse_hetu(row.hetu);
-  std::string problem;
-  MatchOutcome outcome = MatchOutcome::invalid_row;
   if (!parsed.ok()) {
-    problem = "invalid HETU: " + parsed.error;
-  } else if (std::optional<Person> person = store_.read_person(parsed.hetu->code, person_read())) {
-    MatchResult result;
-    result.outcome = MatchOutcome::matched_hetu;
-    result.score = 1.0;
-    result.candidates = 1;
-    result.reason = "HETU";
-    result.person = std::move(person);
-    return result;
-  } else {
-    problem = "no person with this HETU";
-    outcome = MatchOutcome::not_found;
+    return hetu_missed(row, MatchOutcome::invalid_row, "invalid HETU: " + parsed.error);
   }
+  if (std::optional<Person> person = store_.read_person(parsed.hetu->code, person_read())) {
+    return hetu_matched(std::move(*person));
+  }
+  return hetu_missed(row, MatchOutcome::not_found, "no person with this HETU");
+}
+
+MatchResult PersonMatcher::hetu_matched(Person&& person) const {
+  MatchResult result;
+  result.outcome = MatchOutcome::matched_hetu;
+  result.score = 1.0;
+  result.candidates = 1;
+  result.reason = "HETU";
+  result.person = std::move(person);
+  return result;
+}
+
+MatchResult PersonMatcher::hetu_missed(const MatchRow& row, MatchOutcome outcome,
+                                       std::string problem) {
   if (policy_.hetu_fallback_to_names && !row.last_name.empty() && row.birth_date) {
     return match_names(row, problem + "; ");
   }
   MatchResult result;
   result.outcome = outcome;
-  result.reason = problem;
+  result.reason = std::move(problem);
+  return result;
+}
+
+void PersonMatcher::match_all(std::span<const MatchRow> rows,
+                              const std::function<void(std::size_t, MatchResult&&)>& done) {
+  std::vector<std::string> codes;     // the valid HETUs, to read together
+  std::vector<std::size_t> owners;    // codes[k] is rows[owners[k]]'s
+  std::vector<std::size_t> by_names;  // rows without a HETU
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const MatchRow& row = rows[i];
+    if (row.hetu.empty()) {
+      if (names_complete(row)) {
+        by_names.push_back(i);
+      } else {
+        done(i, names_incomplete(""));
+      }
+      continue;
+    }
+    HetuParse parsed = parse_hetu(row.hetu);
+    if (!parsed.ok()) {
+      done(i, hetu_missed(row, MatchOutcome::invalid_row, "invalid HETU: " + parsed.error));
+      continue;
+    }
+    codes.push_back(std::move(parsed.hetu->code));
+    owners.push_back(i);
+  }
+  std::vector<bool> held(codes.size(), false);
+  store_.read_persons(codes, person_read(), [&](std::size_t k, Person&& person) {
+    held[k] = true;
+    done(owners[k], hetu_matched(std::move(person)));
+  });
+  for (std::size_t k = 0; k < codes.size(); ++k) {
+    if (!held[k]) {
+      done(owners[k],
+           hetu_missed(rows[owners[k]], MatchOutcome::not_found, "no person with this HETU"));
+    }
+  }
+  // Rows of the same birth date share their candidates: each day is read once, in date order
+  // (the birth date index's order).
+  std::stable_sort(by_names.begin(), by_names.end(), [&rows](std::size_t a, std::size_t b) {
+    return *rows[a].birth_date < *rows[b].birth_date;
+  });
+  for (std::size_t first = 0; first < by_names.size();) {
+    const Date day = *rows[by_names[first]].birth_date;
+    const std::vector<Person> born = store_.persons_born(day, person_read());
+    std::size_t i = first;
+    for (; i < by_names.size() && *rows[by_names[i]].birth_date == day; ++i)
+      done(by_names[i], choose_by_names(rows[by_names[i]], "", born));
+    first = i;
+  }
+}
+
+bool PersonMatcher::names_complete(const MatchRow& row) {
+  return row.birth_date && !row.last_name.empty() && !row.first_names.empty();
+}
+
+MatchResult PersonMatcher::names_incomplete(const std::string& note) {
+  MatchResult result;
+  result.outcome = MatchOutcome::invalid_row;
+  result.reason = note + "without a HETU, the surname, given names and birth date are needed";
   return result;
 }
 
 MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
+  if (!names_complete(row)) return names_incomplete(note);
+  return choose_by_names(row, std::move(note), store_.persons_born(*row.birth_date, person_read()));
+}
+
+MatchResult PersonMatcher::choose_by_names(const MatchRow& row, std::string note,
+                                           const std::vector<Person>& born) const {
   MatchResult result;
-  if (!row.birth_date || row.last_name.empty() || row.first_names.empty()) {
-    result.outcome = MatchOutcome::invalid_row;
-    result.reason = note + "without a HETU, the surname, given names and birth date are needed";
-    return result;
-  }
   struct Scored {
     CandidateScore score;
-    Person person;
+    const Person* person;
   };
   std::vector<Scored> above;
   double best_below = 0.0;
-  for (Person& person : store_.persons_born(*row.birth_date, person_read())) {
+  for (const Person& person : born) {
     if (row.sex && person.sex != *row.sex) continue;
     CandidateScore score = score_candidate(row, person);
     const bool names_fit =
         score.surname >= policy_.min_name_score && score.given_names >= policy_.min_name_score;
     if (names_fit && score.total >= policy_.threshold) {
-      above.push_back({std::move(score), std::move(person)});
+      above.push_back({std::move(score), &person});
     } else {
       best_below = std::max(best_below, score.total);
     }
@@ -225,7 +291,7 @@ MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   result.outcome = MatchOutcome::matched_name_birth_date;
   result.score = std::min(1.0, above[0].score.total);
   result.reason = note + above[0].score.why;
-  result.person = std::move(above[0].person);
+  result.person = *above[0].person;
   return result;
 }
 

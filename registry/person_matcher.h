@@ -11,9 +11,12 @@
 #ifndef POPGATE_REGISTRY_PERSON_MATCHER_H_
 #define POPGATE_REGISTRY_PERSON_MATCHER_H_
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "registry/date.h"
 #include "registry/person.h"
@@ -76,10 +79,23 @@ class PersonMatcher {
  public:
   PersonMatcher(RegisterStore& store, MatchPolicy policy) : store_(store), policy_(policy) {}
   MatchResult match(const MatchRow& row);
+  // The same for many rows: the persons of the rows with a valid HETU are read together
+  // (RegisterStore::read_persons), which is several times faster than one by one, and rows
+  // without one that share a birth date share the day's candidates. Calls
+  // done(i, result) exactly once for each rows[i], in no particular order.
+  void match_all(std::span<const MatchRow> rows,
+                 const std::function<void(std::size_t, MatchResult&&)>& done);
 
  private:
   MatchResult match_hetu(const MatchRow& row);
+  MatchResult hetu_matched(Person&& person) const;
+  MatchResult hetu_missed(const MatchRow& row, MatchOutcome outcome, std::string problem);
   MatchResult match_names(const MatchRow& row, std::string note);
+  static bool names_complete(const MatchRow& row);
+  static MatchResult names_incomplete(const std::string& note);
+  // The one person of `born` the row's names fit, clear of the others, if any.
+  MatchResult choose_by_names(const MatchRow& row, std::string note,
+                              const std::vector<Person>& born) const;
   PersonRead person_read() const;
 
   RegisterStore& store_;

@@ -7,9 +7,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "registry/building.h"
@@ -63,6 +65,15 @@ class RegisterStore {
   virtual std::optional<Person> person_by_hetu(std::string_view hetu) = 0;
   // The same, reading only what `read` says (family links empty with without_family).
   virtual std::optional<Person> read_person(std::string_view hetu, PersonRead read) = 0;
+  // Many persons at once: calls found(i, person) for each hetus[i] the register holds, in the
+  // store's order rather than the given one (a store on disk reads along its keys, which is
+  // several times faster than as many lookups at random). The default reads one by one.
+  virtual void read_persons(std::span<const std::string> hetus, PersonRead read,
+                            const std::function<void(std::size_t, Person&&)>& found) {
+    for (std::size_t i = 0; i < hetus.size(); ++i) {
+      if (std::optional<Person> person = read_person(hetus[i], read)) found(i, std::move(*person));
+    }
+  }
   // Everyone born on `day`, living or not (name + birth date matching blocks on it).
   virtual std::vector<Person> persons_born(const Date& day, PersonRead read) = 0;
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;

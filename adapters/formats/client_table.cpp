@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
 
 namespace popgate::formats {
@@ -178,9 +179,11 @@ void ClientTableReader::read_header(const ClientTableOptions& options) {
   // Peek the first line to choose the separator, then hand the whole stream to the CSV reader.
   std::string first;
   try {
-    std::getline(*text_, first);
+    read_bounded_line(*text_, first);
   } catch (const TextDecodingError& e) {
     throw TableError(std::string("not a text file: ") + e.what());
+  } catch (const LineTooLong& e) {
+    throw TableError(std::string("not a table: line 1: ") + e.what());
   }
   if (first.compare(0, 3, "\xef\xbb\xbf") == 0) first.erase(0, 3);
   if (looks_binary(first)) throw TableError("not a table: line 1 holds binary data");
@@ -232,6 +235,8 @@ bool ClientTableReader::next(ClientTableRow& row) {
   row.error.clear();
   try {
     if (!csv_->next(fields_)) return false;
+  } catch (const CsvRecordTooLong& e) {
+    throw TableError("line " + std::to_string(e.line() + 1) + ": " + e.reason());
   } catch (const FormatError& e) {
     row.line = e.line() + 1;  // the CSV reader counts from the line after the header
     row.number = ++rows_;
@@ -257,9 +262,11 @@ bool ClientTableReader::next_fixed_width(ClientTableRow& row) {
   std::string line;
   do {
     try {
-      if (!std::getline(*text_, line)) return false;
+      if (!read_bounded_line(*text_, line)) return false;
     } catch (const TextDecodingError& e) {
       throw TableError(e.what());
+    } catch (const LineTooLong& e) {
+      throw TableError("line " + std::to_string(line_ + 1) + ": " + e.what());
     }
     ++line_;
     if (!line.empty() && line.back() == '\r') line.pop_back();

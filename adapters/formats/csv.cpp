@@ -1,5 +1,6 @@
 #include "adapters/formats/csv.h"
 
+#include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
 #include "adapters/formats/utf8.h"
 
@@ -29,8 +30,18 @@ void append_csv_record(std::string& out, const std::vector<std::string>& fields,
 }
 
 bool CsvReader::read_physical_line() {
-  if (!std::getline(in_, physical_)) return false;
+  try {
+    if (!read_bounded_line(in_, physical_)) return false;
+  } catch (const LineTooLong& e) {
+    throw CsvRecordTooLong(physical_line_ + 1, "", e.what());
+  }
   ++physical_line_;
+  record_bytes_ += physical_.size() + 1;
+  if (record_bytes_ > kMaxLineBytes) {
+    throw CsvRecordTooLong(record_line_, "",
+                           "a record longer than " + std::to_string(kMaxLineBytes) +
+                               " bytes (a quote that is never closed?)");
+  }
   if (physical_line_ == 1 && physical_.compare(0, 3, "\xef\xbb\xbf") == 0) physical_.erase(0, 3);
   if (const size_t bad = invalid_utf8_offset(physical_); bad != std::string::npos) {
     throw FormatError(
@@ -43,6 +54,7 @@ bool CsvReader::read_physical_line() {
 bool CsvReader::next(std::vector<std::string>& fields) {
   fields.clear();
   do {
+    record_bytes_ = 0;
     if (!read_physical_line()) return false;
   } while (physical_.empty() || physical_ == "\r");
   record_line_ = physical_line_;

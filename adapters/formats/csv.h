@@ -4,11 +4,14 @@
 #ifndef POPGATE_ADAPTERS_FORMATS_CSV_H_
 #define POPGATE_ADAPTERS_FORMATS_CSV_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "adapters/formats/format_error.h"
 
 namespace popgate::formats {
 
@@ -20,6 +23,12 @@ void append_csv_record(std::string& out, const std::vector<std::string>& fields,
 void append_csv_field(std::string& out, std::string_view field,
                       char separator = kRegisterCsvSeparator);
 
+// A record past kMaxLineBytes (bounded_line.h): reading cannot go on in step with the file.
+class CsvRecordTooLong : public FormatError {
+ public:
+  using FormatError::FormatError;
+};
+
 class CsvReader {
  public:
   explicit CsvReader(std::istream& in, char separator = kRegisterCsvSeparator)
@@ -27,7 +36,9 @@ class CsvReader {
 
   // Reads the next record into `fields`; false at the end of the input. Blank lines are
   // skipped, a UTF-8 byte order mark at the start too. Throws FormatError (with the line) for
-  // an unterminated quoted field, text after a closing quote, or bytes that are not UTF-8.
+  // an unterminated quoted field, text after a closing quote, or bytes that are not UTF-8;
+  // CsvRecordTooLong for a record longer than kMaxLineBytes (so memory stays bounded whatever
+  // the input).
   bool next(std::vector<std::string>& fields);
 
   // The line the last record started on, from 1.
@@ -41,6 +52,7 @@ class CsvReader {
   std::string physical_;
   std::int64_t physical_line_ = 0;
   std::int64_t record_line_ = 0;
+  std::size_t record_bytes_ = 0;
 };
 
 }  // namespace popgate::formats

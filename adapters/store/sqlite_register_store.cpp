@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -209,6 +210,8 @@ struct SqliteRegisterStore::Statements {
             db.prepare("SELECT id FROM person WHERE hetu = ?1", "looking up a person", true)),
         person_by_hetu(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE hetu = ?1",
                                   "reading a person", true)),
+        person_by_id(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE id = ?1",
+                                "reading a person", true)),
         persons_born(db.prepare("SELECT " POPGATE_PERSON_COLUMNS
                                 " FROM person WHERE birth_date = ?1 ORDER BY id",
                                 "reading the persons born on a day", true)),
@@ -266,6 +269,7 @@ struct SqliteRegisterStore::Statements {
 
   Statement person_id_by_hetu;
   Statement person_by_hetu;
+  Statement person_by_id;
   Statement persons_born;
   Statement addresses_of;
   Statement family_of;
@@ -380,9 +384,14 @@ void SqliteRegisterStore::configure() {
                        "before finish_bulk_load); build it again");
     }
   };
-  // Lookups are random reads all over a file of gigabytes: map it instead of copying every
-  // page through read() (SQLite caps this at its compile-time maximum).
+  // Writers and the daemon's lookups map the file instead of copying every page through read()
+  // (SQLite caps this at its compile-time maximum).
   constexpr const char* kMmap = "PRAGMA mmap_size = 2147418112";
+  // Readers of many persons (the services' jobs) do not: every mapped page a job touches stays
+  // in its resident set (and in the OOM killer's score) although the kernel could drop it, so
+  // a job reading a million persons of a 1.6 GB register measured 1.1 GB. They read in key
+  // order instead (read_persons) through a page cache of bounded size.
+  constexpr const char* kBoundedCache = "PRAGMA mmap_size = 0; PRAGMA cache_size = -65536";
   // For a new file only (a no-op afterwards). Measured on a 2M-person load against 4096:
   // 7% faster to load and index, lookups as fast; a WAL frame per changed page stays small.
   constexpr const char* kPageSize = "PRAGMA page_size = 8192";
@@ -390,7 +399,7 @@ void SqliteRegisterStore::configure() {
     case Mode::read_only:
       check_register_version(db_);
       refuse_unfinished();
-      db_.exec(kMmap, "configuring");
+      db_.exec(kBoundedCache, "configuring");
       break;
     case Mode::read_write:
       refuse_unfinished();
@@ -710,6 +719,40 @@ std::optional<Person> SqliteRegisterStore::read_person(std::string_view hetu,
   read_person_row(s, *person);
   load_person_children(*person, read);
   return person;
+}
+
+// In two sweeps along the keys: the HETUs in order through the HETU index to the persons' ids,
+// then the ids in order through the person table and its child tables (clustered by person id).
+// Consecutive lookups then share their B-tree pages, and SQLite's page cache holds what the next
+// needs. Measured with the sqlite3 tool on 1M of 5.6M persons: 3.2 s in key order against
+// 14.5 s at random, with the same 256 MiB cache.
+void SqliteRegisterStore::read_persons(std::span<const std::string> hetus,
+                                       registry::PersonRead read,
+                                       const std::function<void(std::size_t, Person&&)>& found) {
+  std::vector<std::uint32_t> by_hetu(hetus.size());
+  for (std::size_t i = 0; i < hetus.size(); ++i)
+    by_hetu[i] = static_cast<std::uint32_t>(i);
+  std::sort(by_hetu.begin(), by_hetu.end(),
+            [&hetus](std::uint32_t a, std::uint32_t b) { return hetus[a] < hetus[b]; });
+  std::vector<std::pair<std::int64_t, std::uint32_t>> by_id;  // person id, index in hetus
+  by_id.reserve(hetus.size());
+  Statement& find = statements_->person_id_by_hetu;
+  for (const std::uint32_t i : by_hetu) {
+    ResetOnExit reset(find);
+    find.bind_text_unowned(1, hetus[i]);
+    if (find.step()) by_id.emplace_back(find.column_int(0), i);
+  }
+  std::sort(by_id.begin(), by_id.end());
+  Statement& s = statements_->person_by_id;
+  for (const auto& [id, i] : by_id) {
+    ResetOnExit reset(s);
+    s.bind_int(1, id);
+    if (!s.step()) continue;  // removed since the first sweep (no ReadSnapshot held)
+    Person person;
+    read_person_row(s, person);
+    load_person_children(person, read);
+    found(i, std::move(person));
+  }
 }
 
 // Each person's addresses (and family) are read while the day's statement is still active,

@@ -60,6 +60,8 @@ class SqliteRegisterStore final : public registry::RegisterStore {
   std::unique_ptr<ReadSnapshot> read_snapshot() { return std::make_unique<ReadSnapshot>(db_); }
   std::optional<registry::Person> read_person(std::string_view hetu,
                                               registry::PersonRead read) override;
+  void read_persons(std::span<const std::string> hetus, registry::PersonRead read,
+                    const std::function<void(std::size_t, registry::Person&&)>& found) override;
   std::vector<registry::Person> persons_born(const registry::Date& day,
                                              registry::PersonRead read) override;
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;

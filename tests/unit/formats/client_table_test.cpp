@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "adapters/formats/bounded_line.h"
+
 namespace popgate::formats {
 namespace {
 
@@ -131,6 +133,30 @@ TEST(ClientTable, AFileThatIsNotATableFailsAsAWhole) {
   } catch (const TableError& e) {
     EXPECT_NE(std::string(e.what()).find("no column of the header"), std::string::npos);
   }
+}
+
+// A quote that never closes would make the rest of the file one field: reading stops at the
+// record bound with the line where the record began, and memory does not grow with the file.
+TEST(ClientTable, AnUnclosedQuoteOrAnEndlessLineFailsTheFileAtABound) {
+  const std::string rest(kMaxLineBytes / 10, 'x');
+  std::string text = "client_ref;hetu\n1;010101-0101\n2;\"";
+  for (int i = 0; i < 12; ++i)
+    text += rest + "\n";
+  try {
+    read_all(text);
+    FAIL() << "no error";
+  } catch (const TableError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3: a record longer than"), std::string::npos)
+        << e.what();
+  }
+  try {
+    read_all("client_ref;hetu\n1;" + std::string(kMaxLineBytes + 1, '1'));
+    FAIL() << "no error";
+  } catch (const TableError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2: a line longer than"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(read_all(std::string(kMaxLineBytes + 1, 'h')), TableError) << "the header";
 }
 
 TEST(ClientTable, FixedWidthByLayoutCountingCharacters) {

@@ -148,6 +148,55 @@ TEST_F(PersonMatcherTest, AnUnrelatedNameIsNotFoundAndMissingFieldsAreInvalid) {
   EXPECT_EQ(match(r).outcome, MatchOutcome::invalid_row);
 }
 
+// match_all reads the HETU rows' persons together, in the store's order: every row must still
+// get exactly the result match() gives it, under its own index.
+TEST_F(PersonMatcherTest, MatchingManyRowsGivesEachRowWhatMatchingItAloneGives) {
+  std::vector<MatchRow> rows;
+  for (const Person& p : persons_) {  // by HETU, in the register's reverse key order
+    MatchRow r;
+    r.hetu = p.hetu;
+    rows.insert(rows.begin(), r);
+  }
+  rows.push_back(rows.front());  // the same person twice
+  MatchRow invalid;
+  invalid.hetu = "170580-002X";
+  rows.push_back(invalid);
+  MatchRow unknown;
+  unknown.hetu = testing::hetu(1, 1, 1901, 2);
+  rows.push_back(unknown);
+  MatchRow unknown_with_names = row("Matti", "Laine", kBorn);
+  unknown_with_names.hetu = testing::hetu(2, 2, 1902, 3);
+  rows.push_back(unknown_with_names);
+  rows.push_back(row("Anna", "Virtanen", kBorn));
+  rows.push_back(row("Maria", "Heikkinen", kTwins));
+  rows.push_back(row("Nemo", "Nobody", kBorn));
+  for (const bool fallback : {false, true}) {
+    MatchPolicy policy;
+    policy.hetu_fallback_to_names = fallback;
+    PersonMatcher matcher(*store_, policy);
+    std::vector<std::optional<MatchResult>> all(rows.size());
+    matcher.match_all(rows, [&all](std::size_t i, MatchResult&& result) {
+      ASSERT_LT(i, all.size());
+      EXPECT_FALSE(all[i].has_value()) << "row " << i << " answered twice";
+      all[i] = std::move(result);
+    });
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      ASSERT_TRUE(all[i].has_value()) << "row " << i << " never answered";
+      const MatchResult alone = matcher.match(rows[i]);
+      EXPECT_EQ(all[i]->outcome, alone.outcome) << "row " << i;
+      EXPECT_EQ(all[i]->reason, alone.reason) << "row " << i;
+      EXPECT_EQ(all[i]->score, alone.score) << "row " << i;
+      ASSERT_EQ(all[i]->person.has_value(), alone.person.has_value()) << "row " << i;
+      if (alone.person) {
+        EXPECT_EQ(all[i]->person->hetu, alone.person->hetu) << "row " << i;
+      }
+    }
+    EXPECT_EQ(all[0]->outcome, MatchOutcome::matched_hetu);
+    EXPECT_EQ(all[0]->person->hetu, persons_.back().hetu);
+    EXPECT_EQ(all[rows.size() - 3]->outcome, MatchOutcome::matched_name_birth_date);
+  }
+}
+
 TEST(MatchOutcome, CodesAreTheContractsNames) {
   EXPECT_EQ(outcome_code(MatchOutcome::matched_hetu), "MATCHED_HETU");
   EXPECT_EQ(outcome_code(MatchOutcome::matched_name_birth_date), "MATCHED_NAME_BIRTHDATE");

@@ -65,9 +65,10 @@ class MatchPersonsStepTest : public ::testing::Test {
     context_.work_dir = dir_.path() / "work";
     context_.input_file = dir_.file("input.csv");
     context_.cancelled = &cancelled_;
-    context_.params = {{"permit", "P/1"},     {"groups", "identity,names,permanent_address"},
-                       {"separator", "auto"}, {"encoding", "auto"},
-                       {"to", "result"},      {"fallback_to_names", "false"}};
+    context_.params = {{"permit", "P/1"},       {"groups", "identity,names,permanent_address"},
+                       {"separator", "auto"},   {"encoding", "auto"},
+                       {"to", "result"},        {"fallback_to_names", "false"},
+                       {"batch_rows", "100000"}};
     context_.lists = {{"columns", {"client_ref=AsNro"}}, {"fixed_width", {}}};
   }
 
@@ -130,6 +131,45 @@ TEST_F(MatchPersonsStepTest, EachRowGetsItsOutcomeAndOnlyWhatThePermitAllows) {
   EXPECT_NE(summary.find("1  NOT_FOUND: no person born that day with these names"),
             std::string::npos)
       << summary;
+}
+
+// Rows are matched in batches, the HETU rows of a batch in the register's key order: whatever
+// the batch size, the result keeps the client's order and is the same file.
+TEST_F(MatchPersonsStepTest, BatchesOfAnySizeGiveTheSameResultInTheClientsOrder) {
+  std::string input = "AsNro;Henkilötunnus;Sukunimi;Etunimet;Syntymäaika\n";
+  const std::vector<std::string> rows = {testing::hetu(4, 4, 1980, 8) + ";;;",
+                                         testing::hetu(1, 1, 1990, 2) + ";;;",
+                                         ";Laine;Matti;2.2.1985",
+                                         testing::hetu(3, 3, 1970, 6) + ";;;",
+                                         "010190-123A;;;",
+                                         ";Heikkinen;Maria;3.3.1970",
+                                         testing::hetu(2, 2, 1985, 3) + ";;;",
+                                         testing::hetu(1, 1, 1990, 2) + ";;;",
+                                         testing::hetu(9, 9, 1999, 2) + ";;;",
+                                         testing::hetu(3, 3, 1970, 4) + ";;;"};
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    input += std::to_string(i + 1) + ";" + rows[i] + "\n";
+  std::string whole, summary, persons;
+  for (const char* batch : {"100000", "3", "1"}) {
+    context_.params["batch_rows"] = batch;
+    const StepOutputs out = run(input);
+    EXPECT_EQ(out.at("rows"), "10");
+    EXPECT_EQ(out.at("matched_hetu"), "6") << "batch " << batch;
+    if (whole.empty()) {
+      whole = read("result/result.csv");
+      summary = read("result/summary.txt");
+      persons = read("persons.txt");
+      continue;
+    }
+    EXPECT_EQ(read("result/result.csv"), whole) << "batch " << batch;
+    EXPECT_EQ(read("result/summary.txt"), summary) << "batch " << batch;
+    EXPECT_EQ(read("persons.txt"), persons) << "batch " << batch;
+  }
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {  // client_ref 1..10, in order
+    at = whole.find("\r\n" + std::to_string(i + 1) + ";", at);
+    ASSERT_NE(at, std::string::npos) << "row " << i + 1 << " out of order:\n" << whole;
+  }
 }
 
 TEST_F(MatchPersonsStepTest, AFileThatIsNotATableFailsWithAReasonForTheClient) {
