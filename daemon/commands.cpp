@@ -5,7 +5,7 @@
 namespace popgate::cli {
 
 std::span<const Command> commands() {
-  static constexpr std::array<Command, 14> kCommands = {{
+  static constexpr std::array<Command, 15> kCommands = {{
       {"serve", "run the daemon (jobs, schedules; SIGHUP reloads the configuration)", run_serve},
       {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
       {"synth", "build a synthetic population register (register.db)", run_synth},
@@ -20,6 +20,8 @@ std::span<const Command> commands() {
       {"audit", "verify the disclosure log; who got a person's data, what a client got", run_audit},
       {"keys", "show or rotate the exchange certificate (signs results, receives uploads)",
        run_keys},
+      {"testdata", "sample files for trying a service: a customer register to update",
+       run_testdata},
       {"version", "print popgate's version", run_version},
   }};
   return kCommands;

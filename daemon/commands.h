@@ -31,6 +31,7 @@ int run_audit(CommandArgs args);
 int run_keys(CommandArgs args);
 int run_client(CommandArgs args);
 int run_permit(CommandArgs args);
+int run_testdata(CommandArgs args);
 int run_version(CommandArgs args);
 
 }  // namespace popgate::cli
