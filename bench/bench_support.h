@@ -1,13 +1,17 @@
-// What the benchmarks share: wall-clock timing, the process's peak RSS, shell commands.
+// What the benchmarks share: wall-clock timing, the process's peak RSS, child processes, shell
+// commands.
 #ifndef POPGATE_BENCH_BENCH_SUPPORT_H_
 #define POPGATE_BENCH_BENCH_SUPPORT_H_
 
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace popgate::bench {
 
@@ -25,6 +29,35 @@ inline long peak_rss_kib_self() {
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   }
   return 0;
+}
+
+struct ChildRun {
+  double seconds = 0;
+  long peak_rss_kib = 0;
+  int status = -1;  // the exit status; -1 when it did not exit
+};
+
+// Runs `args` (args[0] a path) as a new process, not a fork of this one, so that its peak RSS
+// is its own: its wall time and peak RSS (wait4).
+inline ChildRun in_child(std::vector<std::string> args) {
+  const auto start = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  ChildRun run;
+  run.seconds = seconds_since(start);
+  run.peak_rss_kib = usage.ru_maxrss;
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
 }
 
 // A shell command's exit status (-1 when it did not exit).

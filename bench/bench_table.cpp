@@ -28,34 +28,6 @@ namespace {
 using namespace popgate;
 namespace fs = std::filesystem;
 
-struct ChildRun {
-  double seconds = 0;
-  long peak_rss_kib = 0;
-  int status = -1;
-};
-
-// Runs `args` as a new process; its wall time and peak RSS.
-ChildRun in_child(std::vector<std::string> args) {
-  const auto start = bench::Clock::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
-  ChildRun run;
-  run.seconds = bench::seconds_since(start);
-  run.peak_rss_kib = usage.ru_maxrss;
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
 // A result.csv of about `bytes`, as match_persons writes it.
 std::uint64_t write_result(const fs::path& path, std::uint64_t bytes) {
   static const std::vector<std::string> kLast = {"Virtanen", "Mäkinen", "Nieminen", "Hämäläinen",
@@ -120,7 +92,7 @@ int convert_in_this_process(const fs::path& dir) {
   }
 }
 
-void report(const char* what, const ChildRun& run, std::uint64_t bytes) {
+void report(const char* what, const bench::ChildRun& run, std::uint64_t bytes) {
   std::printf("  %-44s %6.2f s  %7.1f MB/s  peak RSS %6.1f MiB\n", what, run.seconds,
               static_cast<double>(bytes) / 1e6 / run.seconds,
               static_cast<double>(run.peak_rss_kib) / 1024);
@@ -144,12 +116,13 @@ int main(int argc, char** argv) {
   const std::uint64_t bytes = write_result(input, mib << 20);
   bench::run_command("sync");
 
-  const ChildRun copy = in_child({"/bin/cp", input, (dir / "copy.csv").string()});
-  const ChildRun baseline = in_child({"/bin/sh", "-c",
-                                      "iconv -f UTF-8 -t WINDOWS-1252//TRANSLIT < " + input +
-                                          " | sed 's/;/,/g' > " + (dir / "baseline.csv").string()});
-  const ChildRun ours =
-      in_child({fs::canonical("/proc/self/exe").string(), "--convert-in", dir.string()});
+  const bench::ChildRun copy = bench::in_child({"/bin/cp", input, (dir / "copy.csv").string()});
+  const bench::ChildRun baseline =
+      bench::in_child({"/bin/sh", "-c",
+                       "iconv -f UTF-8 -t WINDOWS-1252//TRANSLIT < " + input +
+                           " | sed 's/;/,/g' > " + (dir / "baseline.csv").string()});
+  const bench::ChildRun ours =
+      bench::in_child({fs::canonical("/proc/self/exe").string(), "--convert-in", dir.string()});
   if (copy.status != 0 || baseline.status != 0 || ours.status != 0) {
     std::fprintf(stderr, "a run failed (cp %d, iconv | sed %d, popgate %d)\n", copy.status,
                  baseline.status, ours.status);

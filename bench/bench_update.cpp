@@ -30,35 +30,6 @@ namespace {
 using namespace popgate;
 namespace fs = std::filesystem;
 
-struct ChildRun {
-  double seconds = 0;
-  long peak_rss_kib = 0;
-  int status = -1;
-};
-
-// Runs `argv` as a new process (not a fork: its RSS must not include this one's); its wall
-// time and peak RSS.
-ChildRun in_child(std::vector<std::string> args) {
-  const auto start = bench::Clock::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
-  ChildRun run;
-  run.seconds = bench::seconds_since(start);
-  run.peak_rss_kib = usage.ru_maxrss;
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
 // RssAnon (heap, stacks) and RssFile (mapped file pages, here the register's) of this process
 // now, from /proc/self/status: the peak RSS alone does not tell them apart.
 std::string resident_memory() {
@@ -173,10 +144,10 @@ int main(int argc, char** argv) {
                      "a.post_office, a.country, a.start_date FROM customers c LEFT JOIN r.person "
                      "p ON p.hetu = c.hetu LEFT JOIN r.person_address a ON a.person_id = p.id AND "
                      "a.kind = 1;\nSQL");
-  const ChildRun baseline = in_child(
+  const bench::ChildRun baseline = bench::in_child(
       {"/bin/sh", "-c", "sqlite3 " + (dir / "baseline-work.db").string() + " < " + script});
-  const ChildRun ours =
-      in_child({fs::canonical("/proc/self/exe").string(), "--match-in", dir.string()});
+  const bench::ChildRun ours =
+      bench::in_child({fs::canonical("/proc/self/exe").string(), "--match-in", dir.string()});
   if (baseline.status != 0 || ours.status != 0) {
     std::fprintf(stderr, "a run failed (baseline %d, popgate %d)\n", baseline.status, ours.status);
     return 1;

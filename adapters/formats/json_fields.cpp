@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "adapters/formats/utf8.h"
+
 namespace popgate::formats {
 namespace {
 
@@ -84,24 +86,6 @@ class FlatObjectParser {
     return value;
   }
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
-
   // \uXXXX, with a following \uXXXX when the first is a high surrogate.
   bool parse_unicode_escape(std::string& out) {
     auto first = hex4();
@@ -117,7 +101,7 @@ class FlatObjectParser {
     } else if (cp >= 0xdc00 && cp <= 0xdfff) {
       return fail("lone low surrogate");
     }
-    append_utf8(out, cp);
+    append_code_point(out, cp);
     return true;
   }
 

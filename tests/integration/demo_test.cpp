@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/formats/csv.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/unit/test_support/csv_table.h"
 
 namespace popgate {
 namespace {
@@ -26,23 +26,8 @@ namespace fs = std::filesystem;
 using testing_support::capture;
 using testing_support::run;
 using testing_support::slurp;
-using Table = std::vector<std::map<std::string, std::string>>;
-
-// A ';'-separated CSV file as rows by column name.
-Table read_table(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  formats::CsvReader reader(in);
-  std::vector<std::string> header, fields;
-  Table table;
-  if (!reader.next(header)) return table;
-  while (reader.next(fields)) {
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i)
-      row[header[i]] = fields[i];
-    table.push_back(row);
-  }
-  return table;
-}
+using Table = testing::CsvTable;
+using testing::read_csv_table;
 
 // A listening TCP socket on 127.0.0.1, on a port the kernel picks: a port that is in use.
 class Listener {
@@ -135,9 +120,9 @@ TEST_F(DemoTest, ShowsTheUpdateServiceEndToEndAndLeavesNoServerRunning) {
             slurp(client / "result" / "result.csv"));
 
   // One result row per uploaded row, in order, each the outcome its truth allows.
-  const Table uploaded = read_table(client / "customers.csv");
-  const Table truth = read_table(client / "truth.csv");
-  const Table result = read_table(client / "result" / "result.csv");
+  const Table uploaded = read_csv_table(client / "customers.csv");
+  const Table truth = read_csv_table(client / "truth.csv");
+  const Table result = read_csv_table(client / "result" / "result.csv");
   ASSERT_EQ(uploaded.size(), 200u);
   ASSERT_EQ(truth.size(), uploaded.size());
   ASSERT_EQ(result.size(), uploaded.size());

@@ -9,34 +9,19 @@
 #include <string>
 #include <vector>
 
-#include "adapters/formats/csv.h"
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/hetu.h"
 #include "registry/update_row.h"
 #include "tests/unit/test_support/cli_runner.h"
+#include "tests/unit/test_support/csv_table.h"
 #include "tests/unit/test_support/register_samples.h"
 
 namespace popgate::cli {
 namespace {
 
 using Result = testing::CliResult;
-using Table = std::vector<std::map<std::string, std::string>>;
-
-// A ';'-separated CSV file as rows by column name.
-Table read_table(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  formats::CsvReader reader(in);
-  std::vector<std::string> header, fields;
-  Table table;
-  if (!reader.next(header)) return table;
-  while (reader.next(fields)) {
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < fields.size(); ++i)
-      row[header[i]] = fields[i];
-    table.push_back(row);
-  }
-  return table;
-}
+using Table = testing::CsvTable;
+using testing::read_csv_table;
 
 class TestdataCli : public ::testing::Test {
  protected:
@@ -70,8 +55,8 @@ TEST_F(TestdataCli, EveryRowIsWhatItsTruthSays) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("wrote 300 rows to " + out), std::string::npos) << r.out;
 
-  const Table rows = read_table(out);
-  const Table truths = read_table(truth);
+  const Table rows = read_csv_table(out);
+  const Table truths = read_csv_table(truth);
   ASSERT_EQ(rows.size(), 300u);
   ASSERT_EQ(truths.size(), 300u);
   auto store = store::SqliteRegisterStore::open(db(), store::SqliteRegisterStore::Mode::read_only);
@@ -138,7 +123,7 @@ TEST_F(TestdataCli, TheSameSeedGivesTheSameFileAndAnotherSeedAnother) {
   const std::string first = make("1", "a.csv");
   EXPECT_EQ(make("1", "b.csv"), first);
   EXPECT_NE(make("2", "c.csv"), first);
-  for (const auto& row : read_table(dir_->file("a.csv")))
+  for (const auto& row : read_csv_table(dir_->file("a.csv")))
     EXPECT_EQ(row.at("henkilotunnus"), "") << "--without-hetu 100";
 }
 
