@@ -366,7 +366,8 @@ TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
   EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
   // The session thread scores after the client has gone: wait for the ban, do not sleep.
   ASSERT_TRUE(WaitFor([&] { return defender->is_banned("127.0.0.1"); })) << LogText();
-  EXPECT_TRUE(Logged("ban: 127.0.0.1 until ")) << LogText();
+  // The ban is in force as soon as it is scored; its log line follows from that same thread.
+  EXPECT_TRUE(WaitFor([&] { return Logged("ban: 127.0.0.1 until "); })) << LogText();
   EXPECT_TRUE(Logged("(ban 1, score 3 >= 3, last event invalid_auth)")) << LogText();
 
   // Now even the right key is refused, before key exchange.

@@ -9,6 +9,7 @@
 
 #include "adapters/formats/client_table.h"
 #include "adapters/formats/csv.h"
+#include "adapters/formats/fixed_width_layout.h"
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/date.h"
 #include "registry/update_row.h"
@@ -69,23 +70,13 @@ formats::ClientTableOptions table_options(const StepContext& context) {
     options.aliases.emplace_back(*field, alias.substr(eq + 1));
   }
   for (const std::string& item : context.lists.at("fixed_width")) {
-    const std::size_t a = item.find(':');
-    const std::size_t b = a == std::string::npos ? a : item.find(':', a + 1);
+    const std::optional<formats::FixedWidthField> layout = formats::parse_fixed_width_field(item);
     const std::optional<ClientField> field =
-        a == std::string::npos ? std::nullopt : formats::parse_client_field(item.substr(0, a));
-    std::size_t start = 0, length = 0;
-    try {
-      if (b != std::string::npos) {
-        start = std::stoul(item.substr(a + 1, b - a - 1));
-        length = std::stoul(item.substr(b + 1));
-      }
-    } catch (const std::exception&) {
-      start = 0;
-    }
-    if (!field || start == 0 || length == 0) {
+        layout ? formats::parse_client_field(layout->name) : std::nullopt;
+    if (!field) {
       bad_param(context, "fixed_width item '" + item + "' is not FIELD:START:LENGTH (from 1)");
     }
-    options.fixed_width.push_back({*field, start, length});
+    options.fixed_width.push_back({*field, layout->start, layout->length});
   }
   return options;
 }

@@ -213,6 +213,27 @@ TEST_F(MatchPersonsStepTest, BatchesOfAnySizeGiveTheSameResultInTheClientsOrder)
   }
 }
 
+TEST_F(MatchPersonsStepTest, AFixedWidthFileIsReadByTheWorkflowsLayout) {
+  context_.lists["fixed_width"] = {"client_ref:1:3", "hetu:4:11"};
+  const StepOutputs out =
+      run("001" + testing::hetu(1, 1, 1990, 2) + "\r\n002" + testing::hetu(9, 9, 1999, 2) + "\r\n");
+  EXPECT_EQ(out.at("rows"), "2");
+  EXPECT_EQ(out.at("matched_hetu"), "1");
+  EXPECT_EQ(out.at("not_found"), "1");
+  EXPECT_NE(read("result/result.csv").find("001;MATCHED_HETU;"), std::string::npos);
+  for (const char* bad : {"hetu:0:11", "hetu:1:", "nosuchfield:1:11", "hetu:x:11", "hetu"}) {
+    context_.lists["fixed_width"] = {bad};
+    try {
+      run("whatever\n");
+      FAIL() << bad << " was accepted";
+    } catch (const StepError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("fixed_width item '") + bad + "'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST_F(MatchPersonsStepTest, AFileThatIsNotATableFailsWithAReasonForTheClient) {
   try {
     run("%PDF-1.4 binary\n");
