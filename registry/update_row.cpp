@@ -97,8 +97,38 @@ std::optional<std::string> municipality_code(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+// The longest field a row may have: far more than any name or address the register holds, and
+// short enough that comparing a row's names with a day's candidates stays cheap. A hostile file
+// of megabyte-long names took seconds a row.
+constexpr std::size_t kMaxMatchFieldBytes = 200;
+
+// The first field too long to be what it says, as the reason; "" when none is.
+std::string overlong_field(const ClientRow& row) {
+  const std::pair<const char*, const std::string*> fields[] = {{"HETU", &row.hetu},
+                                                               {"surname", &row.last_name},
+                                                               {"given names", &row.first_names},
+                                                               {"birth date", &row.birth_date},
+                                                               {"sex", &row.sex},
+                                                               {"municipality", &row.municipality},
+                                                               {"street", &row.street},
+                                                               {"postal code", &row.postal_code}};
+  for (const auto& [name, value] : fields) {
+    if (value->size() > kMaxMatchFieldBytes) {
+      return std::string(name) + " is " + std::to_string(value->size()) + " bytes long; at most " +
+             std::to_string(kMaxMatchFieldBytes) + " are read";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 ParsedClientRow parse_client_row(const ClientRow& row) {
   ParsedClientRow parsed;
+  parsed.error = overlong_field(row);
+  if (!parsed.error.empty()) return parsed;
   MatchRow& m = parsed.match;
   m.hetu = row.hetu;
   std::transform(m.hetu.begin(), m.hetu.end(), m.hetu.begin(),

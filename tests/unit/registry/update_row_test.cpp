@@ -62,6 +62,23 @@ TEST(ParseClientRow, UnreadableFieldsMakeTheRowInvalidWithTheReason) {
   EXPECT_NE(parse_client_row(empty).error.find("no HETU"), std::string::npos);
 }
 
+// A megabyte of "surname" is not a name: refused before it is compared with anyone.
+TEST(ParseClientRow, FieldsLongerThanAnyNameOrAddressAreRefused) {
+  ClientRow row;
+  row.last_name = std::string(200, 'A');
+  row.first_names = "Anna";
+  row.birth_date = "1.1.1990";
+  EXPECT_EQ(parse_client_row(row).error, "");
+  row.last_name += "A";
+  EXPECT_EQ(parse_client_row(row).error, "surname is 201 bytes long; at most 200 are read");
+  row.last_name = "Mäkinen";
+  row.street = std::string(900000, 'x');
+  EXPECT_EQ(parse_client_row(row).error, "street is 900000 bytes long; at most 200 are read");
+  row.street.clear();
+  row.first_names = std::string(1000, ' ');
+  EXPECT_NE(parse_client_row(row).error.find("given names is 1000 bytes long"), std::string::npos);
+}
+
 class UpdateRowTest : public ::testing::Test {
  protected:
   UpdateRowTest() {
