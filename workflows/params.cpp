@@ -40,6 +40,10 @@ void check_path(const std::string& value, const std::string& what) {
 }
 
 void check_allowed(const ParamSpec& spec, const std::string& value, const std::string& what) {
+  if (spec.check) {
+    if (const std::string problem = spec.check(value); !problem.empty())
+      throw StepError(what + ": '" + value + "': " + problem, false);
+  }
   if (spec.allowed.empty()) return;
   if (std::find(spec.allowed.begin(), spec.allowed.end(), value) == spec.allowed.end())
     throw StepError(what + ": '" + value + "' is not an allowed value", false);

@@ -41,6 +41,10 @@ struct ParamSpec {
   std::vector<std::string> allowed;
   std::int64_t min = INT64_MIN;  // for integers, and sizes in bytes
   std::int64_t max = INT64_MAX;
+  // For strings and each item of a string list: the value's form beyond `allowed` (e.g.
+  // FIELD=Header); returns why it is wrong, "" when it is fine. Lint runs it on literal values
+  // and reports file:line:column; the engine runs it again after substitution.
+  std::function<std::string(const std::string&)> check;
 };
 
 struct OutputSpec {

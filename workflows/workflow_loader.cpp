@@ -438,6 +438,13 @@ class WorkflowParser {
   }
 
   bool check_allowed(const ConfigNode& node, const ParamSpec& param, const std::string& text) {
+    if (param.check) {
+      if (const std::string problem = param.check(text); !problem.empty()) {
+        error(node.mark(),
+              "'" + text + "' is not a valid value for '" + param.name + "': " + problem);
+        return false;
+      }
+    }
     if (param.allowed.empty()) return true;
     if (std::find(param.allowed.begin(), param.allowed.end(), text) != param.allowed.end()) {
       return true;

@@ -51,32 +51,55 @@ std::vector<registry::DataGroup> person_groups(const StepContext& context) {
   return groups;
 }
 
+constexpr const char* kClientFields =
+    "client_ref, hetu, last_name, first_names, birth_date, sex, municipality, street, "
+    "postal_code";
+
+// A `columns` item: FIELD=Header.
+std::optional<std::pair<ClientField, std::string>> header_alias(const std::string& item) {
+  const std::size_t eq = item.find('=');
+  if (eq == std::string::npos || eq + 1 >= item.size()) return std::nullopt;
+  const std::optional<ClientField> field = formats::parse_client_field(item.substr(0, eq));
+  if (!field) return std::nullopt;
+  return std::make_pair(*field, item.substr(eq + 1));
+}
+
+std::string header_alias_problem(const std::string& item) {
+  if (header_alias(item)) return "";
+  return std::string("not FIELD=Header (fields: ") + kClientFields + ")";
+}
+
+// A `fixed_width` item: FIELD:START:LENGTH.
+std::optional<formats::FixedWidthColumn> fixed_width_column(const std::string& item) {
+  const std::optional<formats::FixedWidthField> layout = formats::parse_fixed_width_field(item);
+  if (!layout) return std::nullopt;
+  const std::optional<ClientField> field = formats::parse_client_field(layout->name);
+  if (!field) return std::nullopt;
+  return formats::FixedWidthColumn{*field, layout->start, layout->length};
+}
+
+std::string fixed_width_column_problem(const std::string& item) {
+  if (fixed_width_column(item)) return "";
+  return std::string("not FIELD:START:LENGTH, characters from 1 (fields: ") + kClientFields + ")";
+}
+
 formats::ClientTableOptions table_options(const StepContext& context) {
   formats::ClientTableOptions options;
   const std::string separator = context.param("separator");
   options.separator = separator == "auto" ? 0 : separator == "tab" ? '\t' : separator[0];
   options.encoding = formats::parse_text_encoding(context.param("encoding"))
                          .value_or(formats::TextEncoding::detect);
-  for (const std::string& alias : context.lists.at("columns")) {
-    const std::size_t eq = alias.find('=');
-    const std::optional<ClientField> field =
-        eq == std::string::npos ? std::nullopt : formats::parse_client_field(alias.substr(0, eq));
-    if (!field || eq + 1 >= alias.size()) {
-      bad_param(context, "columns item '" + alias +
-                             "' is not FIELD=Header (fields: client_ref, "
-                             "hetu, last_name, first_names, birth_date, sex, municipality, street, "
-                             "postal_code)");
-    }
-    options.aliases.emplace_back(*field, alias.substr(eq + 1));
+  for (const std::string& item : context.lists.at("columns")) {
+    const auto alias = header_alias(item);
+    if (!alias) bad_param(context, "columns item '" + item + "' is " + header_alias_problem(item));
+    options.aliases.push_back(*alias);
   }
   for (const std::string& item : context.lists.at("fixed_width")) {
-    const std::optional<formats::FixedWidthField> layout = formats::parse_fixed_width_field(item);
-    const std::optional<ClientField> field =
-        layout ? formats::parse_client_field(layout->name) : std::nullopt;
-    if (!field) {
-      bad_param(context, "fixed_width item '" + item + "' is not FIELD:START:LENGTH (from 1)");
+    const std::optional<formats::FixedWidthColumn> column = fixed_width_column(item);
+    if (!column) {
+      bad_param(context, "fixed_width item '" + item + "' is " + fixed_width_column_problem(item));
     }
-    options.fixed_width.push_back({*field, layout->start, layout->length});
+    options.fixed_width.push_back(*column);
   }
   return options;
 }
@@ -368,6 +391,15 @@ std::vector<ParamSpec> match_params() {
   ParamSpec encoding = param_spec("encoding", ParamType::string, false, "auto",
                                   "The file's encoding; auto: UTF-8, else Windows-1252.");
   encoding.allowed = {"auto", "utf-8", "windows-1252", "iso-8859-1"};
+  ParamSpec columns =
+      param_spec("columns", ParamType::string_list, false, "",
+                 "More header names: FIELD=Header, e.g. [hetu=Tunnus, client_ref=AsNro].");
+  columns.check = header_alias_problem;
+  ParamSpec fixed_width =
+      param_spec("fixed_width", ParamType::string_list, false, "",
+                 "A fixed-width file without a header: FIELD:START:LENGTH per column "
+                 "(characters, from 1), e.g. [hetu:1:11, client_ref:12:10].");
+  fixed_width.check = fixed_width_column_problem;
   ParamSpec batch_rows =
       param_spec("batch_rows", ParamType::integer, false, std::to_string(RowBatch::kDefaultRows),
                  "Rows matched together (at most 64 MB of them): the register reads a "
@@ -384,11 +416,8 @@ std::vector<ParamSpec> match_params() {
                      "checked them (${steps.<permit step>.groups})."),
           std::move(separator),
           std::move(encoding),
-          param_spec("columns", ParamType::string_list, false, "",
-                     "More header names: FIELD=Header, e.g. [hetu=Tunnus, client_ref=AsNro]."),
-          param_spec("fixed_width", ParamType::string_list, false, "",
-                     "A fixed-width file without a header: FIELD:START:LENGTH per column "
-                     "(characters, from 1), e.g. [hetu:1:11, client_ref:12:10]."),
+          std::move(columns),
+          std::move(fixed_width),
           param_spec("fallback_to_names", ParamType::boolean, false, "false",
                      "Match by names and birth date when a row's HETU is invalid or unknown."),
           param_spec("to", ParamType::path, false, "result",

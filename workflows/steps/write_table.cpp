@@ -192,6 +192,16 @@ ParamSpec choice(std::string name, std::string default_value, std::vector<std::s
   return spec;
 }
 
+ParamSpec checked(ParamSpec spec, std::function<std::string(const std::string&)> check) {
+  spec.check = std::move(check);
+  return spec;
+}
+
+std::string fixed_width_item_problem(const std::string& item) {
+  if (formats::parse_fixed_width_field(item)) return "";
+  return "not COLUMN:START:LENGTH (characters, from 1)";
+}
+
 std::vector<ParamSpec> write_table_params() {
   return {
       param_spec("file", ParamType::path, false, "",
@@ -218,15 +228,18 @@ std::vector<ParamSpec> write_table_params() {
              "(RFC 4180); always: every field."),
       param_spec("header", ParamType::boolean, false, "true",
                  "Whether the first line names the columns (CSV only)."),
-      param_spec("columns", ParamType::string_list, false, "",
-                 "The columns written, in this order: COLUMN or COLUMN=Header to write it "
-                 "under another name, e.g. [client_ref=Asiakasnro, outcome, "
-                 "identity.hetu=Henkilötunnus]; empty: all, as they are. A column not in the "
-                 "file fails the step."),
-      param_spec("fixed_width", ParamType::string_list, false, "",
-                 "Fixed-width lines instead of CSV: COLUMN:START:LENGTH per field (characters, "
-                 "from 1), e.g. [client_ref:1:10, outcome:11:22]; values are left-aligned and "
-                 "padded with spaces, gaps are spaces, there is no header line."),
+      checked(param_spec("columns", ParamType::string_list, false, "",
+                         "The columns written, in this order: COLUMN or COLUMN=Header to write "
+                         "it under another name, e.g. [client_ref=Asiakasnro, outcome, "
+                         "identity.hetu=Henkilötunnus]; empty: all, as they are. A column not "
+                         "in the file fails the step."),
+              formats::column_item_problem),
+      checked(param_spec("fixed_width", ParamType::string_list, false, "",
+                         "Fixed-width lines instead of CSV: COLUMN:START:LENGTH per field "
+                         "(characters, from 1), e.g. [client_ref:1:10, outcome:11:22]; values "
+                         "are left-aligned and padded with spaces, gaps are spaces, there is no "
+                         "header line."),
+              fixed_width_item_problem),
       choice("overflow", "fail", {"fail", "truncate"},
              "A value longer than its fixed-width field: fail (the job fails, telling the "
              "client the row and column) or truncate (cut to the field's length)."),

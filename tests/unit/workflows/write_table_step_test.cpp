@@ -313,5 +313,49 @@ steps:
       << format_text(diagnostics.sorted());
 }
 
+// The layouts and column lists of write_table and match_persons are checked by lint, at the
+// item's line and column, not only when a job runs; a reference is left for run time.
+TEST_F(WriteTableWorkflowTest, LintRefusesMalformedColumnsAndLayoutsWhereTheyAre) {
+  Diagnostics diagnostics;
+  EXPECT_FALSE(load_workflow(R"(name: legacy
+trigger:
+  manual: {}
+steps:
+  - id: match
+    uses: match_persons
+    with:
+      permit: P/1
+      groups: identity
+      columns: [client_ref=AsNro, hetu, nosuchfield=X, "${job.id}"]
+      fixed_width: [hetu:1:11, hetu:0:11]
+  - id: table
+    uses: write_table
+    with:
+      columns: [client_ref, "=Nimi"]
+      fixed_width: [client_ref:1:10, outcome:11]
+)",
+                             "legacy.yaml", steps_, diagnostics));
+  const std::string text = format_text(diagnostics.sorted());
+  EXPECT_NE(text.find("legacy.yaml:10:35: error: 'hetu' is not a valid value for 'columns': not "
+                      "FIELD=Header"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("legacy.yaml:10:41: error: 'nosuchfield=X' is not a valid value"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("legacy.yaml:11:32: error: 'hetu:0:11' is not a valid value for "
+                      "'fixed_width': not FIELD:START:LENGTH"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("legacy.yaml:15:29: error: '=Nimi' is not a valid value for 'columns'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("'outcome:11' is not a valid value for 'fixed_width'"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("client_ref=AsNro'"), std::string::npos) << text;
+  EXPECT_EQ(text.find("job.id"), std::string::npos) << text;
+  EXPECT_EQ(text.find("'client_ref:1:10'"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace popgate::workflows::steps
