@@ -36,7 +36,8 @@ bool CsvReader::read_physical_line() {
     throw CsvRecordTooLong(physical_line_ + 1, "", e.what());
   }
   ++physical_line_;
-  record_bytes_ += physical_.size() + 1;
+  // A record's bytes: its lines and, between them, the line breaks its quoted fields keep.
+  record_bytes_ += physical_.size() + (record_bytes_ > 0 ? 1 : 0);
   if (record_bytes_ > kMaxLineBytes) {
     throw CsvRecordTooLong(record_line_, "",
                            "a record longer than " + std::to_string(kMaxLineBytes) +

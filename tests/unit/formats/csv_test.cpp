@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
 #include "adapters/formats/utf8.h"
 
@@ -69,6 +70,23 @@ TEST(Csv, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("a;b\n\"x\"y;z\n"), "line 2: text after the closing quote of field 1");
   EXPECT_EQ(error_of("a;b\nM\xe4kel\xe4;b\n"),
             "line 2: byte 2 is not UTF-8 (was the file saved as Windows-1252?)");
+}
+
+// The bound is on the record: one of exactly kMaxLineBytes is read, over it is refused with
+// the line where the record began.
+TEST(Csv, ARecordUpToTheBoundIsReadAndALongerOneIsRefusedAtItsLine) {
+  const std::string full(kMaxLineBytes - 2, 'x');
+  const auto records = read_all("a;b\n1;" + full + "\n2;y\n");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1][1], full);
+  const std::string half(kMaxLineBytes / 2, 'x');
+  try {
+    read_all("a;b\n1;y\n2;\"" + half + "\n" + half + "\"\n");
+    FAIL() << "no error";
+  } catch (const CsvRecordTooLong& e) {
+    EXPECT_EQ(e.line(), 3);
+  }
+  EXPECT_EQ(read_all("a;b\n2;\"" + half + "\n" + half.substr(10) + "\"\n").size(), 2u);
 }
 
 TEST(Utf8, AcceptsWellFormedAndRejectsTheRest) {
