@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "adapters/store/sqlite_job_store.h"
-#include "workflows/engine.h"
+#include "workflows/engine/engine.h"
 
 namespace {
 

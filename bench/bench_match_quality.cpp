@@ -22,8 +22,8 @@
 #include "bench/bench_support.h"
 #include "registry/hetu.h"
 #include "registry/person_matcher.h"
-#include "registry/synthetic_population.h"
-#include "registry/update_testdata.h"
+#include "registry/synth/synthetic_population.h"
+#include "registry/synth/update_testdata.h"
 
 namespace {
 

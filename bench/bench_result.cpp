@@ -22,7 +22,7 @@
 
 #include "adapters/crypto/exchange_identity.h"
 #include "bench/bench_support.h"
-#include "workflows/steps/builtin_steps.h"
+#include "steps/builtin_steps.h"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
-#include "workflows/steps/builtin_steps.h"
+#include "steps/builtin_steps.h"
 
 namespace {
 

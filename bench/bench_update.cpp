@@ -22,8 +22,8 @@
 
 #include "adapters/store/sqlite_register_store.h"
 #include "bench/bench_support.h"
-#include "registry/synthetic_population.h"
-#include "workflows/steps/builtin_steps.h"
+#include "registry/synth/synthetic_population.h"
+#include "steps/builtin_steps.h"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "workflows/diagnostics.h"
-#include "workflows/lint.h"
-#include "workflows/step_registry.h"
+#include "workflows/config/diagnostics.h"
+#include "workflows/config/lint.h"
+#include "workflows/engine/step_registry.h"
 
 namespace popgate::cli {
 

@@ -9,10 +9,10 @@
 
 namespace popgate::daemon {
 
-posix::UniqueFd lock_data_dir(const std::filesystem::path& data_dir) {
+base::UniqueFd lock_data_dir(const std::filesystem::path& data_dir) {
   std::filesystem::create_directories(data_dir);
   const std::filesystem::path lock = data_dir / "popgate.lock";
-  posix::UniqueFd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  base::UniqueFd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     throw std::runtime_error("cannot open " + lock.string() + ": " + std::strerror(errno));
   }

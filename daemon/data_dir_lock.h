@@ -7,13 +7,13 @@
 
 #include <filesystem>
 
-#include "adapters/posix/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace popgate::daemon {
 
 // Creates the directory if needed and locks it; throws std::runtime_error naming the lock
 // when another process holds it. The lock lasts as long as the returned descriptor.
-posix::UniqueFd lock_data_dir(const std::filesystem::path& data_dir);
+base::UniqueFd lock_data_dir(const std::filesystem::path& data_dir);
 
 }  // namespace popgate::daemon
 

@@ -2,7 +2,7 @@
 
 #include "adapters/crypto/sha256.h"
 #include "daemon/data_dir_lock.h"
-#include "workflows/workflow_loader.h"
+#include "workflows/config/workflow_loader.h"
 
 namespace popgate::cli {
 namespace {

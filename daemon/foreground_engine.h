@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "adapters/posix/unique_fd.h"
 #include "adapters/store/sqlite_job_store.h"
-#include "workflows/engine.h"
-#include "workflows/job.h"
-#include "workflows/step_registry.h"
-#include "workflows/workflow.h"
+#include "base/unique_fd.h"
+#include "workflows/engine/engine.h"
+#include "workflows/engine/job.h"
+#include "workflows/engine/step_registry.h"
+#include "workflows/engine/workflow.h"
 
 namespace popgate::cli {
 
@@ -42,7 +42,7 @@ class ForegroundEngine {
   std::optional<workflows::Job> run(const std::string& id, std::chrono::milliseconds timeout);
 
  private:
-  posix::UniqueFd lock_;         // first: nothing touches state.db before the lock is held
+  base::UniqueFd lock_;          // first: nothing touches state.db before the lock is held
   store::SqliteJobStore store_;  // before engine_, which uses it
   workflows::Engine engine_;
 };

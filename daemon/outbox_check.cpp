@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "workflows/upload_router.h"
+#include "workflows/engine/upload_router.h"
 
 namespace popgate::cli {
 namespace {

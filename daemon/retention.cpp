@@ -3,7 +3,7 @@
 #include <system_error>
 
 #include "daemon/log.h"
-#include "workflows/client_config.h"
+#include "workflows/config/client_config.h"
 
 namespace popgate::daemon {
 namespace {

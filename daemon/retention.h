@@ -15,7 +15,7 @@
 #include <string>
 
 #include "adapters/store/sqlite_delivery_store.h"
-#include "workflows/job_store.h"
+#include "workflows/engine/job_store.h"
 
 namespace popgate::daemon {
 

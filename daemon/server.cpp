@@ -11,10 +11,12 @@
 
 #include "adapters/crypto/exchange_identity.h"
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/unique_fd.h"
 #include "adapters/store/audit_log.h"
 #include "adapters/store/sqlite_delivery_store.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "base/atomic_file.h"
+#include "base/time_text.h"
+#include "base/unique_fd.h"
 #include "daemon/audit_setup.h"
 #include "daemon/config_checks.h"
 #include "daemon/data_dir_lock.h"
@@ -22,10 +24,10 @@
 #include "daemon/retention.h"
 #include "daemon/sftp_service.h"
 #include "registry/date.h"
-#include "workflows/diagnostics.h"
-#include "workflows/engine.h"
-#include "workflows/steps/builtin_steps.h"
-#include "workflows/workflow_loader.h"
+#include "steps/builtin_steps.h"
+#include "workflows/config/diagnostics.h"
+#include "workflows/config/workflow_loader.h"
+#include "workflows/engine/engine.h"
 
 namespace popgate::daemon {
 namespace {
@@ -39,17 +41,8 @@ std::string summary(const workflows::ConfigSet& config) {
          std::to_string(config.permits.size()) + " permits";
 }
 
-std::string iso_utc(Clock::time_point t) {
-  const std::time_t seconds = Clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
-
 // The scheduler remembers the last instant it looked at, so that a restart neither repeats
-// nor loses a firing. Written by rename: a crash leaves the old value or the new one.
+// nor loses a firing. Published atomically: a crash leaves the old value or the new one.
 class TickFile {
  public:
   explicit TickFile(fs::path path) : path_(std::move(path)) {}
@@ -62,18 +55,12 @@ class TickFile {
   }
 
   void write(Clock::time_point t) const {
-    const fs::path temp = path_.string() + ".tmp";
-    {
-      std::ofstream out(temp, std::ios::trunc);
-      out << std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() << "\n";
-      if (!out) {
-        log_error("scheduler: cannot write " + temp.string());
-        return;
-      }
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch());
+    try {
+      base::write_file_atomically(path_, std::to_string(seconds.count()) + "\n");
+    } catch (const std::system_error& e) {
+      log_error(std::string("scheduler: ") + e.what());
     }
-    std::error_code ec;
-    fs::rename(temp, path_, ec);
-    if (ec) log_error("scheduler: cannot rename " + temp.string() + ": " + ec.message());
   }
 
  private:
@@ -169,12 +156,12 @@ void Server::submit_scheduled(const workflows::Firing& firing) {
     job.client_root = client_root(client).string();
     // The slot is the job's identity: a restart that sees the same slot again gets the same
     // job back instead of a second delivery.
-    job.input_sha256 = crypto::sha256_hex("schedule " + w.name + " " + iso_utc(firing.due));
+    job.input_sha256 = crypto::sha256_hex("schedule " + w.name + " " + base::iso_utc(firing.due));
     job.concurrency = w.concurrency;
     const workflows::SubmitResult submitted = engine_->submit(job);
     log(LogLevel::info, submitted.job.id,
         std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
-            " for " + client + " (slot " + iso_utc(firing.due) +
+            " for " + client + " (slot " + base::iso_utc(firing.due) +
             (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
                                   : "") +
             ")");
@@ -208,7 +195,7 @@ int Server::run() {
   data_dir_ = fs::absolute(options_.data_dir.empty() ? settings.data_dir : options_.data_dir);
   fs::create_directories(data_dir_ / "work");
   fs::create_directories(data_dir_ / "exchange");
-  const posix::UniqueFd lock = lock_data_dir(data_dir_);
+  const base::UniqueFd lock = lock_data_dir(data_dir_);
 
   // Before any thread starts, so that every thread inherits the mask and the signals wait
   // for sigtimedwait below.

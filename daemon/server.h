@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
-#include "workflows/lint.h"
-#include "workflows/schedule_clock.h"
-#include "workflows/step_registry.h"
+#include "workflows/config/lint.h"
+#include "workflows/engine/step_registry.h"
+#include "workflows/schedule/schedule_clock.h"
 
 namespace popgate::workflows {
 class Engine;

@@ -8,14 +8,15 @@
 #include <system_error>
 
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/client_fs_error.h"
 #include "adapters/sftp/defender.h"
 #include "adapters/sftp/ssh_server.h"
 #include "adapters/store/sqlite_ban_store.h"
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
 #include "daemon/log.h"
-#include "workflows/engine.h"
-#include "workflows/upload_router.h"
+#include "workflows/engine/engine.h"
+#include "workflows/engine/upload_router.h"
 
 namespace popgate::daemon {
 namespace {
@@ -31,7 +32,7 @@ fs::path input_snapshot(const fs::path& data_dir, const std::string& key, const 
 }
 
 struct UploadedFile {
-  posix::UniqueFd fd;
+  base::UniqueFd fd;
   struct stat info {};
 };
 
@@ -41,7 +42,7 @@ struct UploadedFile {
 // client's own next upload cannot have replaced it.
 std::optional<UploadedFile> open_completed(const fs::path& file, std::uint64_t size) {
   UploadedFile uploaded;
-  uploaded.fd = posix::UniqueFd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  uploaded.fd = base::UniqueFd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!uploaded.fd.valid()) return std::nullopt;
   if (::fstat(uploaded.fd.get(), &uploaded.info) != 0 || !S_ISREG(uploaded.info.st_mode) ||
       static_cast<std::uint64_t>(uploaded.info.st_size) != size)
@@ -53,25 +54,9 @@ std::optional<UploadedFile> open_completed(const fs::path& file, std::uint64_t s
 // durably and atomically. An existing target is the same snapshot from an earlier event.
 void copy_snapshot(const UploadedFile& file, const fs::path& target) {
   if (fs::exists(target)) return;
-  fs::create_directories(target.parent_path());
-  const fs::path temp = target.string() + ".tmp";
-  const auto fail = [&](const std::string& what) {
-    const int error = errno;
-    fs::remove(temp);
-    throw std::system_error(error, std::generic_category(), what + " " + temp.string());
-  };
-  posix::UniqueFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-  if (!out.valid()) fail("create");
-  loff_t offset = 0;
-  const auto size = static_cast<loff_t>(file.info.st_size);
-  while (offset < size) {
-    const ssize_t n = ::copy_file_range(file.fd.get(), &offset, out.get(), nullptr,
-                                        static_cast<std::size_t>(size - offset), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("copy to");
-  }
-  if (::fsync(out.get()) != 0 || out.close() != 0) fail("sync");
-  if (::rename(temp.c_str(), target.c_str()) != 0) fail("rename");
+  base::AtomicFile out(target);
+  out.copy_from(file.fd.get(), target, static_cast<std::uint64_t>(file.info.st_size));
+  out.commit();
 }
 
 bool is_interrupted_upload(const fs::path& file) {

@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "workflows/lint.h"
+#include "workflows/config/lint.h"
 
 namespace popgate::workflows {
 class Engine;

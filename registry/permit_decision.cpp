@@ -2,20 +2,13 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace popgate::registry {
 namespace {
 
 std::string quoted(std::string_view text) {
   return "'" + std::string(text) + "'";
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const std::string& part : parts) {
-    if (!out.empty()) out += separator;
-    out += part;
-  }
-  return out;
 }
 
 }  // namespace
@@ -38,14 +31,14 @@ std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
   }
   if (!missing.empty()) {
     return name + " does not grant the data group" + (missing.size() > 1 ? "s " : " ") +
-           join(missing, ", ");
+           base::join(missing, ", ");
   }
   return {};
 }
 
 std::string PermitDecision::explanation() const {
   if (allowed()) return "allowed by permit " + permit->id + " (" + permit->purpose + ")";
-  return "denied: " + join(refusals, "; ");
+  return "denied: " + base::join(refusals, "; ");
 }
 
 PermitSet::PermitSet(std::vector<Permit> permits,

@@ -2,19 +2,14 @@
 
 #include <string>
 
+#include "base/strings.h"
+
 namespace popgate::registry {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += '|';
-    out += item;
-  }
-  return out;
+std::string date_or_empty(const std::optional<Date>& date) {
+  return date ? date->iso() : "";
 }
-
-std::string date_or_empty(const std::optional<Date>& date) { return date ? date->iso() : ""; }
 
 void add_address(std::vector<Field>& out, const Person& person, AddressKind kind) {
   const Address* a = person.address(kind);
@@ -39,7 +34,7 @@ std::string relatives(const Person& person, Relation relation) {
   for (const FamilyLink& link : person.family) {
     if (link.relation == relation) hetus.push_back(link.hetu);
   }
-  return join(hetus);
+  return base::join(hetus, "|");
 }
 
 }  // namespace
@@ -55,7 +50,7 @@ std::vector<Field> person_fields(const Person& person, DataGroup group) {
     case DataGroup::names:
       out = {{"first_names", person.first_names},
              {"last_name", person.last_name},
-             {"former_last_names", join(person.former_last_names)}};
+             {"former_last_names", base::join(person.former_last_names, "|")}};
       break;
     case DataGroup::death:
       out = {{"death_date", date_or_empty(person.death_date)}};
@@ -64,7 +59,7 @@ std::vector<Field> person_fields(const Person& person, DataGroup group) {
       out = {{"mother_tongue", person.mother_tongue}};
       break;
     case DataGroup::nationality:
-      out = {{"nationalities", join(person.nationalities)}};
+      out = {{"nationalities", base::join(person.nationalities, "|")}};
       break;
     case DataGroup::home_municipality:
       out = {{"home_municipality", person.home_municipality},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/strings.h"
 #include "registry/disclosure_row.h"
 #include "registry/name_forms.h"
 #include "registry/reference.h"
@@ -52,10 +53,7 @@ std::string changed_fields(const ClientRow& row, const Person& person,
       changed.push_back("postal_code");
     }
   }
-  std::string text;
-  for (const std::string& name : changed)
-    text += (text.empty() ? "" : ",") + name;
-  return text;
+  return base::join(changed, ",");
 }
 
 std::string score_text(double score) {

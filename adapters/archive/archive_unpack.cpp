@@ -12,7 +12,7 @@
 #include "adapters/archive/archive_error.h"
 #include "adapters/archive/entry_name.h"
 #include "adapters/archive/libarchive_handles.h"
-#include "adapters/posix/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace popgate::archive {
 namespace {
@@ -165,8 +165,8 @@ class Unpacker {
   }
 
   // Opens a directory we created (or the destination) without following a link.
-  posix::UniqueFd open_directory(int at, const char* name, const fs::path& for_message) {
-    posix::UniqueFd fd(::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  base::UniqueFd open_directory(int at, const char* name, const fs::path& for_message) {
+    base::UniqueFd fd(::openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) fail_errno("cannot open directory", for_message);
     return fd;
   }
@@ -174,9 +174,9 @@ class Unpacker {
   // Creates the directories of path[0, length) one component at a time below the destination
   // and returns the innermost one open. Every component is opened with O_NOFOLLOW: nothing
   // this unpacking did not create itself is ever walked through.
-  posix::UniqueFd make_directories(const std::string& path, std::size_t length,
-                                   const std::string& entry_name) {
-    posix::UniqueFd current = open_directory(dest_fd_.get(), ".", dest_);
+  base::UniqueFd make_directories(const std::string& path, std::size_t length,
+                                  const std::string& entry_name) {
+    base::UniqueFd current = open_directory(dest_fd_.get(), ".", dest_);
     std::size_t start = 0;
     while (start < length) {
       std::size_t end = path.find('/', start);
@@ -184,8 +184,8 @@ class Unpacker {
       const std::string component = path.substr(start, end - start);
       if (::mkdirat(current.get(), component.c_str(), 0750) != 0 && errno != EEXIST)
         fail_errno("cannot create directory", dest_ / path.substr(0, end));
-      posix::UniqueFd next(::openat(current.get(), component.c_str(),
-                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      base::UniqueFd next(::openat(current.get(), component.c_str(),
+                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!next.valid()) {
         if (errno == ENOTDIR || errno == ELOOP)
           refuse_entry(entry_name, "'" + path.substr(0, end) + "' is a file, not a directory");
@@ -201,9 +201,9 @@ class Unpacker {
     const std::size_t slash = path.rfind('/');
     const std::size_t parent_length = slash == std::string::npos ? 0 : slash;
     const std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
-    posix::UniqueFd parent = make_directories(path, parent_length, entry_name);
-    posix::UniqueFd out(::openat(parent.get(), leaf.c_str(),
-                                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+    base::UniqueFd parent = make_directories(path, parent_length, entry_name);
+    base::UniqueFd out(::openat(parent.get(), leaf.c_str(),
+                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
     if (!out.valid()) {
       if (errno == EEXIST) refuse_entry(entry_name, "clashes with a directory of the same name");
       fail_errno("cannot create", dest_ / path);
@@ -283,7 +283,7 @@ class Unpacker {
   fs::path dest_;
   const UnpackLimits& limits_;
   ReadArchivePtr reader_;
-  posix::UniqueFd dest_fd_;
+  base::UniqueFd dest_fd_;
   std::uint64_t archive_bytes_ = 0;
   std::uint64_t entries_ = 0;
   std::string last_entry_;

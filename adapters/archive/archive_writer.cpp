@@ -10,7 +10,8 @@
 #include "adapters/archive/archive_error.h"
 #include "adapters/archive/entry_name.h"
 #include "adapters/archive/libarchive_handles.h"
-#include "adapters/posix/unique_fd.h"
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
 
 namespace popgate::archive {
 namespace {
@@ -36,23 +37,6 @@ void stop_if_cancelled(const WriteOptions& options, const fs::path& out) {
 }
 
 // Removes the temporary file on every way out except a successful rename.
-class TempFile {
- public:
-  explicit TempFile(fs::path path) : path_(std::move(path)) {}
-  ~TempFile() {
-    if (!committed_) ::unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const fs::path& path() const { return path_; }
-  void committed() { committed_ = true; }
-
- private:
-  fs::path path_;
-  bool committed_ = false;
-};
-
 WriteArchivePtr new_writer(ArchiveFormat format, const WriteOptions& options, const fs::path& out) {
   WriteArchivePtr a(archive_write_new());
   if (!a) throw ArchiveError("cannot write " + out.string() + ": out of memory");
@@ -116,7 +100,7 @@ void write_data(struct archive* a, const char* data, std::size_t size, const fs:
 
 void write_file_member(struct archive* a, const ArchiveMember& member, const WriteOptions& options,
                        const fs::path& out, std::vector<char>& buffer) {
-  posix::UniqueFd in(::open(member.source.c_str(), O_RDONLY | O_CLOEXEC));
+  base::UniqueFd in(::open(member.source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) fail_errno("cannot open", member.source);
   struct stat info {};
   if (::fstat(in.get(), &info) != 0) fail_errno("cannot stat", member.source);
@@ -162,9 +146,20 @@ void check_member_names(const std::vector<ArchiveMember>& members, const fs::pat
   }
 }
 
-void sync_directory(const fs::path& dir) {
-  posix::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) fail_errno("cannot sync directory", dir);
+base::AtomicFile create_output(const fs::path& out_path) {
+  try {
+    return base::AtomicFile(out_path);
+  } catch (const std::system_error& e) {
+    throw ArchiveError(e.what());
+  }
+}
+
+void publish(base::AtomicFile& file) {
+  try {
+    file.commit();
+  } catch (const std::system_error& e) {
+    throw ArchiveError(e.what());
+  }
 }
 
 }  // namespace
@@ -183,17 +178,9 @@ void write_archive(const fs::path& out_path, ArchiveFormat format,
                    const std::vector<ArchiveMember>& members, const WriteOptions& options) {
   check_member_names(members, out_path);
   const Utf8ThreadLocale utf8;
-  TempFile temp(out_path.string() + ".tmp");
-  // A temporary file left by a crash is ours to replace; O_EXCL|O_NOFOLLOW then make sure we
-  // write a fresh file and not through a link someone put there.
-  if (::unlink(temp.path().c_str()) != 0 && errno != ENOENT)
-    fail_errno("cannot remove", temp.path());
-  posix::UniqueFd fd(
-      ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
-  if (!fd.valid()) fail_errno("cannot create", temp.path());
-
+  base::AtomicFile file = create_output(out_path);
   WriteArchivePtr a = new_writer(format, options, out_path);
-  check(a.get(), archive_write_open_fd(a.get(), fd.get()), out_path, "open");
+  check(a.get(), archive_write_open_fd(a.get(), file.fd()), out_path, "open");
   std::vector<char> buffer(kChunkBytes);
   for (const ArchiveMember& member : members) {
     stop_if_cancelled(options, out_path);
@@ -204,13 +191,7 @@ void write_archive(const fs::path& out_path, ArchiveFormat format,
   }
   check(a.get(), archive_write_close(a.get()), out_path, "finishing the archive");
 
-  // The data must be on disk before the name points at it.
-  if (::fsync(fd.get()) != 0) fail_errno("cannot sync", temp.path());
-  if (fd.close() != 0) fail_errno("cannot close", temp.path());
-  if (::rename(temp.path().c_str(), out_path.c_str()) != 0)
-    fail_errno("cannot rename to", out_path);
-  temp.committed();
-  sync_directory(out_path.has_parent_path() ? out_path.parent_path() : fs::path("."));
+  publish(file);
 }
 
 }  // namespace popgate::archive

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <vector>
 
-#include "adapters/crypto/key_files.h"
 #include "adapters/crypto/openssl_handles.h"
-#include "adapters/posix/unique_fd.h"
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
 
 namespace popgate::crypto {
 namespace {
@@ -104,56 +104,46 @@ CmsPtr make_signed_data(const ExchangeIdentity& signer) {
   return signed_data;
 }
 
-// "<output>.tmp", opened for writing through a large stdio buffer: the ASN.1 streaming
-// writes many small pieces (chunk headers), which should not each be a system call.
+// The output's temporary file (base/atomic_file), written through a large stdio buffer: the
+// ASN.1 streaming writes many small pieces (chunk headers), which should not each be a system
+// call.
 class TempOutput {
  public:
-  explicit TempOutput(const fs::path& output) : path_(output.string() + ".tmp") {
-    fs::remove(path_);
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd_ < 0) throw CryptoError("cannot create " + path_.string() + ": " + std::strerror(errno));
-    file_.reset(::fdopen(fd_, "wb"));
-    if (!file_) {
-      ::close(fd_);
-      throw CryptoError("cannot open " + path_.string() + ": " + std::strerror(errno));
-    }
+  explicit TempOutput(const fs::path& output) : published_(output) {
+    file_.reset(::fdopen(::dup(published_.fd()), "wb"));
+    if (!file_)
+      throw CryptoError("cannot open " + published_.temp_path().string() + ": " +
+                        std::strerror(errno));
     buffer_.resize(1 << 20);
     std::setvbuf(file_.get(), buffer_.data(), _IOFBF, buffer_.size());
     bio_.reset(BIO_new_fp(file_.get(), BIO_NOCLOSE));
-    if (!bio_) throw CryptoError("cannot open " + path_.string());
+    if (!bio_) throw CryptoError("cannot open " + published_.temp_path().string());
   }
   ~TempOutput() {
     bio_.reset();
     file_.reset();
-    if (!committed_) {
-      std::error_code ignored;
-      fs::remove(path_, ignored);
-    }
   }
   TempOutput(const TempOutput&) = delete;
   TempOutput& operator=(const TempOutput&) = delete;
 
   BIO* bio() const { return bio_.get(); }
 
-  // Makes the file durable and gives it its real name.
-  void commit(const fs::path& output) {
-    const bool written = std::fflush(file_.get()) == 0 && ::fsync(fd_) == 0;
+  // Flushes the buffer and publishes the file (fsync, rename, fsync of the directory).
+  void commit() {
+    const bool written = std::fflush(file_.get()) == 0;
     bio_.reset();
     const bool closed = std::fclose(file_.release()) == 0;
     if (!written || !closed)
-      throw CryptoError("cannot write " + path_.string() + ": " + std::strerror(errno));
-    fs::rename(path_, output);
-    committed_ = true;
-    detail::sync_directory(output.parent_path().empty() ? fs::path(".") : output.parent_path());
+      throw CryptoError("cannot write " + published_.temp_path().string() + ": " +
+                        std::strerror(errno));
+    published_.commit();
   }
 
  private:
-  fs::path path_;
-  int fd_ = -1;
+  base::AtomicFile published_;
   FilePtr file_;
   std::vector<char> buffer_;
   BioPtr bio_;
-  bool committed_ = false;
 };
 
 void write_all(BIO* bio, const char* data, std::size_t size) {
@@ -168,7 +158,7 @@ void write_all(BIO* bio, const char* data, std::size_t size) {
 // Feeds bytes [offset, offset + length) of `input` into `sink`, a chunk at a time.
 void feed_range(const fs::path& input, std::uint64_t offset, std::uint64_t length, BIO* sink,
                 const EnvelopeOptions& options) {
-  posix::UniqueFd fd(::open(input.c_str(), O_RDONLY | O_CLOEXEC));
+  base::UniqueFd fd(::open(input.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) throw CryptoError("cannot open " + input.string() + ": " + std::strerror(errno));
   std::vector<char> buffer(options.chunk_size > 0 ? options.chunk_size : 1 << 20);
   std::uint64_t position = offset;
@@ -210,7 +200,7 @@ EnvelopeResult sign_and_encrypt(const fs::path& input, std::uint64_t offset, std
       throw CryptoError("cannot finish the signed and encrypted data: " +
                         detail::take_openssl_error());
   }
-  file.commit(output);
+  file.commit();
   EnvelopeResult result;
   result.content_bytes = length;
   result.output_bytes = fs::file_size(output);

@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "adapters/crypto/key_files.h"
 #include "adapters/crypto/openssl_handles.h"
+#include "base/atomic_file.h"
 
 namespace popgate::crypto {
 namespace {
@@ -135,23 +135,13 @@ class ScratchFile {
   ScratchFile& operator=(const ScratchFile&) = delete;
 
   const fs::path& path() const { return path_; }
-  // Renames it to `to` (fsyncing first) and stops owning it.
+  // Publishes it as `to` (base::move_file_atomically) and stops owning it.
   void keep_as(const fs::path& to) {
-    sync_file(path_);
-    fs::rename(path_, to);
+    base::move_file_atomically(path_, to);
     kept_ = true;
-    detail::sync_directory(to.parent_path().empty() ? fs::path(".") : to.parent_path());
   }
 
  private:
-  static void sync_file(const fs::path& path) {
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) throw CryptoError("cannot open " + path.string());
-    const bool synced = ::fsync(::fileno(file)) == 0;
-    std::fclose(file);
-    if (!synced) throw CryptoError("cannot sync " + path.string());
-  }
-
   fs::path path_;
   bool kept_ = false;
 };

@@ -17,7 +17,9 @@
 #include "adapters/crypto/key_files.h"
 #include "adapters/crypto/openssl_handles.h"
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/unique_fd.h"
+#include "base/atomic_file.h"
+#include "base/time_text.h"
+#include "base/unique_fd.h"
 
 namespace popgate::crypto {
 namespace {
@@ -27,8 +29,6 @@ using detail::BioPtr;
 using detail::ensure_private_directory;
 using detail::EvpPkeyPtr;
 using detail::read_text_file;
-using detail::sync_directory;
-using detail::write_file_atomically;
 using detail::X509Ptr;
 
 // RSA rather than EC: every CMS tool a client may use (old Java, .NET, GnuPG's gpgsm, openssl
@@ -53,7 +53,7 @@ class KeysLock {
  public:
   KeysLock(const fs::path& dir, int operation) {
     const fs::path path = dir / ".exchange.lock";
-    fd_ = posix::UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    fd_ = base::UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd_.valid())
       throw CryptoError("cannot open " + path.string() + ": " + std::strerror(errno));
     while (::flock(fd_.get(), operation) != 0) {
@@ -63,7 +63,7 @@ class KeysLock {
   }
 
  private:
-  posix::UniqueFd fd_;
+  base::UniqueFd fd_;
 };
 
 std::string bio_text(BIO* bio) {
@@ -169,15 +169,6 @@ std::string serial_hex(X509* cert) {
   return text;
 }
 
-std::string utc_stamp(std::chrono::system_clock::time_point when) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &tm);
-  return text;
-}
-
 // Why `certificate_file` cannot be the exchange certificate, or empty. It is checked as
 // clients' certificates are (they will encrypt to it) and must also allow signing.
 std::string installable_certificate_error(const fs::path& certificate_file, X509* cert) {
@@ -263,11 +254,10 @@ ExchangeIdentity ExchangeKeys::load_or_create_locked() const {
   } else {
     key.reset(EVP_RSA_gen(kRsaBits));
     if (!key) throw CryptoError("cannot generate an RSA key: " + detail::take_openssl_error());
-    write_file_atomically(key_path(), private_key_pem(key.get()), 0600);
+    base::write_file_atomically(key_path(), private_key_pem(key.get()), 0600);
   }
   const X509Ptr cert = self_signed_certificate(key.get());
-  write_file_atomically(certificate_path(), certificate_pem_of(cert.get()), 0644);
-  sync_directory(dir_);
+  base::write_file_atomically(certificate_path(), certificate_pem_of(cert.get()), 0644);
   return ExchangeIdentity::load(key_path(), certificate_path());
 }
 
@@ -331,23 +321,22 @@ Rotation ExchangeKeys::replace_current(const std::string& key_pem,
     if (certificate_pem == read_text_file(certificate_path()))
       throw CryptoError("that certificate is already the current exchange certificate");
     ensure_private_directory(retired_dir());
-    const std::string base = "exchange-" + utc_stamp(std::chrono::system_clock::now()) + "-" +
-                             previous.description().sha256.substr(0, 8);
+    const std::string base = "exchange-" +
+                             base::format_utc(std::chrono::system_clock::now(), "%Y%m%dT%H%M%S") +
+                             "-" + previous.description().sha256.substr(0, 8);
     const fs::path retired_key = retired_dir() / (base + ".key");
     const fs::path retired_certificate = retired_dir() / (base + ".crt");
     if (fs::exists(retired_certificate))
       throw CryptoError(retired_certificate.string() + " already exists");
-    write_file_atomically(retired_key, read_text_file(key_path()), 0600);
-    write_file_atomically(retired_certificate, read_text_file(certificate_path()), 0644);
-    sync_directory(retired_dir());
+    base::write_file_atomically(retired_key, read_text_file(key_path()), 0600);
+    base::write_file_atomically(retired_certificate, read_text_file(certificate_path()), 0644);
     old = ExchangeIdentity::load(retired_key, retired_certificate);
   }
   // Without the old certificate first: a crash between the two renames then leaves a key
   // without a certificate, which load_or_create repairs, rather than a mismatched pair.
   fs::remove(certificate_path());
-  write_file_atomically(key_path(), key_pem, 0600);
-  write_file_atomically(certificate_path(), certificate_pem, 0644);
-  sync_directory(dir_);
+  base::write_file_atomically(key_path(), key_pem, 0600);
+  base::write_file_atomically(certificate_path(), certificate_pem, 0644);
   return Rotation{std::move(old), ExchangeIdentity::load(key_path(), certificate_path())};
 }
 

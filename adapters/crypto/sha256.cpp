@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "adapters/posix/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace popgate::crypto {
 namespace {
@@ -58,7 +58,7 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 FileDigest sha256_file(const std::filesystem::path& path) {
-  posix::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw CryptoError("cannot open " + path.string() + ": " + std::strerror(errno));
   Sha256 digest;
   FileDigest result;

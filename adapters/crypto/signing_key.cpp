@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
+#include "base/atomic_file.h"
 
 namespace popgate::crypto {
 
@@ -68,16 +69,7 @@ void write_private_key(const fs::path& path, evp_pkey_st* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
     throw CryptoError("cannot encode the signing key");
-  const std::string pem = bio_text(bio.get());
-  const fs::path temp = path.string() + ".tmp";
-  fs::remove(temp);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw CryptoError("cannot create " + temp.string() + ": " + std::strerror(errno));
-  const bool written =
-      ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written) throw CryptoError("cannot write " + temp.string());
-  fs::rename(temp, path);
+  base::write_file_atomically(path, bio_text(bio.get()), 0600);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 
@@ -44,7 +44,7 @@ bool CsvReader::read_physical_line() {
                                " bytes (a quote that is never closed?)");
   }
   if (physical_line_ == 1 && physical_.compare(0, 3, "\xef\xbb\xbf") == 0) physical_.erase(0, 3);
-  if (const size_t bad = invalid_utf8_offset(physical_); bad != std::string::npos) {
+  if (const size_t bad = base::invalid_utf8_offset(physical_); bad != std::string::npos) {
     throw FormatError(
         physical_line_, "",
         "byte " + std::to_string(bad + 1) + " is not UTF-8 (was the file saved as Windows-1252?)");

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -101,7 +101,7 @@ class FlatObjectParser {
     } else if (cp >= 0xdc00 && cp <= 0xdfff) {
       return fail("lone low surrogate");
     }
-    append_code_point(out, cp);
+    base::append_code_point(out, cp);
     return true;
   }
 

@@ -1,48 +1,8 @@
 #include "adapters/formats/json_writer.h"
 
-namespace popgate::formats {
+#include "base/json_text.h"
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    // Everything from 0x20 up except '"' and '\\' is copied as is (UTF-8 included).
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-    }
-  }
-  out.append(text.data() + run_start, text.size() - run_start);
-  out += '"';
-}
+namespace popgate::formats {
 
 void JsonWriter::newline() {
   if (indent_ == 0) return;
@@ -89,14 +49,14 @@ void JsonWriter::end_array() {
 
 void JsonWriter::key(std::string_view name) {
   before_value();
-  append_json_string(out_, name);
+  base::append_json_string(out_, name);
   out_ += indent_ == 0 ? ":" : ": ";
   after_key_ = true;
 }
 
 void JsonWriter::string(std::string_view text) {
   before_value();
-  append_json_string(out_, text);
+  base::append_json_string(out_, text);
 }
 
 void JsonWriter::number(std::int64_t value) {

@@ -3,8 +3,7 @@
 // millions of records, and building a Poco object tree per record costs more than the record.
 //
 // The writer does not check that the calls nest correctly beyond what it needs for commas;
-// strings must be UTF-8 (they are copied as they are, with the characters JSON requires
-// escaped).
+// strings are escaped by base/json_text (one policy for control characters and bad UTF-8).
 #ifndef POPGATE_ADAPTERS_FORMATS_JSON_WRITER_H_
 #define POPGATE_ADAPTERS_FORMATS_JSON_WRITER_H_
 
@@ -15,9 +14,6 @@
 #include <vector>
 
 namespace popgate::formats {
-
-// Appends `text` as a JSON string literal, quotes included.
-void append_json_string(std::string& out, std::string_view text);
 
 class JsonWriter {
  public:

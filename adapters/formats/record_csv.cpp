@@ -6,6 +6,7 @@
 #include "adapters/formats/format_error.h"
 #include "adapters/formats/json_fields.h"
 #include "adapters/formats/record_values.h"
+#include "base/strings.h"
 
 namespace popgate::formats {
 
@@ -199,16 +200,13 @@ std::vector<std::string> split_parallel(std::string_view text, size_t count,
 // Joins a parallel column; unlike join_list, empty items are fine (the street column gives the
 // count), but '|' is not.
 std::string join_parallel(const std::vector<std::string_view>& items, std::string_view field) {
-  std::string joined;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].find('|') != std::string_view::npos) {
+  for (const std::string_view item : items) {
+    if (item.find('|') != std::string_view::npos) {
       throw FormatError(0, std::string(field),
-                        "'" + std::string(items[i]) + "' contains '|'; a CSV list cannot hold it");
+                        "'" + std::string(item) + "' contains '|'; a CSV list cannot hold it");
     }
-    if (i > 0) joined += '|';
-    joined += items[i];
   }
-  return joined;
+  return base::join(items, "|");
 }
 
 }  // namespace

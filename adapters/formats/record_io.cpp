@@ -10,7 +10,7 @@
 #include "adapters/formats/json_writer.h"
 #include "adapters/formats/record_csv.h"
 #include "adapters/formats/record_json.h"
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 #include "registry/building.h"
 #include "registry/change_event.h"
 #include "registry/person.h"
@@ -35,7 +35,7 @@ class JsonLinesReader final : public RecordReader<Record> {
       if (physical_line_ == 1 && text_.compare(0, 3, "\xef\xbb\xbf") == 0) text_.erase(0, 3);
       if (blank(text_)) continue;
       record_line_ = physical_line_;
-      if (const size_t bad = invalid_utf8_offset(text_); bad != std::string::npos) {
+      if (const size_t bad = base::invalid_utf8_offset(text_); bad != std::string::npos) {
         throw FormatError(record_line_, "", "byte " + std::to_string(bad + 1) + " is not UTF-8");
       }
       try {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "adapters/formats/format_error.h"
+#include "base/strings.h"
 
 namespace popgate::formats {
 namespace {
@@ -72,7 +73,6 @@ std::uint32_t parse_bits(const std::vector<std::string>& names, std::string_view
 
 template <typename Items>
 std::string join_items(const Items& items, std::string_view field) {
-  std::string joined;
   for (const auto& item : items) {
     if (std::string_view(item).empty() ||
         std::string_view(item).find(kSeparator) != std::string_view::npos) {
@@ -80,10 +80,8 @@ std::string join_items(const Items& items, std::string_view field) {
           0, std::string(field),
           "item " + quoted(item) + " is empty or contains '|'; a CSV list cannot hold it");
     }
-    if (!joined.empty()) joined += kSeparator;
-    joined += item;
   }
-  return joined;
+  return base::join(items, std::string_view(&kSeparator, 1));
 }
 
 }  // namespace

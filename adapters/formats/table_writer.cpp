@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "adapters/formats/csv.h"
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -19,7 +19,7 @@ std::string code_point_text(char32_t c) {
   // Control characters are shown by their code only.
   if (c >= 0x20 && !(c >= 0x7F && c < 0xA0)) {
     text += '\'';
-    append_code_point(text, c);
+    base::append_code_point(text, c);
     text += "' ";
   }
   return text + "(" + hex + ")";

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -123,7 +123,7 @@ void DecodingStreambuf::decode_chunk() {
 bool DecodingStreambuf::take_utf8() {
   const std::size_t keep = incomplete_tail(raw_);
   const std::string_view complete(raw_.data(), raw_.size() - keep);
-  const std::size_t bad = invalid_utf8_offset(complete);
+  const std::size_t bad = base::invalid_utf8_offset(complete);
   const std::size_t good = bad == std::string_view::npos ? complete.size() : bad;
   const auto is_multibyte = [](char c) { return (static_cast<unsigned char>(c) & 0x80) != 0; };
   if (std::any_of(complete.begin(), complete.begin() + static_cast<std::ptrdiff_t>(good),

@@ -6,7 +6,7 @@
 #include <iterator>
 
 #include "adapters/formats/text_decoding.h"
-#include "adapters/formats/utf8.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -150,7 +150,7 @@ EncodeResult TextEncoder::append(std::string& out, std::string_view text) const 
     i = ascii_run_end(text, i);
     out.append(text.data() + run_start, i - run_start);
     if (i == text.size()) break;
-    const char32_t c = next_code_point(text, i);
+    const char32_t c = static_cast<char32_t>(base::decode_utf8(text, i));
     if (const std::optional<unsigned char> byte = byte_of(c)) {
       out += static_cast<char>(*byte);
       continue;

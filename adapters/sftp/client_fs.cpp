@@ -61,7 +61,7 @@ std::uint64_t tree_bytes(int dirfd, std::size_t depth) {
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (S_ISREG(st.st_mode)) total += static_cast<std::uint64_t>(st.st_size);
     if (!S_ISDIR(st.st_mode) || depth >= kMaxDepthBelowArea) continue;
-    const posix::UniqueFd child(
+    const base::UniqueFd child(
         ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (child.valid()) total += tree_bytes(child.get(), depth + 1);
   }
@@ -73,7 +73,7 @@ std::uint64_t tree_bytes(int dirfd, std::size_t depth) {
 ClientFs::ClientFs(const std::filesystem::path& root, ClientLimits limits,
                    ClientFsCallbacks callbacks)
     : context_(std::make_shared<ClientFsContext>()) {
-  context_->root = posix::UniqueFd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  context_->root = base::UniqueFd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!context_->root.valid())
     throw std::system_error(errno, std::generic_category(),
                             "cannot open client root " + root.string());
@@ -98,8 +98,8 @@ ClientPath ClientFs::parse(std::string_view raw, std::string_view operation) {
 }
 
 // Opens a client path beneath the root; escapes are refused and logged, other errors mapped.
-posix::UniqueFd ClientFs::open_dir_fd(const ClientPath& dir, std::uint64_t flags) {
-  posix::UniqueFd fd = open_beneath(context_->root.get(), dir.relative(), flags);
+base::UniqueFd ClientFs::open_dir_fd(const ClientPath& dir, std::uint64_t flags) {
+  base::UniqueFd fd = open_beneath(context_->root.get(), dir.relative(), flags);
   if (fd.valid()) return fd;
   const int err = errno;
   if (is_escape(err))
@@ -125,7 +125,7 @@ struct stat ClientFs::served(int fd, const ClientPath& path, std::string_view op
 
 FileAttributes ClientFs::area_attributes(const ClientPath& path) {
   if (path.area == Area::root) return root_attributes();
-  const posix::UniqueFd fd = open_dir_fd(path, O_PATH);
+  const base::UniqueFd fd = open_dir_fd(path, O_PATH);
   return to_attributes(served(fd.get(), path, "stat"));
 }
 
@@ -150,11 +150,11 @@ std::unique_ptr<FileHandle> ClientFs::open(std::string_view raw, std::uint32_t p
     if (path.area != Area::outbox || path.names.empty())
       refuse("open", client_path, "only files in /outbox can be read");
     HandleSlot slot(context_);
-    const posix::UniqueFd probe = open_dir_fd(path, O_PATH);
+    const base::UniqueFd probe = open_dir_fd(path, O_PATH);
     const struct stat seen = served(probe.get(), path, "open");
     if (S_ISDIR(seen.st_mode)) throw FsException(Status::failure, client_path + ": is a directory");
     // O_NONBLOCK: should a FIFO be swapped in after the probe, opening it must not hang.
-    posix::UniqueFd file = open_dir_fd(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    base::UniqueFd file = open_dir_fd(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
     const struct stat now = served(file.get(), path, "open");
     if (now.st_ino != seen.st_ino || now.st_dev != seen.st_dev || !S_ISREG(now.st_mode))
       throw FsException(Status::failure, client_path + ": changed while opening");
@@ -163,9 +163,9 @@ std::unique_ptr<FileHandle> ClientFs::open(std::string_view raw, std::uint32_t p
 
   require_inbox_entry(path, "upload");
   HandleSlot slot(context_);
-  posix::UniqueFd dir = open_dir_fd(path.parent(), O_RDONLY | O_DIRECTORY);
-  posix::UniqueFd existing = open_beneath(context_->root.get(), path.relative(), O_PATH);
-  posix::UniqueFd resume;
+  base::UniqueFd dir = open_dir_fd(path.parent(), O_RDONLY | O_DIRECTORY);
+  base::UniqueFd existing = open_beneath(context_->root.get(), path.relative(), O_PATH);
+  base::UniqueFd resume;
   if (existing.valid()) {
     const struct stat seen = served(existing.get(), path, "upload");
     if (S_ISDIR(seen.st_mode)) throw FsException(Status::failure, client_path + ": is a directory");
@@ -203,7 +203,7 @@ std::unique_ptr<DirHandle> ClientFs::opendir(std::string_view raw) {
     return std::make_unique<DirHandle>(std::move(slot), "/", std::move(entries));
   }
   HandleSlot slot(context_);
-  const posix::UniqueFd dir = open_dir_fd(path, O_RDONLY | O_DIRECTORY);
+  const base::UniqueFd dir = open_dir_fd(path, O_RDONLY | O_DIRECTORY);
   served(dir.get(), path, "opendir");
   for (const std::string& name : read_dir_names(dir.get())) {
     if (!listable_name(name)) continue;
@@ -221,7 +221,7 @@ std::unique_ptr<DirHandle> ClientFs::opendir(std::string_view raw) {
 void ClientFs::remove(std::string_view raw) {
   const ClientPath path = parse(raw, "remove");
   if (path.names.empty()) refuse("remove", path.canonical(), "cannot be removed");
-  const posix::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
+  const base::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
   struct stat st {};
   if (::fstatat(parent.get(), path.leaf().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     throw_errno(errno, path.canonical());
@@ -236,8 +236,8 @@ void ClientFs::rename(std::string_view raw_from, std::string_view raw_to, bool o
   const ClientPath to = parse(raw_to, "rename");
   if (from.area != Area::inbox || to.area != Area::inbox || from.names.empty() || to.names.empty())
     refuse("rename", from.canonical() + " -> " + to.canonical(), "only allowed within /inbox");
-  const posix::UniqueFd from_dir = open_dir_fd(from.parent(), O_PATH | O_DIRECTORY);
-  const posix::UniqueFd to_dir = open_dir_fd(to.parent(), O_PATH | O_DIRECTORY);
+  const base::UniqueFd from_dir = open_dir_fd(from.parent(), O_PATH | O_DIRECTORY);
+  const base::UniqueFd to_dir = open_dir_fd(to.parent(), O_PATH | O_DIRECTORY);
   struct stat st {};
   if (::fstatat(from_dir.get(), from.leaf().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     throw_errno(errno, from.canonical());
@@ -260,7 +260,7 @@ void ClientFs::rename(std::string_view raw_from, std::string_view raw_to, bool o
 // "inbox/*.csv" must see that as the upload it is.
 void ClientFs::report_renamed(int dir, const ClientPath& to) {
   if (!context_->callbacks.on_upload_complete) return;
-  const posix::UniqueFd file(
+  const base::UniqueFd file(
       ::openat(dir, to.leaf().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!file.valid()) throw_errno(errno, to.canonical());
   struct stat st {};
@@ -275,14 +275,14 @@ void ClientFs::mkdir(std::string_view raw) {
   require_inbox_entry(path, "mkdir");
   // A directory must leave room for a file inside it.
   if (path.names.size() >= kMaxDepthBelowArea) refuse("mkdir", path.canonical(), "too deep");
-  const posix::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
+  const base::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
   if (::mkdirat(parent.get(), path.leaf().c_str(), 0750) != 0) throw_errno(errno, path.canonical());
 }
 
 void ClientFs::rmdir(std::string_view raw) {
   const ClientPath path = parse(raw, "rmdir");
   require_inbox_entry(path, "rmdir");
-  const posix::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
+  const base::UniqueFd parent = open_dir_fd(path.parent(), O_PATH | O_DIRECTORY);
   if (::unlinkat(parent.get(), path.leaf().c_str(), AT_REMOVEDIR) != 0)
     throw_errno(errno, path.canonical());
 }
@@ -322,7 +322,7 @@ void ClientFs::link(std::string_view target, std::string_view link_path) {
 std::uint64_t ClientFs::usage() {
   std::uint64_t total = 0;
   for (const char* area : {"inbox", "outbox"}) {
-    const posix::UniqueFd dir = open_beneath(context_->root.get(), area, O_RDONLY | O_DIRECTORY);
+    const base::UniqueFd dir = open_beneath(context_->root.get(), area, O_RDONLY | O_DIRECTORY);
     if (dir.valid()) total += tree_bytes(dir.get(), 1);
   }
   return total;

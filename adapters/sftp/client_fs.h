@@ -73,7 +73,7 @@ class ClientFs {
   [[noreturn]] void refuse(std::string_view operation, const std::string& client_path,
                            const std::string& why);
   void require_inbox_entry(const ClientPath& path, std::string_view operation);
-  posix::UniqueFd open_dir_fd(const ClientPath& dir, std::uint64_t flags);
+  base::UniqueFd open_dir_fd(const ClientPath& dir, std::uint64_t flags);
   struct stat served(int fd, const ClientPath& path, std::string_view operation);
   FileAttributes area_attributes(const ClientPath& path);
   std::uint64_t usage();

@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "adapters/posix/unique_fd.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 
@@ -35,7 +35,7 @@ struct ClientFsCallbacks {
 };
 
 struct ClientFsContext {
-  posix::UniqueFd root;  // O_PATH | O_DIRECTORY
+  base::UniqueFd root;  // O_PATH | O_DIRECTORY
   ClientLimits limits;
   ClientFsCallbacks callbacks;
   std::size_t open_handles = 0;  // not thread-safe: one session drives one ClientFs

@@ -23,7 +23,7 @@ HandleSlot::~HandleSlot() {
   if (context_) --context_->open_handles;
 }
 
-FileHandle::FileHandle(HandleSlot slot, std::string client_path, posix::UniqueFd file)
+FileHandle::FileHandle(HandleSlot slot, std::string client_path, base::UniqueFd file)
     : slot_(std::move(slot)), client_path_(std::move(client_path)), file_(std::move(file)) {}
 
 FileHandle::FileHandle(HandleSlot slot, std::string client_path, std::unique_ptr<Upload> upload,

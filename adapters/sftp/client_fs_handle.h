@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/client_fs_context.h"
 #include "adapters/sftp/client_fs_upload.h"
 #include "adapters/sftp/sftp_types.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 
@@ -38,7 +38,7 @@ class HandleSlot {
 class FileHandle {
  public:
   // A read-only handle on a served file.
-  FileHandle(HandleSlot slot, std::string client_path, posix::UniqueFd file);
+  FileHandle(HandleSlot slot, std::string client_path, base::UniqueFd file);
   // An upload; `append` sends every write to the current end (SSH_FXF_APPEND).
   FileHandle(HandleSlot slot, std::string client_path, std::unique_ptr<Upload> upload, bool append);
   // An upload still open here is abandoned: no file, no callback.
@@ -70,7 +70,7 @@ class FileHandle {
 
   HandleSlot slot_;
   std::string client_path_;
-  posix::UniqueFd file_;
+  base::UniqueFd file_;
   std::unique_ptr<Upload> upload_;
   bool append_ = false;
   bool closed_ = false;

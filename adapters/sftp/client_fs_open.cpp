@@ -13,8 +13,8 @@
 
 namespace popgate::sftp {
 
-posix::UniqueFd open_beneath(int rootfd, const std::string& relative, std::uint64_t flags,
-                             std::uint64_t mode) {
+base::UniqueFd open_beneath(int rootfd, const std::string& relative, std::uint64_t flags,
+                            std::uint64_t mode) {
   open_how how{};
   how.flags = flags | O_CLOEXEC;
   how.mode = mode;
@@ -27,7 +27,7 @@ posix::UniqueFd open_beneath(int rootfd, const std::string& relative, std::uint6
     fd = ::syscall(SYS_openat2, rootfd, relative.c_str(), &how, sizeof how);
     if (fd >= 0 || (errno != EINTR && errno != EAGAIN)) break;
   }
-  return posix::UniqueFd(static_cast<int>(fd));
+  return base::UniqueFd(static_cast<int>(fd));
 }
 
 bool is_servable(const struct stat& st) {

@@ -12,15 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/sftp_types.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 
 // openat2(rootfd, relative, flags|O_CLOEXEC, mode) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 // RESOLVE_NO_MAGICLINKS. Returns an invalid fd with errno set on failure.
-posix::UniqueFd open_beneath(int rootfd, const std::string& relative, std::uint64_t flags,
-                             std::uint64_t mode = 0);
+base::UniqueFd open_beneath(int rootfd, const std::string& relative, std::uint64_t flags,
+                            std::uint64_t mode = 0);
 
 // A directory or a regular file with one link: the only things a client is ever shown or served.
 bool is_servable(const struct stat& st);

@@ -8,8 +8,9 @@
 #include <cerrno>
 #include <vector>
 
-#include "adapters/posix/random_hex.h"
 #include "adapters/sftp/client_fs_error.h"
+#include "base/atomic_file.h"
+#include "base/random_hex.h"
 
 namespace popgate::sftp {
 namespace {
@@ -20,7 +21,7 @@ constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
 
 std::string random_hex() {
   try {
-    return posix::random_hex(8);
+    return base::random_hex(8);
   } catch (const std::system_error&) {
     throw FsException(Status::failure, "cannot create a temporary name");
   }
@@ -48,32 +49,32 @@ void write_all(int fd, const char* data, std::size_t length, std::uint64_t offse
 }  // namespace
 
 std::unique_ptr<Upload> Upload::begin(std::shared_ptr<ClientFsContext> context, ClientPath target,
-                                      posix::UniqueFd dir, int resume_from,
+                                      base::UniqueFd dir, int resume_from,
                                       std::uint64_t usage_before) {
   const std::string client_path = target.canonical();
-  std::string temp_name;
-  posix::UniqueFd file;
-  for (int attempt = 0; attempt < 4 && !file.valid(); ++attempt) {
-    temp_name = temp_name_for(target.leaf());
-    file = posix::UniqueFd(::openat(dir.get(), temp_name.c_str(),
-                                    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
-    if (!file.valid() && errno != EEXIST) throw_errno(errno, client_path);
+  std::unique_ptr<base::AtomicFile> file;
+  for (int attempt = 0; attempt < 4 && !file; ++attempt) {
+    try {
+      file = std::make_unique<base::AtomicFile>(dir.get(), target.leaf(),
+                                                temp_name_for(target.leaf()), client_path);
+    } catch (const std::system_error& e) {
+      if (e.code() != std::errc::file_exists) throw_errno(e.code().value(), client_path);
+    }
   }
-  if (!file.valid()) throw FsException(Status::failure, client_path + ": cannot create upload");
+  if (!file) throw FsException(Status::failure, client_path + ": cannot create upload");
   std::unique_ptr<Upload> upload(new Upload(std::move(context), std::move(target), std::move(dir),
-                                            std::move(file), std::move(temp_name), usage_before));
+                                            std::move(file), usage_before));
   if (resume_from >= 0) upload->copy_from(resume_from);
   return upload;
 }
 
-Upload::Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, posix::UniqueFd dir,
-               posix::UniqueFd file, std::string temp_name, std::uint64_t usage_before)
+Upload::Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, base::UniqueFd dir,
+               std::unique_ptr<base::AtomicFile> file, std::uint64_t usage_before)
     : context_(std::move(context)),
       target_(std::move(target)),
       client_path_(target_.canonical()),
       dir_(std::move(dir)),
       file_(std::move(file)),
-      temp_name_(std::move(temp_name)),
       usage_before_(usage_before) {}
 
 void Upload::copy_from(int source) {
@@ -84,7 +85,7 @@ void Upload::copy_from(int source) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_errno(errno, client_path_);
     if (n == 0) break;
-    write_all(file_.get(), block.data(), static_cast<std::size_t>(n), offset, client_path_);
+    write_all(file_->fd(), block.data(), static_cast<std::size_t>(n), offset, client_path_);
     hasher_->update(std::string_view(block.data(), static_cast<std::size_t>(n)));
     offset += static_cast<std::uint64_t>(n);
   }
@@ -114,7 +115,7 @@ void Upload::write(std::uint64_t offset, std::string_view data) {
   if (end < offset) doom("write offset out of range");
   check_limits(end);
   try {
-    write_all(file_.get(), data.data(), data.size(), offset, client_path_);
+    write_all(file_->fd(), data.data(), data.size(), offset, client_path_);
   } catch (const FsException& e) {
     doom(e.error().message);
   }
@@ -137,26 +138,26 @@ void Upload::write(std::uint64_t offset, std::string_view data) {
 void Upload::start_writeback() {
   const std::uint64_t from = writeback_from_;
   writeback_from_ = size_;
-  ::sync_file_range(file_.get(), static_cast<off_t>(from), static_cast<off_t>(size_ - from),
+  ::sync_file_range(file_->fd(), static_cast<off_t>(from), static_cast<off_t>(size_ - from),
                     SYNC_FILE_RANGE_WRITE);
 }
 
 void Upload::truncate(std::uint64_t size) {
   if (done_ || !failure_.empty()) throw FsException(Status::failure, client_path_ + ": closed");
   check_limits(size);
-  if (::ftruncate(file_.get(), static_cast<off_t>(size)) != 0) throw_errno(errno, client_path_);
+  if (::ftruncate(file_->fd(), static_cast<off_t>(size)) != 0) throw_errno(errno, client_path_);
   if (size != hashed_) hasher_.reset();
   size_ = size;
   if (writeback_from_ > size_) writeback_from_ = size_;
 }
 
 void Upload::sync() {
-  if (!done_ && ::fsync(file_.get()) != 0) throw_errno(errno, client_path_);
+  if (!done_ && ::fsync(file_->fd()) != 0) throw_errno(errno, client_path_);
 }
 
 struct stat Upload::stat() const {
   struct stat st {};
-  if (::fstat(file_.get(), &st) != 0) throw_errno(errno, client_path_);
+  if (::fstat(file_->fd(), &st) != 0) throw_errno(errno, client_path_);
   return st;
 }
 
@@ -176,7 +177,7 @@ std::string sha256_of_fd(int fd, const std::string& client_path) {
 }
 
 std::string Upload::digest_from_file() {
-  return sha256_of_fd(file_.get(), client_path_);
+  return sha256_of_fd(file_->fd(), client_path_);
 }
 
 void Upload::commit() {
@@ -192,12 +193,12 @@ void Upload::commit() {
     const auto size = static_cast<std::uint64_t>(stat().st_size);
     const std::string sha =
         (hasher_ && hashed_ == size) ? hasher_->finish_hex() : digest_from_file();
-    if (::fsync(file_.get()) != 0) throw_errno(errno, client_path_);
-    if (file_.close() != 0) throw_errno(errno, client_path_);
-    if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), target_.leaf().c_str()) != 0)
-      throw_errno(errno, client_path_);
-    done_ = true;  // the temporary name is gone: nothing left to abandon
-    if (::fsync(dir_.get()) != 0) throw_errno(errno, client_path_);
+    try {
+      file_->commit();  // fsync, rename into the inbox, fsync the inbox
+    } catch (const std::system_error& e) {
+      throw_errno(e.code().value(), client_path_);
+    }
+    done_ = true;
     if (context_->callbacks.on_upload_complete)
       context_->callbacks.on_upload_complete(target_.relative(), size, sha);
   } catch (const FsException&) {
@@ -209,7 +210,7 @@ void Upload::commit() {
 void Upload::abandon() noexcept {
   if (done_) return;
   done_ = true;
-  ::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+  file_->discard();
 }
 
 }  // namespace popgate::sftp

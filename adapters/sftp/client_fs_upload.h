@@ -19,9 +19,10 @@
 #include <string_view>
 
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/client_fs_context.h"
 #include "adapters/sftp/client_fs_path.h"
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 
@@ -34,7 +35,7 @@ class Upload {
   // real fd). `resume_from` is the existing target to copy first, or -1. `usage_before` is the
   // client's usage when the upload starts, for the quota.
   static std::unique_ptr<Upload> begin(std::shared_ptr<ClientFsContext> context, ClientPath target,
-                                       posix::UniqueFd dir, int resume_from,
+                                       base::UniqueFd dir, int resume_from,
                                        std::uint64_t usage_before);
   ~Upload() { abandon(); }
   Upload(const Upload&) = delete;
@@ -55,8 +56,8 @@ class Upload {
   void abandon() noexcept;
 
  private:
-  Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, posix::UniqueFd dir,
-         posix::UniqueFd file, std::string temp_name, std::uint64_t usage_before);
+  Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, base::UniqueFd dir,
+         std::unique_ptr<base::AtomicFile> file, std::uint64_t usage_before);
   void copy_from(int source);
   void check_limits(std::uint64_t new_end);
   void start_writeback();
@@ -66,9 +67,8 @@ class Upload {
   std::shared_ptr<ClientFsContext> context_;
   ClientPath target_;
   std::string client_path_;
-  posix::UniqueFd dir_;
-  posix::UniqueFd file_;
-  std::string temp_name_;
+  base::UniqueFd dir_;
+  std::unique_ptr<base::AtomicFile> file_;  // in dir_, published by commit()
   std::uint64_t usage_before_ = 0;
   std::uint64_t initial_size_ = 0;  // bytes copied from the resumed file
   std::uint64_t size_ = 0;          // highest end of written data

@@ -50,7 +50,7 @@ Defender::Defender(DefenderOptions options, std::shared_ptr<BanStore> store, Clo
   try {
     for (Ban& ban : store_->load()) {
       if (ban.banned_until < forget_before) continue;
-      ban.address = canonical_address(ban.address);
+      ban.address = base::canonical_address(ban.address);
       bans_[ban.address] = std::move(ban);
     }
     limit_bans(t);
@@ -87,7 +87,7 @@ bool Defender::is_banned(std::string_view address) const {
 
 std::optional<Ban> Defender::ban_of(std::string_view address) const {
   if (!options_.enabled) return std::nullopt;
-  const std::string key = canonical_address(address);
+  const std::string key = base::canonical_address(address);
   const std::int64_t t = now();
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = bans_.find(key);
@@ -97,7 +97,7 @@ std::optional<Ban> Defender::ban_of(std::string_view address) const {
 
 std::optional<Ban> Defender::add_event(std::string_view address, DefenderEvent event) {
   if (!options_.enabled) return std::nullopt;
-  const std::optional<IpAddress> ip = parse_ip_address(address);
+  const std::optional<base::IpAddress> ip = base::parse_ip_address(address);
   if (!ip || safelist_.contains(*ip)) return std::nullopt;
   int points = 0;
   switch (event) {
@@ -155,7 +155,7 @@ std::optional<Ban> Defender::add_event(std::string_view address, DefenderEvent e
 }
 
 int Defender::score(std::string_view address) const {
-  const std::string key = canonical_address(address);
+  const std::string key = base::canonical_address(address);
   const std::int64_t cutoff = now() - options_.observation_time.count();
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = hosts_.find(key);
@@ -181,7 +181,7 @@ std::vector<Ban> Defender::bans() const {
 }
 
 bool Defender::unban(std::string_view address) {
-  const std::string key = canonical_address(address);
+  const std::string key = base::canonical_address(address);
   const std::int64_t t = now();
   bool was_banned = false;
   {

@@ -24,8 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "adapters/sftp/address_match.h"
 #include "adapters/sftp/ban_store.h"
+#include "base/ip_network.h"
 
 namespace popgate::sftp {
 
@@ -109,7 +109,7 @@ class Defender {
   const DefenderOptions options_;
   const std::shared_ptr<BanStore> store_;
   const Clock clock_;
-  const NetworkList safelist_;
+  const base::NetworkList safelist_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Host> hosts_;  // by canonical address
   std::unordered_map<std::string, Ban> bans_;    // current and remembered ones

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/random_hex.h"
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/libssh_common.h"
+#include "base/atomic_file.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 namespace {
@@ -103,34 +103,8 @@ const char* HostKeyAlgorithms(ssh_key pinned) {
   }
 }
 
-std::string RandomHex() {
-  try {
-    return posix::random_hex(8);
-  } catch (const std::system_error& e) {
-    Fail(e.what(), false);
-  }
-}
-
 [[noreturn]] void FileError(const std::string& what, const fs::path& path) {
   Fail(what + " " + path.string() + ": " + std::strerror(errno), false);
-}
-
-// Writes a new file (which must not exist) with `mode` from the start, and syncs it.
-void WriteNewFile(const fs::path& path, std::string_view data, mode_t mode) {
-  posix::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-  if (!fd.valid()) FileError("cannot create", path);
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd.get(), data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) FileError("cannot write", path);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (::fsync(fd.get()) != 0 || fd.close() != 0) FileError("cannot write", path);
-}
-
-void SyncDirectory(const fs::path& dir) {
-  posix::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) FileError("cannot sync", dir);
 }
 
 std::string ReadSmallFile(const fs::path& path) {
@@ -166,13 +140,11 @@ void EnsurePublicFile(const fs::path& private_path, ssh_key private_key) {
   const std::string line = PublicLine(private_key) + "\n";
   std::error_code ec;
   if (fs::exists(pub, ec) && ReadSmallFile(pub) == line) return;
-  const fs::path temporary = pub.string() + ".tmp." + RandomHex();
-  WriteNewFile(temporary, line, 0644);
-  if (::rename(temporary.c_str(), pub.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    errno = saved;
-    FileError("cannot rename into", pub);
+  try {
+    // Another popgate process may be rewriting it at the same moment: unique temporary names.
+    base::write_file_atomically(pub, line, 0644, base::TempName::unique);
+  } catch (const std::system_error& e) {
+    Fail(e.what(), false);
   }
 }
 
@@ -350,18 +322,15 @@ fs::path ensure_client_key(const fs::path& keys_dir) {
   if (ssh_pki_export_privkey_base64(key.get(), nullptr, nullptr, nullptr, &exported_raw) != SSH_OK)
     Fail("cannot export the appliance SSH key", false);
   SshCharPtr exported(exported_raw);
-  // 0600 from the first byte; a link under the real name makes it appear whole, and if
-  // another process got there first (EEXIST) its key is the one everybody uses.
-  const fs::path temporary = keys_dir / (std::string(kKeyName) + ".tmp." + RandomHex());
-  WriteNewFile(temporary, exported.get(), 0600);
-  const int linked = ::link(temporary.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(temporary.c_str());
-  if (linked != 0 && link_errno != EEXIST) {
-    errno = link_errno;
-    FileError("cannot create", path);
+  // 0600 from the first byte; published only if absent: if another process got there first,
+  // its key is the one everybody uses.
+  try {
+    base::AtomicFile file(path, 0600, base::TempName::unique);
+    file.write(exported.get());
+    file.commit_if_absent();
+  } catch (const std::system_error& e) {
+    Fail(e.what(), false);
   }
-  SyncDirectory(keys_dir);
   EnsurePublicFile(path, LoadPrivateKey(path).get());
   return path;
 }
@@ -472,7 +441,7 @@ UploadResult SftpClient::upload(const fs::path& local, const std::string& remote
   const std::string written =
       options.via_temporary ? prefix + "." + name + kTemporarySuffix : target;
 
-  posix::UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
+  base::UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) FileError("cannot open", local);
   struct stat st {};
   if (::fstat(in.get(), &st) != 0) FileError("cannot stat", local);

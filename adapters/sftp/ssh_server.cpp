@@ -21,11 +21,13 @@
 #include <system_error>
 #include <utility>
 
-#include "adapters/posix/unique_fd.h"
-#include "adapters/sftp/address_match.h"
 #include "adapters/sftp/client_fs.h"
 #include "adapters/sftp/libssh_common.h"
 #include "adapters/sftp/sftp_session.h"
+#include "base/atomic_file.h"
+#include "base/ip_network.h"
+#include "base/time_text.h"
+#include "base/unique_fd.h"
 
 namespace popgate::sftp {
 
@@ -80,16 +82,6 @@ std::string KeyDescription(ssh_key key) {
   return std::string(type ? type : "unknown") + " " + Fingerprint(key);
 }
 
-// "2026-11-22T16:40:00Z"
-std::string Utc(std::int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 // True if one of the OpenSSH public key lines ("type base64 [comment]") is `key`. Lines that
 // do not parse are skipped: one bad entry in a client's YAML must not lock out its other keys.
 bool KeyListed(const std::vector<std::string>& lines, ssh_key key) {
@@ -125,7 +117,7 @@ std::string PeerAddress(int fd) {
     ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
   }
   // "::ffff:192.0.2.1" from a dual-stack listener is logged, matched and banned as IPv4.
-  return canonical_address(text);
+  return base::canonical_address(text);
 }
 
 // The account of `user`: from options.account, or assembled from the older per-field
@@ -148,7 +140,8 @@ void Score(const std::shared_ptr<Defender>& defender, const std::string& peer, D
            const std::function<void(const std::string&)>& log) {
   if (!defender) return;
   if (const std::optional<Ban> ban = defender->add_event(peer, event)) {
-    log("ban: " + ban->address + " until " + Utc(ban->banned_until) + " (ban " +
+    log("ban: " + ban->address + " until " +
+        base::iso_utc(std::chrono::system_clock::from_time_t(ban->banned_until)) + " (ban " +
         std::to_string(ban->ban_count) + ", " + ban->reason + ")");
   }
 }
@@ -210,7 +203,7 @@ std::optional<ClientAccount> PreAuth(SessionState* s, const std::string& user) {
     ++s->failures;
     return std::nullopt;
   }
-  if (!address_allowed(account->allowed_networks, s->peer)) {
+  if (!base::address_allowed(account->allowed_networks, s->peer)) {
     s->log_once(refused + "address not allowed");
     ++s->failures;
     return std::nullopt;
@@ -310,26 +303,6 @@ ssh_channel OnChannelOpen(ssh_session session, void* userdata) {
   return s->channel.get();
 }
 
-// Writes `data` to a new file `path` (mode `mode`), under a temporary name first and then
-// renamed: a crash never leaves half a key under the real name.
-void WriteFileAtomically(const fs::path& path, std::string_view data, mode_t mode) {
-  const fs::path temporary = path.string() + ".tmp";
-  fs::remove(temporary);
-  {
-    posix::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd.valid()) throw std::system_error(errno, std::generic_category(), temporary.string());
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd.get(), data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::system_error(errno, std::generic_category(), temporary.string());
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::fsync(fd.get()) != 0 || fd.close() != 0)
-      throw std::system_error(errno, std::generic_category(), temporary.string());
-  }
-  fs::rename(temporary, path);
-}
-
 }  // namespace
 
 SshServer::SshServer(SshServerOptions options) : options_(std::move(options)) {}
@@ -371,15 +344,15 @@ fs::path SshServer::EnsureHostKey(std::size_t which) {
       throw std::runtime_error("cannot export the host key");
     SshCharPtr exported(exported_raw);
     // Mode 0600 from the start: the key is never readable by others.
-    WriteFileAtomically(path, exported.get(), 0600);
+    base::write_file_atomically(path, exported.get(), 0600);
     // The public half beside it, for operators (ssh-keygen -l -f ...pub).
     char* public_raw = nullptr;
     if (ssh_pki_export_pubkey_base64(key.get(), &public_raw) == SSH_OK) {
       SshCharPtr public_b64(public_raw);
       const char* type = ssh_key_type_to_char(ssh_key_type(key.get()));
-      WriteFileAtomically(path.string() + ".pub",
-                          std::string(type ? type : "") + " " + public_b64.get() + " popgate\n",
-                          0644);
+      base::write_file_atomically(
+          path.string() + ".pub",
+          std::string(type ? type : "") + " " + public_b64.get() + " popgate\n", 0644);
     }
     Log(std::string("generated ") + spec.label + " host key " + path.string());
   }
@@ -523,7 +496,8 @@ void SshServer::AcceptLoop() {
     // Refusals close the socket (freeing the session) before any byte is sent.
     if (options_.defender) {
       if (const std::optional<Ban> ban = options_.defender->ban_of(peer)) {
-        Log("connection refused: " + peer + " is banned until " + Utc(ban->banned_until));
+        Log("connection refused: " + peer + " is banned until " +
+            base::iso_utc(std::chrono::system_clock::from_time_t(ban->banned_until)));
         continue;
       }
     }

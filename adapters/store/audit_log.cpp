@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "adapters/crypto/sha256.h"
+#include "base/time_text.h"
 
 namespace popgate::store {
 namespace {
@@ -45,19 +46,6 @@ constexpr std::string_view kEntryColumns =
     "r.persons, r.hash";
 
 const std::string kGenesis(64, '0');
-
-std::string iso_utc_millis(std::chrono::system_clock::time_point t) {
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[40];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(millis % 1000));
-  return std::string(buf, n) + frac;
-}
 
 // Length-prefixed, so that no field's content can shift another field's meaning.
 void append_field(std::string& out, std::string_view value) {
@@ -233,7 +221,7 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
     }
   }
   e.seq = prev_seq + 1;
-  e.recorded_at = iso_utc_millis(clock_());
+  e.recorded_at = base::iso_utc_millis(clock_());
   e.hash = crypto::sha256_hex(prev_hash + "\n" + audit_record_text(e, persons_sha256));
   const std::string signature = key_.sign_hex(e.hash);
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "adapters/store/sqlite.h"
-#include "workflows/delivery.h"
+#include "workflows/engine/delivery.h"
 
 namespace popgate::store {
 

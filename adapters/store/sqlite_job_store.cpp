@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "adapters/store/sqlite.h"
+#include "base/time_text.h"
 
 namespace popgate::store {
 namespace {
@@ -173,15 +174,11 @@ void SqliteJobStore::create_schema() {
 }
 
 std::string SqliteJobStore::new_job_id(std::int64_t now) {
-  const std::time_t seconds = static_cast<std::time_t>(now / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  const std::string stamp = base::format_utc(base::from_epoch_ms(now), "%Y%m%d-%H%M%S");
   char suffix[8];
   std::snprintf(suffix, sizeof suffix, "%06llx",
                 static_cast<unsigned long long>(random_() & 0xffffffULL));
-  return std::string(stamp) + "-" + suffix;
+  return stamp + "-" + suffix;
 }
 
 workflows::SubmitResult SqliteJobStore::submit(const workflows::NewJob& job, std::int64_t now) {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "adapters/store/sqlite.h"
-#include "workflows/job_store.h"
+#include "workflows/engine/job_store.h"
 
 namespace popgate::store {
 

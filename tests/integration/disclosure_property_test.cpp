@@ -21,7 +21,7 @@
 #include "registry/disclosure_row.h"
 #include "registry/permit.h"
 #include "registry/random.h"
-#include "registry/synthetic_population.h"
+#include "registry/synth/synthetic_population.h"
 #include "registry/update_row.h"
 
 namespace popgate::registry {

@@ -9,8 +9,8 @@
 
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/person_matcher.h"
-#include "registry/synthetic_population.h"
-#include "registry/update_testdata.h"
+#include "registry/synth/synthetic_population.h"
+#include "registry/synth/update_testdata.h"
 
 namespace popgate::registry {
 namespace {

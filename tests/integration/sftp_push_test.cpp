@@ -30,10 +30,10 @@
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
-#include "adapters/posix/unique_fd.h"
 #include "adapters/sftp/sftp_client.h"
 #include "adapters/sftp/ssh_server.h"
-#include "workflows/steps/builtin_steps.h"
+#include "base/unique_fd.h"
+#include "steps/builtin_steps.h"
 
 namespace popgate {
 namespace {
@@ -104,7 +104,7 @@ std::vector<std::string> Entries(const fs::path& dir) {
 // A loopback TCP socket: bound only (connections are refused) or also listening (connections
 // are accepted by the kernel and then never spoken to).
 struct LoopbackSocket {
-  posix::UniqueFd fd;
+  base::UniqueFd fd;
   std::uint16_t port = 0;
   explicit LoopbackSocket(bool listening) : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
     sockaddr_in address{};

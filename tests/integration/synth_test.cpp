@@ -10,10 +10,10 @@
 
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/hetu.h"
-#include "registry/population_profile.h"
 #include "registry/prt.h"
 #include "registry/reference.h"
-#include "registry/synthetic_population.h"
+#include "registry/synth/population_profile.h"
+#include "registry/synth/synthetic_population.h"
 
 namespace popgate {
 namespace {

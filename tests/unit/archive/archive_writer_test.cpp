@@ -9,6 +9,7 @@
 
 #include "adapters/archive/archive_error.h"
 #include "adapters/archive/archive_unpack.h"
+#include "base/atomic_file.h"
 #include "tests/unit/archive/archive_test_support.h"
 
 namespace popgate::archive {
@@ -173,10 +174,10 @@ TEST_F(ArchiveWriterTest, ZstdThreadsGiveTheSameBytesWhateverTheirNumber) {
 
 TEST_F(ArchiveWriterTest, ReplacesAnOldArchiveAndLeavesNoTemporaryFile) {
   write_file(dir_.file("out.zip"), "old");
-  write_file(dir_.file("out.zip.tmp"), "left by a crash");
+  write_file(base::temp_path_for(dir_.file("out.zip")).string(), "left by a crash");
   write("out.zip", ArchiveFormat::zip);
   EXPECT_EQ(run_shell(dir_.path(), "bsdtar -tf out.zip").exit_code, 0);
-  EXPECT_FALSE(fs::exists(dir_.file("out.zip.tmp")));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(dir_.file("out.zip"))));
 }
 
 TEST_F(ArchiveWriterTest, CancelledWriteLeavesNothing) {
@@ -184,7 +185,7 @@ TEST_F(ArchiveWriterTest, CancelledWriteLeavesNothing) {
   options_.cancelled = [&] { return ++calls > 2; };
   EXPECT_THROW(write("out.zip", ArchiveFormat::zip), ArchiveCancelled);
   EXPECT_FALSE(fs::exists(dir_.file("out.zip")));
-  EXPECT_FALSE(fs::exists(dir_.file("out.zip.tmp")));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(dir_.file("out.zip"))));
 }
 
 TEST_F(ArchiveWriterTest, AMissingSourceIsNamedAndNothingIsLeft) {
@@ -196,7 +197,7 @@ TEST_F(ArchiveWriterTest, AMissingSourceIsNamedAndNothingIsLeft) {
     EXPECT_NE(std::string(e.what()).find(dir_.file("gone.csv")), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
   }
-  EXPECT_FALSE(fs::exists(dir_.file("out.zip.tmp")));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(dir_.file("out.zip"))));
   EXPECT_FALSE(fs::exists(dir_.file("out.zip")));
 }
 

@@ -10,6 +10,7 @@
 
 #include "adapters/crypto/cms_open.h"
 #include "adapters/crypto/sha256.h"
+#include "base/atomic_file.h"
 #include "tests/unit/test_support/openssl_tool.h"
 
 namespace popgate::crypto {
@@ -59,7 +60,7 @@ TEST_F(CmsEnvelopeTest, AnRsaClientOpensAndVerifiesWithStockOpenssl) {
       sign_and_encrypt(input, 0, content.size(), identity_, {client.certificate}, p7m);
   EXPECT_EQ(result.content_bytes, content.size());
   EXPECT_EQ(result.output_bytes, fs::file_size(p7m));
-  EXPECT_FALSE(fs::exists(p7m.string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(p7m)));
 
   const ShellResult opened = client_opens(p7m, client, dir_.path() / "out");
   ASSERT_EQ(opened.exit_code, 0) << opened.output;
@@ -129,7 +130,7 @@ TEST_F(CmsEnvelopeTest, OnlyTheGivenByteRangeIsSignedAndEncrypted) {
 
   EXPECT_THROW(sign_and_encrypt(input, 9'000, 2'000, identity_, {client.certificate}, p7m),
                CryptoError);
-  EXPECT_FALSE(fs::exists(p7m.string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(p7m)));
 }
 
 TEST_F(CmsEnvelopeTest, TamperedCiphertextIsRefusedByOpensslAndByPopgate) {
@@ -161,7 +162,7 @@ TEST_F(CmsEnvelopeTest, AnUnreadableRecipientCertificateFailsBeforeAnyOutput) {
                CryptoError);
   EXPECT_THROW(sign_and_encrypt(input, 0, 1, identity_, {}, p7m), CryptoError);
   EXPECT_FALSE(fs::exists(p7m));
-  EXPECT_FALSE(fs::exists(p7m.string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(p7m)));
 }
 
 TEST_F(CmsEnvelopeTest, CancellingRemovesThePartialOutput) {
@@ -178,7 +179,7 @@ TEST_F(CmsEnvelopeTest, CancellingRemovesThePartialOutput) {
       CmsCancelled);
   EXPECT_EQ(chunks, 4);
   EXPECT_FALSE(fs::exists(p7m));
-  EXPECT_FALSE(fs::exists(p7m.string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(p7m)));
 }
 
 std::uint64_t peak_rss_kib() {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "base/atomic_file.h"
 #include "tests/unit/test_support/openssl_tool.h"
 
 namespace popgate::crypto {
@@ -38,7 +39,7 @@ TEST_F(ExchangeIdentityTest, FirstUseCreatesAnRsa3072SelfSignedPair) {
   EXPECT_EQ(identity.description().serial.size(), 32u) << identity.description().serial;
   EXPECT_EQ(mode_of(keys.key_path()), 0600u);
   EXPECT_EQ(mode_of(keys_dir()), 0700u);
-  EXPECT_FALSE(fs::exists(keys.key_path().string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(base::temp_path_for(keys.key_path())));
 
   const testing::ShellResult text =
       shell("openssl x509 -noout -text -in " + keys.certificate_path().string());

@@ -6,7 +6,6 @@
 
 #include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
-#include "adapters/formats/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -87,16 +86,6 @@ TEST(Csv, ARecordUpToTheBoundIsReadAndALongerOneIsRefusedAtItsLine) {
     EXPECT_EQ(e.line(), 3);
   }
   EXPECT_EQ(read_all("a;b\n2;\"" + half + "\n" + half.substr(10) + "\"\n").size(), 2u);
-}
-
-TEST(Utf8, AcceptsWellFormedAndRejectsTheRest) {
-  EXPECT_TRUE(valid_utf8("ascii ä € 😀"));
-  EXPECT_EQ(invalid_utf8_offset("ab\xc3"), 2u);            // truncated
-  EXPECT_EQ(invalid_utf8_offset("\xc0\xaf"), 0u);          // overlong
-  EXPECT_EQ(invalid_utf8_offset("a\xed\xa0\x80"), 1u);     // surrogate
-  EXPECT_EQ(invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("\xe2\x82"), 0u);          // short
-  EXPECT_EQ(invalid_utf8_offset("ok\x80"), 2u);            // lone continuation
 }
 
 }  // namespace

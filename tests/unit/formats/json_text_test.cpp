@@ -7,22 +7,6 @@
 namespace popgate::formats {
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
-
-TEST(JsonWriter, EscapesWhatJsonRequiresAndNothingElse) {
-  EXPECT_EQ(json_string("plain"), "\"plain\"");
-  EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
-  EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
-  EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
-  EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
-  EXPECT_EQ(json_string("Mäkelä ✓ /"), "\"Mäkelä ✓ /\"");
-  EXPECT_EQ(json_string(""), "\"\"");
-}
-
 TEST(JsonWriter, CompactAndIndented) {
   auto write = [](int indent) {
     std::string out;

@@ -1,4 +1,4 @@
-#include "workflows/config_values.h"
+#include "workflows/config/config_values.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "workflows/check_keys.h"
-#include "workflows/yaml_loader.h"
+#include "base/units.h"
+#include "workflows/config/check_keys.h"
+#include "workflows/config/yaml_loader.h"
 
 namespace popgate::workflows {
 namespace {
@@ -56,13 +57,13 @@ std::string bool_error(const std::string& text) {
 }
 
 milliseconds duration(std::string_view text) {
-  const DurationParse parsed = parse_duration(text);
+  const base::DurationParse parsed = base::parse_duration(text);
   EXPECT_TRUE(parsed.ok()) << text << ": " << parsed.error;
   return parsed.value.value_or(milliseconds(-1));
 }
 
 std::string duration_error(std::string_view text) {
-  const DurationParse parsed = parse_duration(text);
+  const base::DurationParse parsed = base::parse_duration(text);
   EXPECT_FALSE(parsed.ok()) << text;
   return parsed.error;
 }
@@ -180,22 +181,22 @@ TEST(ConfigValues, ReadsDurationsFromNodes) {
 }
 
 TEST(ConfigValues, ParsesSizesWithDecimalAndBinaryUnits) {
-  EXPECT_EQ(parse_size("0B").value, 0u);
-  EXPECT_EQ(parse_size("500MB").value, 500'000'000u);
-  EXPECT_EQ(parse_size("2GiB").value, 2ULL << 30);
-  EXPECT_EQ(parse_size("10 GiB").value, 10ULL << 30);
-  EXPECT_EQ(parse_size("3kB").value, 3000u);
-  EXPECT_EQ(parse_size("1TiB").value, 1ULL << 40);
+  EXPECT_EQ(base::parse_size("0B").value, 0u);
+  EXPECT_EQ(base::parse_size("500MB").value, 500'000'000u);
+  EXPECT_EQ(base::parse_size("2GiB").value, 2ULL << 30);
+  EXPECT_EQ(base::parse_size("10 GiB").value, 10ULL << 30);
+  EXPECT_EQ(base::parse_size("3kB").value, 3000u);
+  EXPECT_EQ(base::parse_size("1TiB").value, 1ULL << 40);
 }
 
 TEST(ConfigValues, ExplainsBadSizes) {
-  EXPECT_NE(parse_size("1024").error.find("needs a unit, e.g. '1024MB'"), std::string::npos);
-  EXPECT_NE(parse_size("5 gb").error.find("unknown unit 'gb'"), std::string::npos);
-  EXPECT_NE(parse_size("MB").error.find("is not a size"), std::string::npos);
-  EXPECT_NE(parse_size("-5MB").error.find("is not a size"), std::string::npos);
-  EXPECT_NE(parse_size("1.5GB").error.find("unknown unit '.5GB'"), std::string::npos);
-  EXPECT_NE(parse_size("99999999999999TiB").error.find("too large"), std::string::npos);
-  EXPECT_NE(parse_size("5  MB").error.find("unknown unit ' MB'"), std::string::npos);
+  EXPECT_NE(base::parse_size("1024").error.find("needs a unit, e.g. '1024MB'"), std::string::npos);
+  EXPECT_NE(base::parse_size("5 gb").error.find("unknown unit 'gb'"), std::string::npos);
+  EXPECT_NE(base::parse_size("MB").error.find("is not a size"), std::string::npos);
+  EXPECT_NE(base::parse_size("-5MB").error.find("is not a size"), std::string::npos);
+  EXPECT_NE(base::parse_size("1.5GB").error.find("unknown unit '.5GB'"), std::string::npos);
+  EXPECT_NE(base::parse_size("99999999999999TiB").error.find("too large"), std::string::npos);
+  EXPECT_NE(base::parse_size("5  MB").error.find("unknown unit ' MB'"), std::string::npos);
 }
 
 TEST(ConfigValues, ReadsSizesFromNodes) {

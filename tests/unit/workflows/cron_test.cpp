@@ -1,4 +1,4 @@
-#include "workflows/cron.h"
+#include "workflows/schedule/cron.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "workflows/time_zone.h"
+#include "workflows/schedule/time_zone.h"
 
 namespace popgate::workflows {
 namespace {

@@ -1,11 +1,11 @@
-#include "workflows/diagnostics.h"
+#include "workflows/config/diagnostics.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "workflows/did_you_mean.h"
+#include "workflows/config/did_you_mean.h"
 
 namespace popgate::workflows {
 namespace {
@@ -58,21 +58,6 @@ TEST(Diagnostics, WritesJson) {
             "\"message\": \"say \\\"hi\\\" \\\\ there\"}\n"
             "]\n");
   EXPECT_EQ(format_json({}), "[]\n");
-}
-
-TEST(Diagnostics, EscapesJsonStringsCorrectly) {
-  EXPECT_EQ(json_string(""), "\"\"");
-  EXPECT_EQ(json_string("plain"), "\"plain\"");
-  EXPECT_EQ(json_string("\"\\/"), "\"\\\"\\\\/\"");
-  EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
-  EXPECT_EQ(json_string(std::string("\x00\x01\x1f\x7f", 4)), "\"\\u0000\\u0001\\u001f\\u007f\"");
-  // UTF-8 passes through; bytes that are not UTF-8 become U+FFFD, one each.
-  EXPECT_EQ(json_string("Hämeenlinna €"), "\"Hämeenlinna €\"");
-  EXPECT_EQ(json_string("caf\xe9!"), "\"caf\\ufffd!\"");
-  EXPECT_EQ(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             // overlong '/'
-  EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate
-  EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");   // U+1F600
-  EXPECT_EQ(json_string("\xe2\x82"), "\"\\ufffd\\ufffd\"");             // truncated
 }
 
 TEST(DidYouMean, MeasuresEditsWithTranspositions) {

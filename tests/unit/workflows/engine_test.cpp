@@ -1,4 +1,4 @@
-#include "workflows/engine.h"
+#include "workflows/engine/engine.h"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "steps/builtin_steps.h"
 #include "tests/unit/test_support/register_samples.h"
-#include "workflows/backoff.h"
-#include "workflows/params.h"
-#include "workflows/steps/builtin_steps.h"
+#include "workflows/engine/backoff.h"
+#include "workflows/engine/params.h"
 
 namespace popgate::workflows {
 namespace {

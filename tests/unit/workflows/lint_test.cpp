@@ -1,4 +1,4 @@
-#include "workflows/lint.h"
+#include "workflows/config/lint.h"
 
 #include <gtest/gtest.h>
 
@@ -100,7 +100,7 @@ TEST_F(LintTest, ClientSftpAndPushErrorsSayWhere) {
         "  directory: /incoming\n");
   EXPECT_EQ(lint(),
             "clients/acme.yaml:4:37: error: '10.1.2.3/8' has host bits set after /8 (did you "
-            "mean the network address?)\n"
+            "mean 10.0.0.0/8?)\n"
             "clients/acme.yaml:4:49: error: '300.1.1.1' is not an IPv4 or IPv6 address\n"
             "clients/acme.yaml:4:60: error: prefix length /129 is longer than the address (128 "
             "bits)\n"

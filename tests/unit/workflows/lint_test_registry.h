@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "workflows/step_registry.h"
+#include "workflows/engine/step_registry.h"
 
 namespace popgate::workflows::testing {
 

@@ -1,8 +1,8 @@
-#include "workflows/schedule_clock.h"
+#include "workflows/schedule/schedule_clock.h"
 
 #include <gtest/gtest.h>
 
-#include "workflows/upload_router.h"
+#include "workflows/engine/upload_router.h"
 
 namespace popgate::workflows {
 namespace {

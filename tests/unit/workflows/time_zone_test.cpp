@@ -1,4 +1,4 @@
-#include "workflows/time_zone.h"
+#include "workflows/schedule/time_zone.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "workflows/posix_tz.h"
+#include "workflows/schedule/posix_tz.h"
 
 namespace popgate::workflows {
 namespace {

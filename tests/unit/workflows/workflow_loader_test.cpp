@@ -1,11 +1,11 @@
-#include "workflows/workflow_loader.h"
+#include "workflows/config/workflow_loader.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "tests/unit/workflows/lint_test_registry.h"
-#include "workflows/path_glob.h"
+#include "workflows/engine/path_glob.h"
 
 namespace popgate::workflows {
 namespace {

@@ -1,4 +1,4 @@
-#include "workflows/yaml_loader.h"
+#include "workflows/config/yaml_loader.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "workflows/config_node.h"
-#include "workflows/diagnostics.h"
+#include "workflows/config/config_node.h"
+#include "workflows/config/diagnostics.h"
 
 namespace popgate::workflows {
 namespace {

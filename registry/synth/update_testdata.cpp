@@ -1,0 +1,150 @@
+#include "registry/synth/update_testdata.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace popgate::registry {
+namespace {
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char c : text + " ") {
+    if (c == ' ') {
+      if (!word.empty()) out.push_back(word);
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  return out;
+}
+
+// The UTF-8 spellings of ä ö å Ä Ö Å and their replacements.
+struct Spelling {
+  const char* letter;
+  const char* stripped;
+  const char* written_out;
+};
+constexpr Spelling kNordic[] = {{"ä", "a", "ae"}, {"ö", "o", "oe"}, {"å", "a", "aa"},
+                                {"Ä", "A", "Ae"}, {"Ö", "O", "Oe"}, {"Å", "A", "Aa"}};
+
+std::string respelled(std::string text, bool written_out) {
+  for (const Spelling& s : kNordic) {
+    const std::string from = s.letter;
+    const std::string to = written_out ? s.written_out : s.stripped;
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+      text.replace(at, from.size(), to);
+      at += to.size();
+    }
+  }
+  return text;
+}
+
+std::string upper_ascii(std::string text) {
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  return text;
+}
+
+bool ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+}  // namespace
+
+std::string with_typo(const std::string& text, Random& random) {
+  std::vector<std::size_t> letters;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (ascii_letter(text[i])) letters.push_back(i);
+  }
+  if (letters.empty()) return text;
+  const std::size_t at = letters[random.below(letters.size())];
+  const char replacement = static_cast<char>('a' + random.below(26));
+  std::string out = text;
+  switch (random.below(4)) {
+    case 0:
+      out[at] = replacement;
+      break;
+    case 1:
+      out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), replacement);
+      break;
+    case 2:
+      if (letters.size() > 3) out.erase(at, 1);  // a short name keeps its letters
+      break;
+    default:
+      if (at + 1 < out.size() && ascii_letter(out[at + 1])) std::swap(out[at], out[at + 1]);
+      break;
+  }
+  return out;
+}
+
+TestRow corrupted_row(const Person& person, const std::string& ref, const CorruptionRates& rates,
+                      Random& random) {
+  TestRow t;
+  t.true_hetu = person.hetu;
+  ClientRow& r = t.row;
+  r.client_ref = ref;
+  r.hetu = person.hetu;
+  r.last_name = person.last_name;
+  r.first_names = person.first_names;
+  r.birth_date = std::to_string(person.birth_date.day) + "." +
+                 std::to_string(person.birth_date.month) + "." +
+                 std::to_string(person.birth_date.year);
+  if (random.chance(rates.missing_hetu)) {
+    r.hetu.clear();
+    t.damage.push_back("missing_hetu");
+  }
+  if (!person.former_last_names.empty() && random.chance(rates.old_surname)) {
+    r.last_name = person.former_last_names.front();
+    t.damage.push_back("old_surname");
+  }
+  std::vector<std::string> given = words(r.first_names);
+  if (given.size() > 1 && random.chance(rates.drop_given)) {
+    const std::size_t keep = 1 + random.below(given.size() - 1);
+    std::vector<std::string> kept;
+    for (std::size_t i = 0; i < given.size() && kept.size() < keep; ++i) {
+      if (random.chance(0.5) || given.size() - i <= keep - kept.size()) kept.push_back(given[i]);
+    }
+    given = kept;
+    t.damage.push_back("dropped_given_names");
+  }
+  if (given.size() > 1 && random.chance(rates.reorder_given)) {
+    std::reverse(given.begin(), given.end());
+    t.damage.push_back("reordered_given_names");
+  }
+  r.first_names = base::join(given, " ");
+  if (random.chance(rates.typo)) {
+    if (random.chance(0.5)) {
+      r.last_name = with_typo(r.last_name, random);
+    } else {
+      std::vector<std::string> names = words(r.first_names);
+      if (!names.empty()) {
+        std::string& name = names[random.below(names.size())];
+        name = with_typo(name, random);
+        r.first_names = base::join(names, " ");
+      }
+    }
+    t.damage.push_back("typo");
+  }
+  if (random.chance(rates.strip_diacritics)) {
+    r.last_name = respelled(r.last_name, false);
+    r.first_names = respelled(r.first_names, false);
+    t.damage.push_back("stripped_diacritics");
+  } else if (random.chance(rates.transliterate)) {
+    r.last_name = respelled(r.last_name, true);
+    r.first_names = respelled(r.first_names, true);
+    t.damage.push_back("transliterated");
+  }
+  if (random.chance(rates.upper_case)) {
+    r.last_name = upper_ascii(r.last_name);
+    r.first_names = upper_ascii(r.first_names);
+    t.damage.push_back("upper_case");
+  }
+  if (random.chance(rates.with_municipality)) r.municipality = person.home_municipality;
+  return t;
+}
+
+}  // namespace popgate::registry

@@ -1,0 +1,68 @@
+// permit: the job's permit check. A workflow with a service runs it first and again right
+// before each delivery, so that a permit revoked or expired while the job runs stops the
+// delivery; the denial names the rule that failed.
+#include "registry/date.h"
+#include "steps/builtin_steps.h"
+#include "steps/param_spec.h"
+
+namespace popgate::workflows::steps {
+
+StepType permit_step(StepEnvironment env) {
+  StepType type;
+  type.name = "permit";
+  type.summary = "Checks that a data permit allows this job's disclosure (deny by default)";
+  type.description =
+      "Asks whether a permit the client holds or has joined allows the workflow's service and "
+      "every data group in `groups` today, against the permits installed last (so a reload "
+      "that revokes a permit applies to running jobs). A denial fails the job at once, not "
+      "retried, and its message names the rule that failed. A workflow with a service must "
+      "start with this step and run it again right before each `publish` or `sftp_push`.";
+  ParamSpec groups_param =
+      param_spec("groups", ParamType::string_list, true, "",
+                 "The data groups the result will hold, e.g. [identity, names].");
+  for (const registry::DataGroup group : registry::person_data_groups())
+    groups_param.allowed.emplace_back(registry::to_string(group));
+  groups_param.allowed.emplace_back(registry::to_string(registry::DataGroup::building));
+  type.params = {
+      std::move(groups_param),
+      param_spec("permit", ParamType::string, false, "",
+                 "Only this permit (its id) may allow it; default: any of the client's.")};
+  type.outputs = {{"permit", "The id of the permit that allows the job."},
+                  {"groups", "The checked data groups, comma-separated."}};
+  type.run = [env](StepContext& context) {
+    if (!env.check_permit) {
+      throw StepError("step " + context.step_id + ": permits cannot be checked here", false,
+                      "internal error");
+    }
+    const std::optional<registry::Service> service = registry::parse_service(context.service);
+    if (!service) {
+      throw StepError("step " + context.step_id + ": workflow '" + context.workflow +
+                          "' has no service to check a permit for",
+                      false, "internal error");
+    }
+    registry::PermitRequest request;
+    request.client = context.client_id;
+    request.service = *service;
+    request.day = registry::Date::today();
+    request.permit_id = context.params.count("permit") ? context.params.at("permit") : "";
+    std::string groups;
+    for (const std::string& name : context.lists.at("groups")) {
+      const std::optional<registry::DataGroup> group = registry::parse_data_group(name);
+      if (!group) {
+        throw StepError("step " + context.step_id + ": unknown data group '" + name + "'", false,
+                        "internal error");
+      }
+      request.groups.push_back(*group);
+      groups += (groups.empty() ? "" : ",") + name;
+    }
+    const PermitCheck check = env.check_permit(request);
+    if (!check.allowed) {
+      throw StepError("permit check failed: " + check.explanation, false, check.explanation);
+    }
+    if (context.log) context.log(check.explanation);
+    return StepOutputs{{"permit", check.permit}, {"groups", groups}};
+  };
+  return type;
+}
+
+}  // namespace popgate::workflows::steps

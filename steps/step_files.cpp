@@ -1,0 +1,47 @@
+#include "steps/step_files.h"
+
+#include <system_error>
+
+#include "base/atomic_file.h"
+
+namespace popgate::workflows::steps {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs one of base/atomic_file's publications; its failure becomes a StepError. I/O errors
+// are often transient (a full disk being cleaned up), so retryable, except a missing source,
+// which will not appear by retrying.
+template <typename Publish>
+void as_step(Publish publish) {
+  try {
+    publish();
+  } catch (const std::system_error& e) {
+    throw StepError(e.what(), e.code() != std::errc::no_such_file_or_directory);
+  }
+}
+
+}  // namespace
+
+fs::path work_file_or_input(const StepContext& context, const std::string& name) {
+  auto it = context.params.find(name);
+  if (it != context.params.end() && !it->second.empty()) return context.work_dir / it->second;
+  if (context.input_file.empty())
+    throw StepError("step " + context.step_id + ": no '" + name + "' and the job has no input",
+                    false);
+  return context.input_file;
+}
+
+void copy_atomically(const fs::path& from, const fs::path& to) {
+  as_step([&] { base::copy_file_atomically(from, to); });
+}
+
+void write_atomically(const fs::path& to, std::string_view content) {
+  as_step([&] { base::write_file_atomically(to, content); });
+}
+
+void move_atomically(const fs::path& from, const fs::path& to) {
+  as_step([&] { base::move_file_atomically(from, to); });
+}
+
+}  // namespace popgate::workflows::steps

@@ -1,0 +1,35 @@
+// File helpers the generic steps share: where a `file` parameter points, and writing a file
+// so that it appears whole or not at all.
+#ifndef POPGATE_STEPS_STEP_FILES_H_
+#define POPGATE_STEPS_STEP_FILES_H_
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "workflows/engine/step_type.h"
+
+namespace popgate::workflows::steps {
+
+// The work-dir file named by parameter `name`, or the job's input when the parameter is
+// absent or empty. Throws StepError (not retryable) when there is neither.
+std::filesystem::path work_file_or_input(const StepContext& context, const std::string& name);
+
+// base/atomic_file's publications for steps: a crash leaves either the old state or the whole
+// new file (and at most a stale temp file, which the step's re-run overwrites). They throw
+// StepError, retryable (I/O errors are often transient, e.g. a full disk being cleaned up)
+// except for a missing source.
+
+// Copies `from` to `to`.
+void copy_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Writes `content` to `to`.
+void write_atomically(const std::filesystem::path& to, std::string_view content);
+
+// Moves `from` to `to` by rename when both are on one file system (a multi-gigabyte result is
+// not copied), otherwise by copy and unlink.
+void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
+
+}  // namespace popgate::workflows::steps
+
+#endif  // POPGATE_STEPS_STEP_FILES_H_

@@ -1,0 +1,67 @@
+// The base layer's text mechanisms: UTF-8 and JSON string literals.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "base/json_text.h"
+#include "base/utf8.h"
+
+namespace popgate::base {
+namespace {
+
+TEST(Utf8, AcceptsWellFormedAndRejectsTheRest) {
+  EXPECT_TRUE(valid_utf8("ascii ä € 😀"));
+  EXPECT_EQ(invalid_utf8_offset("ab\xc3"), 2u);            // truncated
+  EXPECT_EQ(invalid_utf8_offset("\xc0\xaf"), 0u);          // overlong
+  EXPECT_EQ(invalid_utf8_offset("a\xed\xa0\x80"), 1u);     // surrogate
+  EXPECT_EQ(invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(invalid_utf8_offset("\xe2\x82"), 0u);          // short
+  EXPECT_EQ(invalid_utf8_offset("ok\x80"), 2u);            // lone continuation
+}
+
+TEST(Utf8, DecodesAndEncodesEveryLength) {
+  for (const char32_t c : {U'a', U'\u00e4', U'\u20ac', U'\U0001F600'}) {
+    std::string text;
+    append_code_point(text, c);
+    std::size_t pos = 0;
+    EXPECT_EQ(decode_utf8(text, pos), static_cast<long>(c));
+    EXPECT_EQ(pos, text.size());
+  }
+  EXPECT_EQ(count_code_points("Hämeenlinna €"), 13u);
+  EXPECT_EQ(count_code_points("caf\xe9"), 4u);  // an ill-formed byte counts as one
+}
+
+TEST(Utf8, FindsTheBadByteAfterLongAsciiRuns) {
+  const std::string ascii(1000, 'x');
+  EXPECT_EQ(invalid_utf8_offset(ascii), std::string_view::npos);
+  EXPECT_EQ(invalid_utf8_offset(ascii + "\xff" + ascii), 1000u);
+  EXPECT_EQ(invalid_utf8_offset(ascii + "\xc3"), 1000u);  // truncated at the very end
+}
+
+TEST(JsonText, EscapesWhatJsonRequiresAndReplacesBadUtf8) {
+  EXPECT_EQ(json_string(""), "\"\"");
+  EXPECT_EQ(json_string("plain"), "\"plain\"");
+  EXPECT_EQ(json_string("\"\\/"), "\"\\\"\\\\/\"");
+  EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+  EXPECT_EQ(json_string(std::string("\x00\x01\x1f\x7f", 4)), "\"\\u0000\\u0001\\u001f\\u007f\"");
+  // UTF-8 passes through; bytes that are not UTF-8 become U+FFFD, one each.
+  EXPECT_EQ(json_string("Hämeenlinna €"), "\"Hämeenlinna €\"");
+  EXPECT_EQ(json_string("caf\xe9!"), "\"caf\\ufffd!\"");
+  EXPECT_EQ(json_string("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             // overlong '/'
+  EXPECT_EQ(json_string("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate
+  EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"");   // U+1F600
+  EXPECT_EQ(json_string("\xe2\x82"), "\"\\ufffd\\ufffd\"");             // truncated
+}
+
+TEST(JsonText, CopiesUtf8AndEscapesNulInTheMiddle) {
+  EXPECT_EQ(json_string("plain"), "\"plain\"");
+  EXPECT_EQ(json_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(json_string("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+  EXPECT_EQ(json_string(std::string("\x01\x1f", 2)), "\"\\u0001\\u001f\"");
+  EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
+  EXPECT_EQ(json_string("Mäkelä ✓ /"), "\"Mäkelä ✓ /\"");
+  EXPECT_EQ(json_string(""), "\"\"");
+}
+
+}  // namespace
+}  // namespace popgate::base

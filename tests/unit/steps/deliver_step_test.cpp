@@ -1,0 +1,146 @@
+// The deliver step with a real audit log and real files: what reaches the outbox, what the
+// audit log says about it, and that a re-run after a crash delivers and records it once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+
+#include "adapters/crypto/sha256.h"
+#include "adapters/store/audit_log.h"
+#include "steps/builtin_steps.h"
+#include "tests/unit/test_support/register_samples.h"
+
+namespace popgate::workflows::steps {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+class DeliverStepTest : public ::testing::Test {
+ protected:
+  DeliverStepTest()
+      : audit_(dir_.path() / "audit.db",
+               crypto::SigningKey::load_or_create(dir_.path() / "keys" / "appliance.key")) {
+    env_.audit = &audit_;
+    env_.record_deliveries = [this](const std::vector<DeliveredFile>& files) {
+      recorded_.insert(recorded_.end(), files.begin(), files.end());
+    };
+    fs::create_directories(work() / "encrypted");
+    std::ofstream(work() / "encrypted" / "job-1-result.zip.002.p7m") << "second part";
+    std::ofstream(work() / "encrypted" / "job-1-result.zip.001.p7m") << "first part";
+    std::ofstream(work() / "persons.txt") << "010190-999W\n020202A999U\r\n\n";
+    context_.job_id = "job-1";
+    context_.workflow = "update";
+    context_.service = "update";
+    context_.client_id = "acme";
+    context_.step_id = "deliver";
+    context_.work_dir = work();
+    context_.client_root = dir_.path() / "client";
+    context_.cancelled = &cancelled_;
+    context_.params = {{"dir", "encrypted"},
+                       {"persons", "persons.txt"},
+                       {"permit", "DVV/1/2026"},
+                       {"groups", "identity,names"},
+                       {"rows", "2"},
+                       {"status", "true"},
+                       {"delete_after_download", "true"},
+                       {"keep_days", "7"}};
+  }
+
+  fs::path work() const { return dir_.path() / "work"; }
+  fs::path outbox() const { return dir_.path() / "client" / "outbox"; }
+  StepOutputs run() { return deliver_step(env_).run(context_); }
+
+  TempDir dir_;
+  store::AuditLog audit_;
+  StepEnvironment env_;
+  std::vector<DeliveredFile> recorded_;
+  StepContext context_;
+  std::atomic<bool> cancelled_{false};
+};
+
+TEST_F(DeliverStepTest, RecordsTheDisclosureMovesThePartsAndWritesTheStatusLast) {
+  const StepOutputs out = run();
+  EXPECT_EQ(out.at("files"), "job-1-result.zip.001.p7m,job-1-result.zip.002.p7m");
+  EXPECT_EQ(out.at("status"), "outbox/job-1-status.json");
+  EXPECT_EQ(out.at("audit"), "1");
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-result.zip.001.p7m").string()), "first part");
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-result.zip.002.p7m").string()), "second part");
+  EXPECT_FALSE(fs::exists(work() / "encrypted" / "job-1-result.zip.001.p7m"));  // moved
+
+  const std::string status = testing::read_file((outbox() / "job-1-status.json").string());
+  EXPECT_NE(status.find("\"state\": \"delivered\""), std::string::npos) << status;
+  EXPECT_NE(status.find("\"rows\": 2"), std::string::npos) << status;
+  EXPECT_NE(status.find(crypto::sha256_hex("second part")), std::string::npos) << status;
+  EXPECT_EQ(status.find("010190-999W"), std::string::npos) << "no personal data in the status";
+
+  store::AuditReader reader(dir_.path() / "audit.db");
+  const std::vector<store::AuditEntry> entries = reader.person("020202A999U");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].job_id, "job-1");
+  EXPECT_EQ(entries[0].client, "acme");
+  EXPECT_EQ(entries[0].permit, "DVV/1/2026");
+  EXPECT_EQ(entries[0].data_groups, "identity,names");
+  EXPECT_EQ(entries[0].persons, 2);
+  ASSERT_EQ(entries[0].files.size(), 2u);
+  EXPECT_EQ(entries[0].files[0].name, "job-1-result.zip.001.p7m");
+  EXPECT_EQ(entries[0].files[0].sha256, crypto::sha256_hex("first part"));
+
+  ASSERT_EQ(recorded_.size(), 3u);  // two parts and the status file
+  EXPECT_EQ(recorded_[2].path, "outbox/job-1-status.json");
+  EXPECT_TRUE(recorded_[0].delete_after_download);
+  ASSERT_TRUE(recorded_[0].expires_ms.has_value());
+  EXPECT_EQ(*recorded_[0].expires_ms - recorded_[0].delivered_ms, 7LL * 24 * 3600 * 1000);
+}
+
+TEST_F(DeliverStepTest, AReRunAfterACrashDeliversAndRecordsOnce) {
+  run();
+  // As if the process died after the move but before the engine recorded the step's success.
+  const StepOutputs again = run();
+  EXPECT_EQ(again.at("audit"), "1");
+  store::AuditReader reader(dir_.path() / "audit.db");
+  EXPECT_EQ(reader.client("acme", "").size(), 1u);
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-result.zip.002.p7m").string()), "second part");
+}
+
+TEST_F(DeliverStepTest, AServiceCannotDeliverWithoutNamingThePersons) {
+  context_.params.erase("persons");
+  EXPECT_THROW(run(), StepError);
+  EXPECT_FALSE(fs::exists(outbox() / "job-1-result.zip.001.p7m"));
+  store::AuditReader reader(dir_.path() / "audit.db");
+  EXPECT_TRUE(reader.client("acme", "").empty());
+}
+
+TEST_F(DeliverStepTest, NothingIsDeliveredWithoutAnAuditLog) {
+  env_.audit = nullptr;
+  try {
+    run();
+    FAIL() << "delivered without an audit log";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("no audit log"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(outbox()));
+}
+
+TEST_F(DeliverStepTest, AWorkflowWithoutAServiceDeliversWithoutAnAuditRecord) {
+  context_.service = "none";
+  context_.params = {{"dir", "encrypted"},
+                     {"status", "false"},
+                     {"delete_after_download", "false"},
+                     {"keep_days", "0"}};
+  const StepOutputs out = run();
+  EXPECT_EQ(out.at("audit"), "");
+  EXPECT_EQ(out.at("status"), "");
+  EXPECT_FALSE(fs::exists(outbox() / "job-1-status.json"));
+  ASSERT_EQ(recorded_.size(), 2u);
+  EXPECT_FALSE(recorded_[0].expires_ms.has_value());
+}
+
+TEST_F(DeliverStepTest, RefusesADirectoryHoldingAnythingButPlainFiles) {
+  fs::create_directories(work() / "encrypted" / "nested");
+  EXPECT_THROW(run(), StepError);
+  EXPECT_FALSE(fs::exists(outbox()));
+}
+
+}  // namespace
+}  // namespace popgate::workflows::steps
