@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 RELEASE_DIR ?= build/release
 ASAN_DIR ?= build/asan
 
-.PHONY: all deps build build-asan test demo bench format clean
+.PHONY: all deps build build-asan test check-naming demo bench format clean
 
 all: build
 
@@ -18,9 +18,13 @@ build-asan: deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOPGATE_SANITIZE=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
-# Every test, under AddressSanitizer + UBSan.
+# Every test, under AddressSanitizer + UBSan, after the naming check (.clang-tidy).
 test: build-asan
+	scripts/check-naming $(ASAN_DIR)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+
+check-naming: build-asan
+	scripts/check-naming $(ASAN_DIR)
 
 demo: build
 	scripts/demo $(RELEASE_DIR)/popgate

@@ -34,10 +34,11 @@ namespace fs = std::filesystem;
 
 // Result-like CSV: compressible the way real results are (repeated names, codes, dates).
 void write_csv(const fs::path& path, long mib, std::uint64_t seed) {
-  static const char* kLast[] = {"Korhonen",   "Virtanen", "Mäkinen",   "Nieminen", "Mäkelä",
-                                "Hämäläinen", "Laine",    "Heikkinen", "Koskinen", "Järvinen"};
-  static const char* kFirst[] = {"Anna",   "Maria", "Juhani", "Johannes", "Liisa",
-                                 "Mikael", "Aino",  "Helena", "Matti",    "Elina"};
+  static const char* const kLast[] = {"Korhonen", "Virtanen",   "Mäkinen", "Nieminen",
+                                      "Mäkelä",   "Hämäläinen", "Laine",   "Heikkinen",
+                                      "Koskinen", "Järvinen"};
+  static const char* const kFirst[] = {"Anna",   "Maria", "Juhani", "Johannes", "Liisa",
+                                       "Mikael", "Aino",  "Helena", "Matti",    "Elina"};
   std::mt19937_64 random(seed);
   std::ofstream out(path, std::ios::binary);
   out << "client_ref;outcome;score;reason;identity.hetu;names.last_name;names.first_names;"

@@ -79,7 +79,7 @@ struct Options {
 std::vector<pid_t> g_sshd_pids;
 fs::path g_work;
 
-[[noreturn]] void Die(const std::string& message) {
+[[noreturn]] void die(const std::string& message) {
   std::fprintf(stderr, "bench_sftp: %s\n", message.c_str());
   for (const pid_t pid : g_sshd_pids)
     ::kill(pid, SIGTERM);
@@ -90,27 +90,27 @@ fs::path g_work;
   std::exit(1);
 }
 
-double Seconds(Clock::duration d) {
+double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-std::string Slurp(const fs::path& path) {
+std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-void Spit(const fs::path& path, const std::string& text) {
+void spit(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
-  if (!out) Die("cannot write " + path.string());
+  if (!out) die("cannot write " + path.string());
 }
 
 // Deterministic incompressible bytes (splitmix64), hashed on the way out.
-std::string WriteRandomFile(const fs::path& path, std::uint64_t bytes, std::uint64_t seed) {
+std::string write_random_file(const fs::path& path, std::uint64_t bytes, std::uint64_t seed) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) Die("cannot create " + path.string());
+  if (f == nullptr) die("cannot create " + path.string());
   std::vector<std::uint64_t> block(kMiB / 8);
   popgate::crypto::Sha256 sha;
   std::uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
@@ -122,20 +122,20 @@ std::string WriteRandomFile(const fs::path& path, std::uint64_t bytes, std::uint
       word = z ^ (z >> 31);
     }
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kMiB, bytes - done));
-    if (std::fwrite(block.data(), 1, n, f) != n) Die("cannot write " + path.string());
+    if (std::fwrite(block.data(), 1, n, f) != n) die("cannot write " + path.string());
     sha.update(std::string_view(reinterpret_cast<const char*>(block.data()), n));
     done += n;
   }
-  if (std::fclose(f) != 0) Die("cannot write " + path.string());
+  if (std::fclose(f) != 0) die("cannot write " + path.string());
   return sha.finish_hex();
 }
 
-std::string FileSha(const fs::path& path) {
+std::string file_sha(const fs::path& path) {
   return popgate::crypto::sha256_file(path).sha256;
 }
 
 // Starts `argv` with stdout and stderr going to `log` (stdin from /dev/null).
-pid_t Spawn(const std::vector<std::string>& argv, const fs::path& log) {
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -148,11 +148,11 @@ pid_t Spawn(const std::vector<std::string>& argv, const fs::path& log) {
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) Die("cannot start " + argv[0] + ": " + std::strerror(rc));
+  if (rc != 0) die("cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
 }
 
-int WaitExit(pid_t pid, rusage* usage = nullptr) {
+int wait_exit(pid_t pid, rusage* usage = nullptr) {
   int status = 0;
   rusage local{};
   while (::wait4(pid, &status, 0, usage ? usage : &local) < 0)
@@ -160,14 +160,14 @@ int WaitExit(pid_t pid, rusage* usage = nullptr) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int Run(const std::vector<std::string>& argv, const fs::path& log) {
-  return WaitExit(Spawn(argv, log));
+int run(const std::vector<std::string>& argv, const fs::path& log) {
+  return wait_exit(spawn(argv, log));
 }
 
 // CPU seconds used by `pid`, its threads, and its children it has reaped (utime + stime +
 // cutime + cstime from /proc/<pid>/stat). sshd reaps each connection's processes when the
 // connection ends, so the difference around one transfer is the server's whole CPU cost.
-double CpuSeconds(pid_t pid) {
+double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::size_t paren = text.rfind(')');
@@ -180,7 +180,7 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-std::uint16_t FreePort() {
+std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -188,12 +188,12 @@ std::uint16_t FreePort() {
   socklen_t len = sizeof a;
   if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    Die("cannot find a free port");
+    die("cannot find a free port");
   ::close(fd);
   return ntohs(a.sin_port);
 }
 
-bool PortOpen(std::uint16_t port) {
+bool port_open(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -214,8 +214,8 @@ struct PopgateServer {
   fs::path events;  // one line per on_upload_complete: "path size sha256"
 };
 
-[[noreturn]] void PopgateChild(const fs::path& base, const fs::path& root,
-                               const std::string& authorized, int report_fd, int control_fd) {
+[[noreturn]] void popgate_child(const fs::path& base, const fs::path& root,
+                                const std::string& authorized, int report_fd, int control_fd) {
   int code = 0;
   try {
     std::mutex mu;
@@ -264,34 +264,34 @@ struct PopgateServer {
   ::_exit(code);
 }
 
-PopgateServer StartPopgate(const fs::path& base, const fs::path& root,
-                           const std::string& authorized) {
+PopgateServer start_popgate(const fs::path& base, const fs::path& root,
+                            const std::string& authorized) {
   fs::create_directories(base);
   int report[2], control[2];
-  if (::pipe2(report, O_CLOEXEC) != 0 || ::pipe2(control, O_CLOEXEC) != 0) Die("pipe");
+  if (::pipe2(report, O_CLOEXEC) != 0 || ::pipe2(control, O_CLOEXEC) != 0) die("pipe");
   std::fflush(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) Die("fork");
+  if (pid < 0) die("fork");
   if (pid == 0) {
     ::close(report[0]);
     ::close(control[1]);
-    PopgateChild(base, root, authorized, report[1], control[0]);
+    popgate_child(base, root, authorized, report[1], control[0]);
   }
   ::close(report[1]);
   ::close(control[0]);
   std::uint16_t port = 0;
   if (::read(report[0], &port, sizeof port) != sizeof port || port == 0)
-    Die("popgate server did not start (see " + (base / "server.log").string() + ")");
+    die("popgate server did not start (see " + (base / "server.log").string() + ")");
   ::close(report[0]);
   return PopgateServer{pid, control[1], port, base / "events"};
 }
 
 // Stops the server; returns its peak RSS in KiB.
-long StopPopgate(PopgateServer& server) {
+long stop_popgate(PopgateServer& server) {
   ::close(server.control);
   rusage usage{};
-  const int code = WaitExit(server.pid, &usage);
-  if (code != 0) Die("popgate server exited with " + std::to_string(code));
+  const int code = wait_exit(server.pid, &usage);
+  if (code != 0) die("popgate server exited with " + std::to_string(code));
   return usage.ru_maxrss;
 }
 
@@ -301,7 +301,7 @@ struct Event {
   std::string sha;
 };
 
-std::vector<Event> ReadEvents(const fs::path& path) {
+std::vector<Event> read_events(const fs::path& path) {
   std::vector<Event> events;
   std::ifstream in(path);
   Event e;
@@ -318,17 +318,17 @@ struct Sshd {
   std::uint16_t port = 0;
 };
 
-Sshd StartSshd(const Options& o, const fs::path& base, const std::string& authorized) {
+Sshd start_sshd(const Options& o, const fs::path& base, const std::string& authorized) {
   fs::create_directories(base);
   if (::geteuid() == 0) fs::create_directories("/run/sshd");  // privilege separation directory
   const fs::path host_key = base / "ssh_host_ed25519_key";
-  if (Run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key.string()},
+  if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key.string()},
           base / "keygen.log") != 0)
-    Die("ssh-keygen failed for the sshd host key");
-  Spit(base / "authorized_keys", authorized);
-  const std::uint16_t port = FreePort();
+    die("ssh-keygen failed for the sshd host key");
+  spit(base / "authorized_keys", authorized);
+  const std::uint16_t port = free_port();
   const passwd* pw = ::getpwuid(::getuid());
-  if (pw == nullptr) Die("no passwd entry for the current user");
+  if (pw == nullptr) die("no passwd entry for the current user");
   std::ostringstream config;
   config << "Port " << port << "\n"
          << "ListenAddress 127.0.0.1\n"
@@ -346,23 +346,23 @@ Sshd StartSshd(const Options& o, const fs::path& base, const std::string& author
          << "MaxSessions 1000\n"
          << "LogLevel ERROR\n"
          << "Subsystem sftp internal-sftp\n";
-  Spit(base / "sshd_config", config.str());
+  spit(base / "sshd_config", config.str());
   const pid_t pid =
-      Spawn({o.sshd, "-D", "-e", "-f", (base / "sshd_config").string()}, base / "sshd.log");
+      spawn({o.sshd, "-D", "-e", "-f", (base / "sshd_config").string()}, base / "sshd.log");
   g_sshd_pids.push_back(pid);
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (!PortOpen(port)) {
+  while (!port_open(port)) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) Die("sshd exited: " + Slurp(base / "sshd.log"));
-    if (Clock::now() > deadline) Die("sshd did not start listening on " + std::to_string(port));
+    if (::waitpid(pid, &status, WNOHANG) == pid) die("sshd exited: " + slurp(base / "sshd.log"));
+    if (Clock::now() > deadline) die("sshd did not start listening on " + std::to_string(port));
     ::usleep(20000);
   }
   return Sshd{pid, port};
 }
 
-void StopSshd(Sshd& sshd) {
+void stop_sshd(Sshd& sshd) {
   ::kill(sshd.pid, SIGTERM);
-  WaitExit(sshd.pid);
+  wait_exit(sshd.pid);
   std::erase(g_sshd_pids, sshd.pid);
 }
 
@@ -374,8 +374,8 @@ struct Client {
   std::string user;  // for sshd; popgate's user is "bench"
 };
 
-std::vector<std::string> SftpArgv(const Client& c, const std::string& user, std::uint16_t port,
-                                  const std::string& cipher, const fs::path& batch) {
+std::vector<std::string> sftp_argv(const Client& c, const std::string& user, std::uint16_t port,
+                                   const std::string& cipher, const fs::path& batch) {
   return {"sftp",
           "-F",
           "/dev/null",
@@ -411,34 +411,34 @@ struct Timing {
 };
 
 // One `sftp -b` run against the server `server_pid`, or dies if it failed.
-Timing Transfer(const Client& c, const std::string& user, std::uint16_t port, pid_t server_pid,
+Timing transfer(const Client& c, const std::string& user, std::uint16_t port, pid_t server_pid,
                 const std::string& cipher, const std::string& command, const fs::path& work,
                 const std::string& what) {
   const fs::path batch = work / "batch";
-  Spit(batch, command + "\n");
-  const double cpu_before = CpuSeconds(server_pid);
+  spit(batch, command + "\n");
+  const double cpu_before = cpu_seconds(server_pid);
   const auto start = Clock::now();
   rusage usage{};
   const int code =
-      WaitExit(Spawn(SftpArgv(c, user, port, cipher, batch), work / "sftp.log"), &usage);
+      wait_exit(spawn(sftp_argv(c, user, port, cipher, batch), work / "sftp.log"), &usage);
   Timing t;
-  t.wall = Seconds(Clock::now() - start);
+  t.wall = seconds(Clock::now() - start);
   // sshd reaps the connection's processes a moment after the client has gone.
   for (int i = 0; i < 50; ++i) {
-    t.server_cpu = CpuSeconds(server_pid) - cpu_before;
+    t.server_cpu = cpu_seconds(server_pid) - cpu_before;
     ::usleep(20000);
-    if (CpuSeconds(server_pid) - cpu_before == t.server_cpu) break;
+    if (cpu_seconds(server_pid) - cpu_before == t.server_cpu) break;
   }
   t.client_cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   if (code != 0)
-    Die(what + ": sftp exited with " + std::to_string(code) + ": " + Slurp(work / "sftp.log"));
+    die(what + ": sftp exited with " + std::to_string(code) + ": " + slurp(work / "sftp.log"));
   return t;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-Options Parse(int argc, char** argv) {
+Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -495,13 +495,13 @@ Options Parse(int argc, char** argv) {
   return o;
 }
 
-double MBps(std::uint64_t bytes, double seconds) {
+double m_bps(std::uint64_t bytes, double seconds) {
   return seconds > 0 ? static_cast<double>(bytes) / 1e6 / seconds : 0;
 }
 
 struct Best {
   Timing sshd{1e300, 1e300, 1e300}, popgate{1e300, 1e300, 1e300};
-  static void Keep(Timing* best, const Timing& t) {
+  static void keep(Timing* best, const Timing& t) {
     best->wall = std::min(best->wall, t.wall);
     best->server_cpu = std::min(best->server_cpu, t.server_cpu);
     best->client_cpu = std::min(best->client_cpu, t.client_cpu);
@@ -511,9 +511,9 @@ struct Best {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options o = Parse(argc, argv);
+  const Options o = parse(argc, argv);
   if (!fs::exists(o.sshd))
-    Die(o.sshd + " is missing: run scripts/install-deps --bench (package openssh-server)");
+    die(o.sshd + " is missing: run scripts/install-deps --bench (package openssh-server)");
   const fs::path work = fs::absolute(o.dir) / ("sftp-" + std::to_string(::getpid()));
   fs::create_directories(work);
   g_work = work;
@@ -521,12 +521,12 @@ int main(int argc, char** argv) {
 
   Client client;
   client.key = work / "client_key";
-  if (Run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", client.key.string()},
+  if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", client.key.string()},
           work / "keygen.log") != 0)
-    Die("ssh-keygen failed");
-  const std::string authorized = Slurp(client.key.string() + ".pub");
+    die("ssh-keygen failed");
+  const std::string authorized = slurp(client.key.string() + ".pub");
   const passwd* pw = ::getpwuid(::getuid());
-  if (pw == nullptr) Die("no passwd entry for the current user");
+  if (pw == nullptr) die("no passwd entry for the current user");
   client.user = pw->pw_name;
 
   // ------------------------------------------------------------------ 1. throughput
@@ -539,12 +539,12 @@ int main(int argc, char** argv) {
   std::printf("\n== throughput: %llu MiB over loopback, OpenSSH sftp -b client\n",
               static_cast<unsigned long long>(o.size_mib));
   const fs::path source = work / "source.bin";
-  const std::string source_sha = WriteRandomFile(source, size, 1);
+  const std::string source_sha = write_random_file(source, size, 1);
   fs::copy_file(source, root / "outbox" / "big.bin");
   fs::copy_file(source, sshd_dir / "big.bin");
 
-  PopgateServer popgate = StartPopgate(work / "popgate-server", root, authorized);
-  Sshd sshd = StartSshd(o, work / "sshd", authorized);
+  PopgateServer popgate = start_popgate(work / "popgate-server", root, authorized);
+  Sshd sshd = start_sshd(o, work / "sshd", authorized);
   std::printf(
       "popgate SshServer (child %d, port %u) vs sshd internal-sftp (%d, port %u); "
       "%d interleaved rounds, best of each\n",
@@ -552,8 +552,8 @@ int main(int argc, char** argv) {
 
   const fs::path local = work / "download.bin";
   const auto check = [&](const fs::path& path, const std::string& what) {
-    const std::string sha = FileSha(path);
-    if (sha != source_sha) Die(what + ": SHA-256 mismatch (" + sha + ")");
+    const std::string sha = file_sha(path);
+    if (sha != source_sha) die(what + ": SHA-256 mismatch (" + sha + ")");
   };
   std::size_t expected_events = 0;
   std::map<std::string, std::pair<Best, Best>> results;  // cipher -> (upload, download)
@@ -565,54 +565,54 @@ int main(int argc, char** argv) {
         std::printf(
             "  %-30s round %d  %-8s  sshd %7.1f MB/s (server CPU %5.2f s)   popgate %7.1f "
             "MB/s (server CPU %5.2f s)\n",
-            cipher.c_str(), round, dir, MBps(size, a.wall), a.server_cpu, MBps(size, b.wall),
+            cipher.c_str(), round, dir, m_bps(size, a.wall), a.server_cpu, m_bps(size, b.wall),
             b.server_cpu);
         std::fflush(stdout);
       };
       Timing su, pu, sd, pd;
       // Upload: sshd, then popgate.
       if (o.run_upload && o.run_sshd) {
-        su = Transfer(client, client.user, sshd.port, sshd.pid, cipher,
+        su = transfer(client, client.user, sshd.port, sshd.pid, cipher,
                       "put " + source.string() + " " + (sshd_dir / "up.bin").string(), work,
                       "sshd upload" + tag);
-        Best::Keep(&up.sshd, su);
+        Best::keep(&up.sshd, su);
         check(sshd_dir / "up.bin", "sshd upload");
         fs::remove(sshd_dir / "up.bin");
       }
       if (o.run_upload && o.run_popgate) {
-        pu = Transfer(client, "bench", popgate.port, popgate.pid, cipher,
+        pu = transfer(client, "bench", popgate.port, popgate.pid, cipher,
                       "put " + source.string() + " inbox/up.bin", work, "popgate upload" + tag);
-        Best::Keep(&up.popgate, pu);
+        Best::keep(&up.popgate, pu);
         check(root / "inbox" / "up.bin", "popgate upload");
         ++expected_events;
-        const std::vector<Event> events = ReadEvents(popgate.events);
+        const std::vector<Event> events = read_events(popgate.events);
         if (events.size() != expected_events || events.back().path != "inbox/up.bin" ||
             events.back().size != size || events.back().sha != source_sha)
-          Die("popgate upload: the completion event is missing or wrong");
+          die("popgate upload: the completion event is missing or wrong");
         fs::remove(root / "inbox" / "up.bin");
       }
       if (o.run_upload) line("upload", su, pu);
       // Download: sshd, then popgate.
       if (o.run_download && o.run_sshd) {
-        sd = Transfer(client, client.user, sshd.port, sshd.pid, cipher,
+        sd = transfer(client, client.user, sshd.port, sshd.pid, cipher,
                       "get " + (sshd_dir / "big.bin").string() + " " + local.string(), work,
                       "sshd download" + tag);
-        Best::Keep(&down.sshd, sd);
+        Best::keep(&down.sshd, sd);
         check(local, "sshd download");
         fs::remove(local);
       }
       if (o.run_download && o.run_popgate) {
-        pd = Transfer(client, "bench", popgate.port, popgate.pid, cipher,
+        pd = transfer(client, "bench", popgate.port, popgate.pid, cipher,
                       "get outbox/big.bin " + local.string(), work, "popgate download" + tag);
-        Best::Keep(&down.popgate, pd);
+        Best::keep(&down.popgate, pd);
         check(local, "popgate download");
         fs::remove(local);
       }
       if (o.run_download) line("download", sd, pd);
     }
   }
-  StopSshd(sshd);
-  const long throughput_rss = StopPopgate(popgate);
+  stop_sshd(sshd);
+  const long throughput_rss = stop_popgate(popgate);
   fs::remove_all(root);
   fs::remove_all(sshd_dir);
   fs::remove(source);
@@ -629,7 +629,7 @@ int main(int argc, char** argv) {
     for (const auto& [dir, best] : {std::pair{"upload", up}, std::pair{"download", down}}) {
       const double ratio = best.sshd.wall / best.popgate.wall;
       std::printf("  %-30s %-9s %9.1f %9.1f %6.2f %-8s | %5.2f %5.2f; %5.2f %5.2f\n",
-                  cipher.c_str(), dir, MBps(size, best.sshd.wall), MBps(size, best.popgate.wall),
+                  cipher.c_str(), dir, m_bps(size, best.sshd.wall), m_bps(size, best.popgate.wall),
                   ratio, ratio >= 0.9 ? "met" : "NOT met", best.sshd.server_cpu / gb,
                   best.popgate.server_cpu / gb, best.sshd.client_cpu / gb,
                   best.popgate.client_cpu / gb);
@@ -648,8 +648,8 @@ int main(int argc, char** argv) {
   fs::create_directories(sources);
   std::vector<std::string> shas;
   for (int i = 0; i < o.clients; ++i)
-    shas.push_back(WriteRandomFile(sources / ("f" + std::to_string(i) + ".bin"), client_bytes,
-                                   1000 + static_cast<std::uint64_t>(i)));
+    shas.push_back(write_random_file(sources / ("f" + std::to_string(i) + ".bin"), client_bytes,
+                                     1000 + static_cast<std::uint64_t>(i)));
 
   // Starts every client, waits for all; returns (elapsed seconds, failures).
   const auto storm = [&](const std::string& user, std::uint16_t port,
@@ -657,23 +657,23 @@ int main(int argc, char** argv) {
     const fs::path batches = work / "batches";
     fs::create_directories(batches);
     for (int i = 0; i < o.clients; ++i)
-      Spit(batches / ("b" + std::to_string(i)),
+      spit(batches / ("b" + std::to_string(i)),
            "put " + (sources / ("f" + std::to_string(i) + ".bin")).string() + " " + target(i) +
                "\n");
     std::vector<pid_t> pids;
     const auto start = Clock::now();
     for (int i = 0; i < o.clients; ++i)
       pids.push_back(
-          Spawn(SftpArgv(client, user, port, o.ciphers[0], batches / ("b" + std::to_string(i))),
+          spawn(sftp_argv(client, user, port, o.ciphers[0], batches / ("b" + std::to_string(i))),
                 batches / ("log" + std::to_string(i))));
     int failures = 0;
     for (int i = 0; i < o.clients; ++i)
-      if (WaitExit(pids[static_cast<std::size_t>(i)]) != 0) {
+      if (wait_exit(pids[static_cast<std::size_t>(i)]) != 0) {
         if (failures++ < 3)
           std::printf("  client %d failed: %s", i,
-                      Slurp(batches / ("log" + std::to_string(i))).c_str());
+                      slurp(batches / ("log" + std::to_string(i))).c_str());
       }
-    const double elapsed = Seconds(Clock::now() - start);
+    const double elapsed = seconds(Clock::now() - start);
     fs::remove_all(batches);
     return std::pair{elapsed, failures};
   };
@@ -682,11 +682,11 @@ int main(int argc, char** argv) {
   const fs::path root2 = work / "popgate-root-2";
   fs::create_directories(root2 / "inbox");
   fs::create_directories(root2 / "outbox");
-  PopgateServer popgate2 = StartPopgate(work / "popgate-server-2", root2, authorized);
+  PopgateServer popgate2 = start_popgate(work / "popgate-server-2", root2, authorized);
   const auto [p_elapsed, p_failures] =
       storm("bench", popgate2.port, [](int i) { return "inbox/u" + std::to_string(i) + ".bin"; });
-  const long peak_kib = StopPopgate(popgate2);
-  const std::vector<Event> events = ReadEvents(popgate2.events);
+  const long peak_kib = stop_popgate(popgate2);
+  const std::vector<Event> events = read_events(popgate2.events);
   int on_disk_ok = 0, events_ok = 0;
   std::map<std::string, int> event_count;
   for (const Event& e : events)
@@ -695,7 +695,7 @@ int main(int argc, char** argv) {
     const std::string rel = "inbox/u" + std::to_string(i) + ".bin";
     const fs::path path = root2 / rel;
     if (fs::exists(path) && fs::file_size(path) == client_bytes &&
-        FileSha(path) == shas[static_cast<std::size_t>(i)])
+        file_sha(path) == shas[static_cast<std::size_t>(i)])
       ++on_disk_ok;
     if (event_count[rel] == 1) {
       for (const Event& e : events)
@@ -725,15 +725,15 @@ int main(int argc, char** argv) {
   if (o.sshd_concurrency) {
     const fs::path up_dir = work / "sshd-uploads";
     fs::create_directories(up_dir);
-    Sshd sshd2 = StartSshd(o, work / "sshd-2", authorized);
+    Sshd sshd2 = start_sshd(o, work / "sshd-2", authorized);
     const auto [s_elapsed, s_failures] = storm(client.user, sshd2.port, [&](int i) {
       return (up_dir / ("u" + std::to_string(i) + ".bin")).string();
     });
-    StopSshd(sshd2);
+    stop_sshd(sshd2);
     int s_ok = 0;
     for (int i = 0; i < o.clients; ++i) {
       const fs::path path = up_dir / ("u" + std::to_string(i) + ".bin");
-      if (fs::exists(path) && FileSha(path) == shas[static_cast<std::size_t>(i)]) ++s_ok;
+      if (fs::exists(path) && file_sha(path) == shas[static_cast<std::size_t>(i)]) ++s_ok;
     }
     std::printf(
         "  sshd:    elapsed %.2f s, aggregate %.1f MB/s; clients failed %d; right SHA-256"

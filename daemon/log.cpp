@@ -11,8 +11,8 @@ std::mutex g_mutex;
 LogLevel g_threshold = LogLevel::info;
 
 bool under_journald() {
-  static const bool journald = std::getenv("JOURNAL_STREAM") != nullptr;
-  return journald;
+  static const bool kJournald = std::getenv("JOURNAL_STREAM") != nullptr;
+  return kJournald;
 }
 
 }  // namespace

@@ -114,8 +114,8 @@ ReferenceData ReferenceData::parse(std::string_view (*read)(std::string_view)) {
 }
 
 const ReferenceData& ReferenceData::embedded() {
-  static const ReferenceData data = parse(&embedded_reference);
-  return data;
+  static const ReferenceData kData = parse(&embedded_reference);
+  return kData;
 }
 
 const Municipality* ReferenceData::municipality(std::string_view code) const {

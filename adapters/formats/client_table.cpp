@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, kClientFieldCount> kFieldNames = {
 
 // Header names clients use, folded as fold_header() folds them.
 const std::map<std::string, ClientField>& builtin_aliases() {
-  static const std::map<std::string, ClientField> aliases = {
+  static const std::map<std::string, ClientField> kAliases = {
       {"client_ref", ClientField::client_ref},
       {"clientref", ClientField::client_ref},
       {"ref", ClientField::client_ref},
@@ -69,7 +69,7 @@ const std::map<std::string, ClientField>& builtin_aliases() {
       {"zip", ClientField::postal_code},
       {"postnummer", ClientField::postal_code},
   };
-  return aliases;
+  return kAliases;
 }
 
 // Lower case, Finnish/Swedish letters without their dots, spaces and '-' as '_', so that

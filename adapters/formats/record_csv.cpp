@@ -216,36 +216,36 @@ std::string join_parallel(const std::vector<std::string_view>& items, std::strin
 
 template <>
 const std::vector<std::string>& csv_header<Person>() {
-  static const std::vector<std::string> header = make_person_header();
-  return header;
+  static const std::vector<std::string> kHeader = make_person_header();
+  return kHeader;
 }
 
 template <>
 const std::vector<std::string>& csv_header<Building>() {
-  static const std::vector<std::string> header = {"prt",
-                                                  "municipality",
-                                                  "address_street",
-                                                  "address_postal_code",
-                                                  "address_post_office",
-                                                  "address_language",
-                                                  "north",
-                                                  "east",
-                                                  "use_class",
-                                                  "completion_year",
-                                                  "floors",
-                                                  "floor_area_m2",
-                                                  "apartments",
-                                                  "heating",
-                                                  "equipment",
-                                                  "demolished_year"};
-  return header;
+  static const std::vector<std::string> kHeader = {"prt",
+                                                   "municipality",
+                                                   "address_street",
+                                                   "address_postal_code",
+                                                   "address_post_office",
+                                                   "address_language",
+                                                   "north",
+                                                   "east",
+                                                   "use_class",
+                                                   "completion_year",
+                                                   "floors",
+                                                   "floor_area_m2",
+                                                   "apartments",
+                                                   "heating",
+                                                   "equipment",
+                                                   "demolished_year"};
+  return kHeader;
 }
 
 template <>
 const std::vector<std::string>& csv_header<ChangeEvent>() {
-  static const std::vector<std::string> header = {
+  static const std::vector<std::string> kHeader = {
       "seq", "record_date", "effective_date", "subject", "subject_id", "kind", "group", "values"};
-  return header;
+  return kHeader;
 }
 
 template <>

@@ -23,7 +23,7 @@ std::string_view to_string(DefenderEvent event) {
 
 namespace {
 
-DefenderOptions Checked(DefenderOptions options) {
+DefenderOptions checked(DefenderOptions options) {
   if (options.threshold < 1) throw std::invalid_argument("defender: threshold must be at least 1");
   if (options.observation_time.count() < 1 || options.ban_time.count() < 1)
     throw std::invalid_argument("defender: observation and ban times must be at least 1 second");
@@ -38,7 +38,7 @@ DefenderOptions Checked(DefenderOptions options) {
 }  // namespace
 
 Defender::Defender(DefenderOptions options, std::shared_ptr<BanStore> store, Clock clock)
-    : options_(Checked(std::move(options))),
+    : options_(checked(std::move(options))),
       store_(std::move(store)),
       clock_(std::move(clock)),
       safelist_(options_.safelist) {

@@ -31,7 +31,7 @@ inline constexpr const char* kMacs =
     "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512";
 
 // "SHA256:..." as OpenSSH prints it; "?" if libssh cannot hash the key.
-inline std::string Fingerprint(ssh_key key) {
+inline std::string fingerprint(ssh_key key) {
   unsigned char* hash = nullptr;
   std::size_t length = 0;
   if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) return "?";

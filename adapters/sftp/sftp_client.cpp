@@ -51,19 +51,19 @@ constexpr const char* kKeyComment = "popgate";
 constexpr const char* kTemporarySuffix = ".popgate-part";
 constexpr auto kWatchInterval = std::chrono::milliseconds(100);
 
-[[noreturn]] void Fail(const std::string& message, bool retryable) {
+[[noreturn]] void fail(const std::string& message, bool retryable) {
   throw SftpClientError(message, retryable);
 }
 
-std::string TypeName(ssh_key key) {
+std::string type_name(ssh_key key) {
   const char* name = ssh_key_type_to_char(ssh_key_type(key));
   return name != nullptr ? name : "unknown";
 }
 
 // "TYPE BASE64 [comment]" -> the key. Only the public part is involved: nothing secret.
-KeyPtr ParsePublicKeyLine(std::string_view line) {
+KeyPtr parse_public_key_line(std::string_view line) {
   const auto bad = [&](const std::string& why) -> KeyPtr {
-    Fail("pinned host key is not an OpenSSH public key line (" + why + ")", false);
+    fail("pinned host key is not an OpenSSH public key line (" + why + ")", false);
   };
   const std::size_t type_begin = line.find_first_not_of(" \t");
   if (type_begin == std::string_view::npos) return bad("empty");
@@ -84,7 +84,7 @@ KeyPtr ParsePublicKeyLine(std::string_view line) {
 
 // The host key algorithms to offer: only those of the pinned key, so the server cannot
 // present a different key of its own (which would be a spurious mismatch).
-const char* HostKeyAlgorithms(ssh_key pinned) {
+const char* host_key_algorithms(ssh_key pinned) {
   switch (ssh_key_type(pinned)) {
     case SSH_KEYTYPE_ED25519:
       return "ssh-ed25519";
@@ -97,54 +97,54 @@ const char* HostKeyAlgorithms(ssh_key pinned) {
     case SSH_KEYTYPE_RSA:
       return "rsa-sha2-512,rsa-sha2-256";
     default:
-      Fail("pinned host key type " + TypeName(pinned) +
+      fail("pinned host key type " + type_name(pinned) +
                " is not supported (use ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa)",
            false);
   }
 }
 
-[[noreturn]] void FileError(const std::string& what, const fs::path& path) {
-  Fail(what + " " + path.string() + ": " + std::strerror(errno), false);
+[[noreturn]] void file_error(const std::string& what, const fs::path& path) {
+  fail(what + " " + path.string() + ": " + std::strerror(errno), false);
 }
 
-std::string ReadSmallFile(const fs::path& path) {
+std::string read_small_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-KeyPtr LoadPrivateKey(const fs::path& path) {
+KeyPtr load_private_key(const fs::path& path) {
   ssh_key raw = nullptr;
   if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK)
-    Fail("cannot load the appliance SSH key " + path.string(), false);
+    fail("cannot load the appliance SSH key " + path.string(), false);
   return KeyPtr(raw);
 }
 
-std::string PublicLine(ssh_key private_key) {
+std::string public_line(ssh_key private_key) {
   ssh_key public_raw = nullptr;
   if (ssh_pki_export_privkey_to_pubkey(private_key, &public_raw) != SSH_OK)
-    Fail("cannot derive the appliance public key", false);
+    fail("cannot derive the appliance public key", false);
   KeyPtr public_key(public_raw);
   char* base64_raw = nullptr;
   if (ssh_pki_export_pubkey_base64(public_key.get(), &base64_raw) != SSH_OK)
-    Fail("cannot export the appliance public key", false);
+    fail("cannot export the appliance public key", false);
   SshCharPtr base64(base64_raw);
-  return TypeName(public_key.get()) + " " + base64.get() + " " + kKeyComment;
+  return type_name(public_key.get()) + " " + base64.get() + " " + kKeyComment;
 }
 
 // The .pub file is a convenience for operators; the private key is the truth, so the .pub
 // is rewritten (temporary file, rename) whenever it is missing or says something else.
-void EnsurePublicFile(const fs::path& private_path, ssh_key private_key) {
+void ensure_public_file(const fs::path& private_path, ssh_key private_key) {
   const fs::path pub = private_path.string() + ".pub";
-  const std::string line = PublicLine(private_key) + "\n";
+  const std::string line = public_line(private_key) + "\n";
   std::error_code ec;
-  if (fs::exists(pub, ec) && ReadSmallFile(pub) == line) return;
+  if (fs::exists(pub, ec) && read_small_file(pub) == line) return;
   try {
     // Another popgate process may be rewriting it at the same moment: unique temporary names.
     base::write_file_atomically(pub, line, 0644, base::TempName::unique);
   } catch (const std::system_error& e) {
-    Fail(e.what(), false);
+    fail(e.what(), false);
   }
 }
 
@@ -164,7 +164,7 @@ struct Classified {
   std::string text;
   bool retryable;
 };
-Classified ClassifyStatus(int status) {
+Classified classify_status(int status) {
   switch (status) {
     case SSH_FX_NO_SUCH_FILE:
     case SSH_FX_NO_SUCH_PATH:
@@ -205,11 +205,11 @@ struct SftpClient::State {
   explicit State(SftpClientOptions o) : options(std::move(o)) {
     // Reference counted by libssh (SshServer::stop calls ssh_finalize for its own ssh_init).
     ssh_init();
-    watchdog = std::thread([this] { Watch(); });
+    watchdog = std::thread([this] { watch(); });
   }
   ~State() {
     // Closing the channel may wait for the server: still under the watchdog's deadline.
-    Arm();
+    arm();
     sftp.reset();
     {
       // ssh_disconnect closes the socket: its number must not be shut down after that (it
@@ -225,7 +225,7 @@ struct SftpClient::State {
     ssh_finalize();
   }
 
-  void Watch() {
+  void watch() {
     std::unique_lock<std::mutex> lock(mu);
     while (!quit) {
       cv.wait_for(lock, kWatchInterval);
@@ -240,48 +240,48 @@ struct SftpClient::State {
       ::shutdown(fd, SHUT_RDWR);
     }
   }
-  void Attach(int socket_fd) {
+  void attach(int socket_fd) {
     std::lock_guard<std::mutex> lock(mu);
     fd = socket_fd;
   }
-  void Arm() {
+  void arm() {
     std::lock_guard<std::mutex> lock(mu);
     armed = true;
     deadline = Clock::now() + options.timeout;
   }
-  void Disarm() {
+  void disarm() {
     std::lock_guard<std::mutex> lock(mu);
     armed = false;
   }
-  bool StopRequested() {
+  bool stop_requested() {
     return fired == kStopped || (options.should_stop && options.should_stop());
   }
   // Drops the connection without another word to the server: an open remote file is then
   // never closed, which popgate's server (and others that commit on close) treat as aborted.
   // The socket is shut down rather than ssh_disconnect()ed: ssh_disconnect frees the channels,
   // which the sftp session and its files still point to.
-  void Drop() {
+  void drop() {
     std::lock_guard<std::mutex> lock(mu);
     dropped = true;
     if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
   }
 
-  std::string Where() const {
+  std::string where() const {
     return options.user + "@" + options.host + ":" + std::to_string(options.port);
   }
 
   // The exception for a failed libssh or SFTP call `what`.
-  [[noreturn]] void Failed(const std::string& what) {
-    if (fired == kStopped) Fail(what + ": stopped", true);
+  [[noreturn]] void failed(const std::string& what) {
+    if (fired == kStopped) fail(what + ": stopped", true);
     if (fired == kTimeout)
-      Fail(what + ": no answer from " + Where() + " within " +
+      fail(what + ": no answer from " + where() + " within " +
                std::to_string(options.timeout.count()) + " ms",
            true);
     const std::string detail = session ? ssh_get_error(session.get()) : "";
     if (!session || !ssh_is_connected(session.get()) || !sftp)
-      Fail(what + ": " + (detail.empty() ? "connection lost" : detail), true);
-    const Classified c = ClassifyStatus(sftp_get_error(sftp.get()));
-    Fail(what + ": " + c.text + (detail.empty() ? "" : " (" + detail + ")"), c.retryable);
+      fail(what + ": " + (detail.empty() ? "connection lost" : detail), true);
+    const Classified c = classify_status(sftp_get_error(sftp.get()));
+    fail(what + ": " + c.text + (detail.empty() ? "" : " (" + detail + ")"), c.retryable);
   }
 
   const SftpClientOptions options;
@@ -302,25 +302,25 @@ struct SftpClient::State {
 fs::path ensure_client_key(const fs::path& keys_dir) {
   const LibsshReference libssh;
   std::lock_guard<std::mutex> lock(key_mutex);
-  if (keys_dir.empty()) Fail("no directory for the appliance SSH key is configured", false);
+  if (keys_dir.empty()) fail("no directory for the appliance SSH key is configured", false);
   const fs::path path = keys_dir / kKeyName;
   std::error_code ec;
   if (fs::exists(path, ec)) {
-    EnsurePublicFile(path, LoadPrivateKey(path).get());
+    ensure_public_file(path, load_private_key(path).get());
     return path;
   }
   if (!fs::exists(keys_dir, ec)) {
     fs::create_directories(keys_dir, ec);
-    if (ec) Fail("cannot create " + keys_dir.string() + ": " + ec.message(), false);
+    if (ec) fail("cannot create " + keys_dir.string() + ": " + ec.message(), false);
     fs::permissions(keys_dir, fs::perms::owner_all, ec);
   }
   ssh_key raw = nullptr;
   if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &raw) != SSH_OK)
-    Fail("cannot generate an Ed25519 key", false);
+    fail("cannot generate an Ed25519 key", false);
   KeyPtr key(raw);
   char* exported_raw = nullptr;
   if (ssh_pki_export_privkey_base64(key.get(), nullptr, nullptr, nullptr, &exported_raw) != SSH_OK)
-    Fail("cannot export the appliance SSH key", false);
+    fail("cannot export the appliance SSH key", false);
   SshCharPtr exported(exported_raw);
   // 0600 from the first byte; published only if absent: if another process got there first,
   // its key is the one everybody uses.
@@ -329,36 +329,36 @@ fs::path ensure_client_key(const fs::path& keys_dir) {
     file.write(exported.get());
     file.commit_if_absent();
   } catch (const std::system_error& e) {
-    Fail(e.what(), false);
+    fail(e.what(), false);
   }
-  EnsurePublicFile(path, LoadPrivateKey(path).get());
+  ensure_public_file(path, load_private_key(path).get());
   return path;
 }
 
 std::string client_public_key_line(const fs::path& keys_dir) {
   const fs::path path = ensure_client_key(keys_dir);
   const LibsshReference libssh;
-  return PublicLine(LoadPrivateKey(path).get());
+  return public_line(load_private_key(path).get());
 }
 
 std::string public_key_fingerprint(std::string_view key_line) {
   const LibsshReference libssh;
-  return Fingerprint(ParsePublicKeyLine(key_line).get());
+  return fingerprint(parse_public_key_line(key_line).get());
 }
 
 SftpClient::SftpClient(SftpClientOptions options)
     : state_(std::make_unique<State>(std::move(options))) {
   State& s = *state_;
   const SftpClientOptions& o = s.options;
-  const KeyPtr pinned = ParsePublicKeyLine(o.host_key);
-  const KeyPtr identity = LoadPrivateKey(o.identity);
+  const KeyPtr pinned = parse_public_key_line(o.host_key);
+  const KeyPtr identity = load_private_key(o.identity);
 
   s.session.reset(ssh_new());
-  if (!s.session) Fail("ssh_new failed", true);
+  if (!s.session) fail("ssh_new failed", true);
   ssh_session session = s.session.get();
   const auto set = [&](ssh_options_e option, const void* value, const char* what) {
     if (ssh_options_set(session, option, value) != SSH_OK)
-      Fail(std::string("ssh option ") + what + ": " + ssh_get_error(session), false);
+      fail(std::string("ssh option ") + what + ": " + ssh_get_error(session), false);
   };
   // Our settings only: neither ~/.ssh/config nor /etc/ssh/ssh_config, and no known_hosts
   // (libssh would read them to order the host key algorithms).
@@ -375,7 +375,7 @@ SftpClient::SftpClient(SftpClientOptions options)
   set(SSH_OPTIONS_TIMEOUT, &seconds, "timeout");
   set(SSH_OPTIONS_TIMEOUT_USEC, &microseconds, "timeout");
   set(SSH_OPTIONS_KEY_EXCHANGE, kKeyExchange, "key exchange");
-  set(SSH_OPTIONS_HOSTKEYS, HostKeyAlgorithms(pinned.get()), "host key algorithms");
+  set(SSH_OPTIONS_HOSTKEYS, host_key_algorithms(pinned.get()), "host key algorithms");
   set(SSH_OPTIONS_CIPHERS_C_S, kCiphers, "ciphers");
   set(SSH_OPTIONS_CIPHERS_S_C, kCiphers, "ciphers");
   set(SSH_OPTIONS_HMAC_C_S, kMacs, "macs");
@@ -388,40 +388,40 @@ SftpClient::SftpClient(SftpClientOptions options)
     // No common algorithm will not change by waiting; anything else (refused, timed out,
     // unreachable, unresolvable, reset) may.
     const bool retryable = detail.find("no match for method") == std::string::npos;
-    Fail("cannot connect to " + s.Where() + ": " + detail, retryable);
+    fail("cannot connect to " + s.where() + ": " + detail, retryable);
   }
-  s.Attach(ssh_get_fd(session));
+  s.attach(ssh_get_fd(session));
 
   ssh_key server_raw = nullptr;
-  if (ssh_get_server_publickey(session, &server_raw) != SSH_OK) s.Failed("no host key from server");
+  if (ssh_get_server_publickey(session, &server_raw) != SSH_OK) s.failed("no host key from server");
   const KeyPtr server_key(server_raw);
-  server_fingerprint_ = Fingerprint(server_key.get());
+  server_fingerprint_ = fingerprint(server_key.get());
   if (ssh_key_type(server_key.get()) != ssh_key_type(pinned.get()) ||
       ssh_key_cmp(server_key.get(), pinned.get(), SSH_KEY_CMP_PUBLIC) != 0) {
-    Fail("host key mismatch for " + s.Where() + ": the server presented " +
-             TypeName(server_key.get()) + " " + server_fingerprint_ + ", the configuration pins " +
-             TypeName(pinned.get()) + " " + Fingerprint(pinned.get()) +
+    fail("host key mismatch for " + s.where() + ": the server presented " +
+             type_name(server_key.get()) + " " + server_fingerprint_ + ", the configuration pins " +
+             type_name(pinned.get()) + " " + fingerprint(pinned.get()) +
              " (nothing was sent; if the client changed its server key, update push.host_key)",
          false);
   }
 
-  s.Arm();
+  s.arm();
   const int auth = ssh_userauth_publickey(session, nullptr, identity.get());
-  s.Disarm();
+  s.disarm();
   if (auth == SSH_AUTH_DENIED || auth == SSH_AUTH_PARTIAL) {
-    Fail("authentication refused by " + s.Where() + " for popgate's key " +
-             Fingerprint(identity.get()) +
+    fail("authentication refused by " + s.where() + " for popgate's key " +
+             fingerprint(identity.get()) +
              (auth == SSH_AUTH_PARTIAL ? " (more methods required)" : "") +
              ": the client must add popgate's public key to the account",
          false);
   }
-  if (auth != SSH_AUTH_SUCCESS) s.Failed("authentication with " + s.Where());
+  if (auth != SSH_AUTH_SUCCESS) s.failed("authentication with " + s.where());
 
-  s.Arm();
+  s.arm();
   s.sftp.reset(sftp_new(session));
-  if (!s.sftp) s.Failed("cannot open an SFTP channel to " + s.Where());
-  if (sftp_init(s.sftp.get()) != SSH_OK) s.Failed("cannot start SFTP with " + s.Where());
-  s.Disarm();
+  if (!s.sftp) s.failed("cannot open an SFTP channel to " + s.where());
+  if (sftp_init(s.sftp.get()) != SSH_OK) s.failed("cannot start SFTP with " + s.where());
+  s.disarm();
 }
 
 SftpClient::~SftpClient() = default;
@@ -431,10 +431,10 @@ UploadResult SftpClient::upload(const fs::path& local, const std::string& remote
   State& s = *state_;
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    if (!s.sftp || s.dropped) Fail("SFTP connection to " + s.Where() + " is closed", true);
+    if (!s.sftp || s.dropped) fail("SFTP connection to " + s.where() + " is closed", true);
   }
   if (name.empty() || name.front() == '.' || name.find('/') != std::string::npos)
-    Fail("remote name '" + name + "' must be a plain file name", false);
+    fail("remote name '" + name + "' must be a plain file name", false);
   const std::string prefix =
       remote_dir.empty() || remote_dir.back() == '/' ? remote_dir : remote_dir + "/";
   const std::string target = prefix + name;
@@ -442,9 +442,9 @@ UploadResult SftpClient::upload(const fs::path& local, const std::string& remote
       options.via_temporary ? prefix + "." + name + kTemporarySuffix : target;
 
   base::UniqueFd in(::open(local.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!in.valid()) FileError("cannot open", local);
+  if (!in.valid()) file_error("cannot open", local);
   struct stat st {};
-  if (::fstat(in.get(), &st) != 0) FileError("cannot stat", local);
+  if (::fstat(in.get(), &st) != 0) file_error("cannot stat", local);
 
   // Declared before the guard, so the guard's Drop() comes first and this sftp_close only
   // frees the handle (its CLOSE request fails on the dead socket).
@@ -453,47 +453,47 @@ UploadResult SftpClient::upload(const fs::path& local, const std::string& remote
     State& state;
     bool done = false;
     ~DropUnlessDone() {
-      if (!done) state.Drop();
+      if (!done) state.drop();
     }
   } guard{s};
 
-  s.Arm();
+  s.arm();
   file.reset(sftp_open(s.sftp.get(), written.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640));
-  s.Disarm();
-  if (!file) s.Failed("cannot create " + written + " on " + s.Where());
+  s.disarm();
+  if (!file) s.failed("cannot create " + written + " on " + s.where());
 
   crypto::Sha256 digest;
   std::vector<char> buffer(kChunkBytes);
   std::uint64_t sent = 0;
   for (;;) {
-    if (s.StopRequested()) Fail("upload of " + target + " to " + s.Where() + ": stopped", true);
+    if (s.stop_requested()) fail("upload of " + target + " to " + s.where() + ": stopped", true);
     const ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) FileError("cannot read", local);
+    if (n < 0) file_error("cannot read", local);
     if (n == 0) break;
     digest.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-    s.Arm();
+    s.arm();
     const ssize_t w = sftp_write(file.get(), buffer.data(), static_cast<std::size_t>(n));
-    s.Disarm();
-    if (w != n) s.Failed("cannot write " + written + " on " + s.Where());
+    s.disarm();
+    if (w != n) s.failed("cannot write " + written + " on " + s.where());
     sent += static_cast<std::uint64_t>(n);
   }
   if (sent != static_cast<std::uint64_t>(st.st_size))
-    Fail(local.string() + " changed while it was sent", true);
-  s.Arm();
+    fail(local.string() + " changed while it was sent", true);
+  s.arm();
   if (sftp_extension_supported(s.sftp.get(), "fsync@openssh.com", "1") &&
       sftp_fsync(file.get()) != 0)
-    s.Failed("cannot sync " + written + " on " + s.Where());
+    s.failed("cannot sync " + written + " on " + s.where());
   const int closed = sftp_close(file.release());
-  s.Disarm();
-  if (closed != SSH_NO_ERROR) s.Failed("cannot close " + written + " on " + s.Where());
+  s.disarm();
+  if (closed != SSH_NO_ERROR) s.failed("cannot close " + written + " on " + s.where());
 
-  s.Arm();
+  s.arm();
   AttributesPtr attributes(sftp_stat(s.sftp.get(), written.c_str()));
-  s.Disarm();
-  if (!attributes) s.Failed("cannot stat " + written + " on " + s.Where());
+  s.disarm();
+  if (!attributes) s.failed("cannot stat " + written + " on " + s.where());
   if ((attributes->flags & SSH_FILEXFER_ATTR_SIZE) == 0 || attributes->size != sent)
-    Fail(written + " on " + s.Where() + " has " + std::to_string(attributes->size) +
+    fail(written + " on " + s.where() + " has " + std::to_string(attributes->size) +
              " bytes after the upload, not " + std::to_string(sent),
          true);
 
@@ -501,13 +501,13 @@ UploadResult SftpClient::upload(const fs::path& local, const std::string& remote
     // libssh 0.10 has no call for posix-rename@openssh.com, and a plain SSH_FXP_RENAME
     // refuses an existing target: remove the old file first. A crash in between leaves no
     // target and the complete temporary file; the re-run uploads and renames again.
-    s.Arm();
+    s.arm();
     if (sftp_unlink(s.sftp.get(), target.c_str()) != SSH_NO_ERROR &&
         sftp_get_error(s.sftp.get()) != SSH_FX_NO_SUCH_FILE)
-      s.Failed("cannot replace " + target + " on " + s.Where());
+      s.failed("cannot replace " + target + " on " + s.where());
     if (sftp_rename(s.sftp.get(), written.c_str(), target.c_str()) != SSH_NO_ERROR)
-      s.Failed("cannot rename " + written + " to " + target + " on " + s.Where());
-    s.Disarm();
+      s.failed("cannot rename " + written + " to " + target + " on " + s.where());
+    s.disarm();
   }
   guard.done = true;
   return UploadResult{target, sent, digest.finish_hex()};

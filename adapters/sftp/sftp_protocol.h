@@ -69,41 +69,41 @@ constexpr std::string_view kLsetstat = "lsetstat@openssh.com";
 }  // namespace extension
 
 enum class RequestKind {
-  kInit,
-  kOpen,
-  kClose,
-  kRead,
-  kWrite,
-  kLstat,
-  kFstat,
-  kSetstat,
-  kFsetstat,
-  kOpendir,
-  kReaddir,
-  kRemove,
-  kMkdir,
-  kRmdir,
-  kRealpath,
-  kStat,
-  kRename,
-  kReadlink,
-  kSymlink,
-  kPosixRename,
-  kStatvfs,
-  kFstatvfs,
-  kFsync,
-  kHardlink,
-  kLimits,
-  kLsetstat,
-  kUnknownExtended,  // extended request we do not implement: `extension_name` says which
-  kUnsupported,      // packet type we do not know (or a reply type sent by the client)
+  k_init,
+  k_open,
+  k_close,
+  k_read,
+  k_write,
+  k_lstat,
+  k_fstat,
+  k_setstat,
+  k_fsetstat,
+  k_opendir,
+  k_readdir,
+  k_remove,
+  k_mkdir,
+  k_rmdir,
+  k_realpath,
+  k_stat,
+  k_rename,
+  k_readlink,
+  k_symlink,
+  k_posix_rename,
+  k_statvfs,
+  k_fstatvfs,
+  k_fsync,
+  k_hardlink,
+  k_limits,
+  k_lsetstat,
+  k_unknown_extended,  // extended request we do not implement: `extension_name` says which
+  k_unsupported,       // packet type we do not know (or a reply type sent by the client)
 };
 
 // A decoded request. One flat struct rather than a variant: the server's dispatch switches on
 // `kind` and reads the few fields that kind uses, and a decoded request costs no allocation
 // unless it carries INIT extensions. All string views point into the packet payload.
 struct Request {
-  RequestKind kind = RequestKind::kUnsupported;
+  RequestKind kind = RequestKind::k_unsupported;
   std::uint32_t id = 0;   // every request but INIT, which carries `version` in its place
   std::uint8_t type = 0;  // the SSH_FXP_* byte, for logging kUnsupported
 
@@ -143,13 +143,13 @@ struct DecodeError {
 
 // Decodes one packet. Returns true and fills *request, or returns false and fills *error.
 // Never throws except std::bad_alloc.
-bool DecodeRequest(std::uint8_t type, std::string_view payload, Request* request,
-                   DecodeError* error);
+bool decode_request(std::uint8_t type, std::string_view payload, Request* request,
+                    DecodeError* error);
 
 // Decodes a v3 ATTRS structure from the front of `in`; shared with the tests and the fuzz
 // target, which check that replies' attributes decode to what was encoded. Returns false with
 // *error set on truncated input or unknown flags.
-bool DecodeAttributes(WireReader* in, FileAttributes* attrs, std::string* error);
+bool decode_attributes(WireReader* in, FileAttributes* attrs, std::string* error);
 
 }  // namespace popgate::sftp
 

@@ -28,9 +28,9 @@ class PacketReader {
   static constexpr std::uint32_t kDefaultMaxPacketLength = 256 * 1024 + 1024;
 
   enum class Result {
-    kPacket,    // *packet holds the next packet
-    kNeedMore,  // feed more bytes
-    kError,     // protocol error, see error(); the session must end
+    k_packet,     // *packet holds the next packet
+    k_need_more,  // feed more bytes
+    k_error,      // protocol error, see error(); the session must end
   };
 
   explicit PacketReader(std::uint32_t max_packet_length = kDefaultMaxPacketLength)
@@ -40,11 +40,11 @@ class PacketReader {
   PacketReader& operator=(const PacketReader&) = delete;
 
   // Appends bytes read from the channel. Invalidates the payload of the last packet.
-  void Feed(std::string_view bytes);
+  void feed(std::string_view bytes);
 
   // Yields the next complete packet, if any. After kError every call returns kError: the
   // stream cannot be resynchronised once a length is wrong.
-  Result Next(Packet* packet);
+  Result next(Packet* packet);
 
   const std::string& error() const { return error_; }
   std::uint32_t max_packet_length() const { return max_packet_length_; }
@@ -54,7 +54,7 @@ class PacketReader {
   std::size_t capacity() const { return buffer_.capacity(); }
 
  private:
-  Result Fail(std::string message);
+  Result fail(std::string message);
 
   const std::uint32_t max_packet_length_;
   std::string buffer_;

@@ -15,21 +15,21 @@ namespace {
 // Reserves the length field, writes the type, and returns where the packet starts; the length
 // is filled in by EndPacket once the body is known. This avoids computing every body size
 // twice.
-std::size_t BeginPacket(std::string* out, std::uint8_t type) {
+std::size_t begin_packet(std::string* out, std::uint8_t type) {
   const std::size_t begin = out->size();
-  PutU32(out, 0);
-  PutU8(out, type);
+  put_u32(out, 0);
+  put_u8(out, type);
   return begin;
 }
 
-void EndPacket(std::string* out, std::size_t begin) {
-  SetU32At(out, begin, static_cast<std::uint32_t>(out->size() - begin - 4));
+void end_packet(std::string* out, std::size_t begin) {
+  set_u32_at(out, begin, static_cast<std::uint32_t>(out->size() - begin - 4));
 }
 
 // OpenBSD strmode() as sftp-server uses it: type letter, nine permission letters with the
 // set-id and sticky bits folded into the execute positions, and a trailing space where BSD
 // would show an ACL marker.
-std::string ModeString(std::uint32_t mode) {
+std::string mode_string(std::uint32_t mode) {
   std::string s(11, '-');
   switch (mode & S_IFMT) {
     case S_IFDIR:
@@ -76,71 +76,71 @@ std::string ModeString(std::uint32_t mode) {
 
 }  // namespace
 
-void AppendVersion(std::string* out) {
+void append_version(std::string* out) {
   // Versions as OpenSSH 9's sftp-server advertises them; clients check the version strings.
   static constexpr std::pair<std::string_view, std::string_view> kExtensions[] = {
       {extension::kPosixRename, "1"}, {extension::kStatvfs, "2"},  {extension::kFstatvfs, "2"},
       {extension::kFsync, "1"},       {extension::kHardlink, "1"}, {extension::kLimits, "1"},
       {extension::kLsetstat, "1"},
   };
-  const std::size_t begin = BeginPacket(out, packet_type::kVersion);
-  PutU32(out, kSftpVersion);
+  const std::size_t begin = begin_packet(out, packet_type::kVersion);
+  put_u32(out, kSftpVersion);
   for (const auto& [name, version] : kExtensions) {
-    PutString(out, name);
-    PutString(out, version);
+    put_string(out, name);
+    put_string(out, version);
   }
-  EndPacket(out, begin);
+  end_packet(out, begin);
 }
 
-void AppendStatus(std::string* out, std::uint32_t id, Status status, std::string_view message) {
-  const std::size_t begin = BeginPacket(out, packet_type::kStatus);
-  PutU32(out, id);
-  PutU32(out, static_cast<std::uint32_t>(status));
-  PutString(out, message);
-  PutString(out, "");  // language tag
-  EndPacket(out, begin);
+void append_status(std::string* out, std::uint32_t id, Status status, std::string_view message) {
+  const std::size_t begin = begin_packet(out, packet_type::kStatus);
+  put_u32(out, id);
+  put_u32(out, static_cast<std::uint32_t>(status));
+  put_string(out, message);
+  put_string(out, "");  // language tag
+  end_packet(out, begin);
 }
 
-void AppendHandle(std::string* out, std::uint32_t id, std::string_view handle) {
-  const std::size_t begin = BeginPacket(out, packet_type::kHandle);
-  PutU32(out, id);
-  PutString(out, handle);
-  EndPacket(out, begin);
+void append_handle(std::string* out, std::uint32_t id, std::string_view handle) {
+  const std::size_t begin = begin_packet(out, packet_type::kHandle);
+  put_u32(out, id);
+  put_string(out, handle);
+  end_packet(out, begin);
 }
 
-std::size_t BeginData(std::string* out, std::uint32_t id) {
-  const std::size_t begin = BeginPacket(out, packet_type::kData);
-  PutU32(out, id);
-  PutU32(out, 0);  // data length, set by FinishData
+std::size_t begin_data(std::string* out, std::uint32_t id) {
+  const std::size_t begin = begin_packet(out, packet_type::kData);
+  put_u32(out, id);
+  put_u32(out, 0);  // data length, set by FinishData
   return begin;
 }
 
-void FinishData(std::string* out, std::size_t begin) {
+void finish_data(std::string* out, std::size_t begin) {
   constexpr std::size_t kHeader = 4 + 1 + 4 + 4;  // length, type, id, data length
-  SetU32At(out, begin + 9, static_cast<std::uint32_t>(out->size() - begin - kHeader));
-  EndPacket(out, begin);
+  set_u32_at(out, begin + 9, static_cast<std::uint32_t>(out->size() - begin - kHeader));
+  end_packet(out, begin);
 }
 
-void AppendName(std::string* out, std::uint32_t id, std::span<const NameEntry> entries) {
-  const std::size_t begin = BeginPacket(out, packet_type::kName);
-  PutU32(out, id);
-  PutU32(out, static_cast<std::uint32_t>(entries.size()));
+void append_name(std::string* out, std::uint32_t id, std::span<const NameEntry> entries) {
+  const std::size_t begin = begin_packet(out, packet_type::kName);
+  put_u32(out, id);
+  put_u32(out, static_cast<std::uint32_t>(entries.size()));
   for (const NameEntry& entry : entries) {
-    PutString(out, entry.filename);
-    PutString(out, entry.longname);
-    AppendFileAttributes(out, entry.attrs);
+    put_string(out, entry.filename);
+    put_string(out, entry.longname);
+    append_file_attributes(out, entry.attrs);
   }
-  EndPacket(out, begin);
+  end_packet(out, begin);
 }
 
-void AppendAttrs(std::string* out, std::uint32_t id, const FileAttributes& attrs) {
-  const std::size_t begin = BeginPacket(out, packet_type::kAttrs);
-  PutU32(out, id);
-  AppendFileAttributes(out, attrs);
-  EndPacket(out, begin);
+void append_attrs(std::string* out, std::uint32_t id, const FileAttributes& attrs) {
+  const std::size_t begin = begin_packet(out, packet_type::kAttrs);
+  put_u32(out, id);
+  append_file_attributes(out, attrs);
+  end_packet(out, begin);
 }
 
-void AppendFileAttributes(std::string* out, const FileAttributes& attrs) {
+void append_file_attributes(std::string* out, const FileAttributes& attrs) {
   const bool ids = attrs.uid && attrs.gid;
   const bool times = attrs.atime && attrs.mtime;
   std::uint32_t flags = 0;
@@ -148,41 +148,41 @@ void AppendFileAttributes(std::string* out, const FileAttributes& attrs) {
   if (ids) flags |= kAttrUidGid;
   if (attrs.permissions) flags |= kAttrPermissions;
   if (times) flags |= kAttrAcModTime;
-  PutU32(out, flags);
-  if (attrs.size) PutU64(out, *attrs.size);
+  put_u32(out, flags);
+  if (attrs.size) put_u64(out, *attrs.size);
   if (ids) {
-    PutU32(out, *attrs.uid);
-    PutU32(out, *attrs.gid);
+    put_u32(out, *attrs.uid);
+    put_u32(out, *attrs.gid);
   }
-  if (attrs.permissions) PutU32(out, *attrs.permissions);
+  if (attrs.permissions) put_u32(out, *attrs.permissions);
   if (times) {
-    PutU32(out, *attrs.atime);
-    PutU32(out, *attrs.mtime);
+    put_u32(out, *attrs.atime);
+    put_u32(out, *attrs.mtime);
   }
 }
 
-void AppendStatvfsReply(std::string* out, std::uint32_t id, const StatvfsReply& r) {
-  const std::size_t begin = BeginPacket(out, packet_type::kExtendedReply);
-  PutU32(out, id);
+void append_statvfs_reply(std::string* out, std::uint32_t id, const StatvfsReply& r) {
+  const std::size_t begin = begin_packet(out, packet_type::kExtendedReply);
+  put_u32(out, id);
   for (std::uint64_t field : {r.bsize, r.frsize, r.blocks, r.bfree, r.bavail, r.files, r.ffree,
                               r.favail, r.fsid, r.flag, r.namemax}) {
-    PutU64(out, field);
+    put_u64(out, field);
   }
-  EndPacket(out, begin);
+  end_packet(out, begin);
 }
 
-void AppendLimitsReply(std::string* out, std::uint32_t id, const LimitsReply& r) {
-  const std::size_t begin = BeginPacket(out, packet_type::kExtendedReply);
-  PutU32(out, id);
-  PutU64(out, r.max_packet_length);
-  PutU64(out, r.max_read_length);
-  PutU64(out, r.max_write_length);
-  PutU64(out, r.max_open_handles);
-  EndPacket(out, begin);
+void append_limits_reply(std::string* out, std::uint32_t id, const LimitsReply& r) {
+  const std::size_t begin = begin_packet(out, packet_type::kExtendedReply);
+  put_u32(out, id);
+  put_u64(out, r.max_packet_length);
+  put_u64(out, r.max_read_length);
+  put_u64(out, r.max_write_length);
+  put_u64(out, r.max_open_handles);
+  end_packet(out, begin);
 }
 
-std::string LongName(std::string_view filename, const FileAttributes& attrs, std::string_view user,
-                     std::string_view group, std::uint32_t nlink, std::time_t now) {
+std::string long_name(std::string_view filename, const FileAttributes& attrs, std::string_view user,
+                      std::string_view group, std::uint32_t nlink, std::time_t now) {
   const std::time_t mtime = attrs.mtime.value_or(0);
   char date[64] = "";
   std::tm tm{};
@@ -197,7 +197,7 @@ std::string LongName(std::string_view filename, const FileAttributes& attrs, std
   const int user_width = static_cast<int>(std::max<std::size_t>(user.size(), 8));
   const int group_width = static_cast<int>(std::max<std::size_t>(group.size(), 8));
   char head[128];
-  std::snprintf(head, sizeof head, "%s %3u ", ModeString(attrs.permissions.value_or(0)).c_str(),
+  std::snprintf(head, sizeof head, "%s %3u ", mode_string(attrs.permissions.value_or(0)).c_str(),
                 nlink);
   std::string line = head;
   line.append(user).append(static_cast<std::size_t>(user_width) - user.size() + 1, ' ');

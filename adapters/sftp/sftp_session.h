@@ -50,7 +50,7 @@ class SftpSession {
   // the session must end (the stream cannot be parsed any further); *out may still hold
   // replies worth sending. When backlog() is true afterwards, requests are still waiting:
   // send *out, then call Feed with no new bytes.
-  bool Feed(std::string_view bytes, std::string* out);
+  bool feed(std::string_view bytes, std::string* out);
   bool backlog() const { return backlog_; }
 
   std::size_t open_handles() const { return handles_.size(); }
@@ -62,20 +62,20 @@ class SftpSession {
   };
 
   // Returns false to end the session.
-  bool HandlePacket(const Packet& packet, std::string* out);
+  bool handle_packet(const Packet& packet, std::string* out);
   // Runs one request; FsException escapes to HandlePacket, which turns it into a STATUS.
-  void Dispatch(const Request& request, std::string* out);
+  void dispatch(const Request& request, std::string* out);
 
-  std::string AddHandle(Handle handle);
-  FileHandle& File(std::string_view handle);
-  DirHandle& Dir(std::string_view handle);
-  Handle& Find(std::string_view handle);
+  std::string add_handle(Handle handle);
+  FileHandle& file_for(std::string_view handle);
+  DirHandle& dir_for(std::string_view handle);
+  Handle& find(std::string_view handle);
 
-  void Read(const Request& request, std::string* out);
-  void Readdir(const Request& request, std::string* out);
-  void Close(const Request& request, std::string* out);
+  void read(const Request& request, std::string* out);
+  void readdir(const Request& request, std::string* out);
+  void close(const Request& request, std::string* out);
 
-  void Log(const std::string& line) const {
+  void log(const std::string& line) const {
     if (log_) log_(line);
   }
 

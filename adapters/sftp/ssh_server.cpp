@@ -77,14 +77,14 @@ constexpr std::size_t kReadBuffer = 256 * 1024;
 constexpr int kPollMillis = 200;
 
 // "ssh-ed25519 SHA256:..." for log lines.
-std::string KeyDescription(ssh_key key) {
+std::string key_description(ssh_key key) {
   const char* type = ssh_key_type_to_char(ssh_key_type(key));
-  return std::string(type ? type : "unknown") + " " + Fingerprint(key);
+  return std::string(type ? type : "unknown") + " " + fingerprint(key);
 }
 
 // True if one of the OpenSSH public key lines ("type base64 [comment]") is `key`. Lines that
 // do not parse are skipped: one bad entry in a client's YAML must not lock out its other keys.
-bool KeyListed(const std::vector<std::string>& lines, ssh_key key) {
+bool key_listed(const std::vector<std::string>& lines, ssh_key key) {
   for (const std::string& line : lines) {
     const std::size_t type_end = line.find(' ');
     if (type_end == std::string::npos) continue;
@@ -103,7 +103,7 @@ bool KeyListed(const std::vector<std::string>& lines, ssh_key key) {
   return false;
 }
 
-std::string PeerAddress(int fd) {
+std::string peer_address(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
@@ -122,8 +122,8 @@ std::string PeerAddress(int fd) {
 
 // The account of `user`: from options.account, or assembled from the older per-field
 // callbacks (where a user without keys is unknown). nullopt for an unknown user.
-std::optional<ClientAccount> ResolveAccount(const SshServerOptions& options,
-                                            const std::string& user) {
+std::optional<ClientAccount> resolve_account(const SshServerOptions& options,
+                                             const std::string& user) {
   if (options.account) return options.account(user);
   ClientAccount account;
   if (options.authorized_keys) account.authorized_keys = options.authorized_keys(user);
@@ -136,8 +136,8 @@ std::optional<ClientAccount> ResolveAccount(const SshServerOptions& options,
 }
 
 // Scores `event` for `peer` and logs the ban it caused, if any.
-void Score(const std::shared_ptr<Defender>& defender, const std::string& peer, DefenderEvent event,
-           const std::function<void(const std::string&)>& log) {
+void score_event(const std::shared_ptr<Defender>& defender, const std::string& peer,
+                 DefenderEvent event, const std::function<void(const std::string&)>& log) {
   if (!defender) return;
   if (const std::optional<Ban> ban = defender->add_event(peer, event)) {
     log("ban: " + ban->address + " until " +
@@ -176,7 +176,7 @@ struct SessionState {
 
 // The checks every authentication attempt goes through before its credentials: attempts
 // left, the ban list, the user, the source address. The account when they pass.
-std::optional<ClientAccount> PreAuth(SessionState* s, const std::string& user) {
+std::optional<ClientAccount> pre_auth(SessionState* s, const std::string& user) {
   const std::string refused = "login refused: user \"" + user + "\" from " + s->peer + ": ";
   if (s->give_up) return std::nullopt;
   if (s->failures >= SshServer::kMaxAuthAttempts) {
@@ -191,7 +191,7 @@ std::optional<ClientAccount> PreAuth(SessionState* s, const std::string& user) {
   }
   std::optional<ClientAccount> account;
   try {
-    account = ResolveAccount(*s->options, user);
+    account = resolve_account(*s->options, user);
   } catch (const std::exception& e) {
     s->log_once(refused + "account lookup failed: " + e.what());
     ++s->failures;
@@ -211,16 +211,16 @@ std::optional<ClientAccount> PreAuth(SessionState* s, const std::string& user) {
   return account;
 }
 
-int OnAuthPubkey(ssh_session, const char* user_text, ssh_key key, char signature_state,
-                 void* userdata) {
+int on_auth_pubkey(ssh_session, const char* user_text, ssh_key key, char signature_state,
+                   void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   const std::string user(user_text);
-  std::optional<ClientAccount> account = PreAuth(s, user);
+  std::optional<ClientAccount> account = pre_auth(s, user);
   if (!account) return SSH_AUTH_DENIED;
-  if (!KeyListed(account->authorized_keys, key)) {
+  if (!key_listed(account->authorized_keys, key)) {
     // Clients offer each of their keys in turn; only the probe of an unlisted key gets here.
-    s->log("login refused: user \"" + user + "\" from " + s->peer + ": key " + KeyDescription(key) +
-           " not authorized");
+    s->log("login refused: user \"" + user + "\" from " + s->peer + ": key " +
+           key_description(key) + " not authorized");
     ++s->failures;
     return SSH_AUTH_DENIED;
   }
@@ -229,7 +229,7 @@ int OnAuthPubkey(ssh_session, const char* user_text, ssh_key key, char signature
   if (signature_state == SSH_PUBLICKEY_STATE_VALID) {
     s->user = user;
     s->account = std::move(account);
-    s->key = KeyDescription(key);
+    s->key = key_description(key);
     s->authenticated = true;
     return SSH_AUTH_SUCCESS;
   }
@@ -240,10 +240,10 @@ int OnAuthPubkey(ssh_session, const char* user_text, ssh_key key, char signature
 
 // Password logins are not offered, but scanners try them anyway: count them as failures and
 // note unknown users, so that the defender sees them.
-int OnAuthPassword(ssh_session, const char* user_text, const char*, void* userdata) {
+int on_auth_password(ssh_session, const char* user_text, const char*, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   const std::string user(user_text);
-  if (PreAuth(s, user)) {
+  if (pre_auth(s, user)) {
     s->log_once("login refused: user \"" + user + "\" from " + s->peer +
                 ": password authentication is not supported");
     ++s->failures;
@@ -251,7 +251,7 @@ int OnAuthPassword(ssh_session, const char* user_text, const char*, void* userda
   return SSH_AUTH_DENIED;
 }
 
-int OnSubsystem(ssh_session, ssh_channel channel, const char* subsystem, void* userdata) {
+int on_subsystem(ssh_session, ssh_channel channel, const char* subsystem, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   if (channel == s->channel.get() && std::string_view(subsystem) == "sftp" && !s->sftp) {
     s->sftp = true;
@@ -262,25 +262,25 @@ int OnSubsystem(ssh_session, ssh_channel channel, const char* subsystem, void* u
   return 1;
 }
 
-int OnPty(ssh_session, ssh_channel, const char*, int, int, int, int, void* userdata) {
+int on_pty(ssh_session, ssh_channel, const char*, int, int, int, int, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   s->log("refused pty for " + s->user + " from " + s->peer);
   return -1;
 }
 
-int OnShell(ssh_session, ssh_channel, void* userdata) {
+int on_shell(ssh_session, ssh_channel, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   s->log("refused shell for " + s->user + " from " + s->peer);
   return 1;
 }
 
-int OnExec(ssh_session, ssh_channel, const char*, void* userdata) {
+int on_exec(ssh_session, ssh_channel, const char*, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   s->log("refused exec for " + s->user + " from " + s->peer);
   return 1;
 }
 
-ssh_channel OnChannelOpen(ssh_session session, void* userdata) {
+ssh_channel on_channel_open(ssh_session session, void* userdata) {
   auto* s = static_cast<SessionState*>(userdata);
   // One session channel per connection: SFTP needs no more, and more would need threads.
   if (!s->authenticated || s->channel || s->limit_hit) return nullptr;
@@ -295,10 +295,10 @@ ssh_channel OnChannelOpen(ssh_session session, void* userdata) {
   if (!s->channel) return nullptr;
   ssh_callbacks_init(&s->channel_callbacks);
   s->channel_callbacks.userdata = s;
-  s->channel_callbacks.channel_subsystem_request_function = OnSubsystem;
-  s->channel_callbacks.channel_pty_request_function = OnPty;
-  s->channel_callbacks.channel_shell_request_function = OnShell;
-  s->channel_callbacks.channel_exec_request_function = OnExec;
+  s->channel_callbacks.channel_subsystem_request_function = on_subsystem;
+  s->channel_callbacks.channel_pty_request_function = on_pty;
+  s->channel_callbacks.channel_shell_request_function = on_shell;
+  s->channel_callbacks.channel_exec_request_function = on_exec;
   ssh_set_channel_callbacks(s->channel.get(), &s->channel_callbacks);
   return s->channel.get();
 }
@@ -316,7 +316,7 @@ std::size_t SshServer::active_sessions() const {
   return active_;
 }
 
-fs::path SshServer::EnsureHostKey(std::size_t which) {
+fs::path SshServer::ensure_host_key(std::size_t which) {
   const HostKeySpec& spec = kHostKeys[which];
   const fs::path dir = options_.host_key_dir;
   if (!fs::exists(dir)) {
@@ -354,11 +354,11 @@ fs::path SshServer::EnsureHostKey(std::size_t which) {
           path.string() + ".pub",
           std::string(type ? type : "") + " " + public_b64.get() + " popgate\n", 0644);
     }
-    Log(std::string("generated ") + spec.label + " host key " + path.string());
+    log(std::string("generated ") + spec.label + " host key " + path.string());
   }
-  const std::string fingerprint = KeyDescription(key.get());
+  const std::string fingerprint = key_description(key.get());
   fingerprints_.push_back(fingerprint);
-  Log("host key " + fingerprint + " (" + path.string() + ")");
+  log("host key " + fingerprint + " (" + path.string() + ")");
   return path;
 }
 
@@ -369,7 +369,7 @@ void SshServer::start() {
   fingerprints_.clear();
   std::vector<fs::path> host_keys;
   for (std::size_t i = 0; i < std::size(kHostKeys); ++i)
-    host_keys.push_back(EnsureHostKey(i));
+    host_keys.push_back(ensure_host_key(i));
 
   bind_.reset(ssh_bind_new());
   if (!bind_) throw std::runtime_error("ssh_bind_new failed");
@@ -412,8 +412,8 @@ void SshServer::start() {
   port_ = address.ss_family == AF_INET6
               ? ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port)
               : ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-  Log("ssh server listening on " + options_.bind_address + ":" + std::to_string(port_));
-  accept_thread_ = std::thread([this] { AcceptLoop(); });
+  log("ssh server listening on " + options_.bind_address + ":" + std::to_string(port_));
+  accept_thread_ = std::thread([this] { accept_loop(); });
 }
 
 void SshServer::stop() {
@@ -434,7 +434,7 @@ void SshServer::stop() {
   stopping_ = false;
 }
 
-void SshServer::ReapFinished() {
+void SshServer::reap_finished() {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->done) {
@@ -446,7 +446,7 @@ void SshServer::ReapFinished() {
   }
 }
 
-bool SshServer::AcquireClientSession(const std::string& user, std::size_t max) {
+bool SshServer::acquire_client_session(const std::string& user, std::size_t max) {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   std::size_t& open = sessions_by_user_[user];
   if (max != 0 && open >= max) {
@@ -457,27 +457,27 @@ bool SshServer::AcquireClientSession(const std::string& user, std::size_t max) {
   return true;
 }
 
-void SshServer::ReleaseClientSession(const std::string& user) {
+void SshServer::release_client_session(const std::string& user) {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   const auto it = sessions_by_user_.find(user);
   if (it != sessions_by_user_.end() && --it->second == 0) sessions_by_user_.erase(it);
 }
 
-void SshServer::ReleaseConnection(const std::string& peer) {
+void SshServer::release_connection(const std::string& peer) {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   --active_;
   const auto it = connections_by_address_.find(peer);
   if (it != connections_by_address_.end() && --it->second == 0) connections_by_address_.erase(it);
 }
 
-void SshServer::AcceptLoop() {
+void SshServer::accept_loop() {
   const int fd = ssh_bind_get_fd(bind_.get());
   while (!stopping_) {
     // Polling the listener with a timeout, rather than blocking in ssh_bind_accept, lets
     // stop() end this loop without closing the socket under it.
     pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, kPollMillis);
-    ReapFinished();
+    reap_finished();
     if (ready <= 0) continue;
     SshSessionPtr session(ssh_new());
     if (!session) continue;
@@ -485,10 +485,10 @@ void SshServer::AcceptLoop() {
     // thread's (key exchange included), so a slow client cannot hold up this loop.
     if (ssh_bind_accept(bind_.get(), session.get()) != SSH_OK) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
-        Log(std::string("ssh accept failed: ") + ssh_get_error(bind_.get()));
+        log(std::string("ssh accept failed: ") + ssh_get_error(bind_.get()));
       continue;
     }
-    std::string peer = PeerAddress(ssh_get_fd(session.get()));
+    std::string peer = peer_address(ssh_get_fd(session.get()));
     // SFTP replies and window adjusts are small writes: with Nagle's algorithm they wait for
     // the client's delayed ACK, and an upload crawls at ~40 MB/s instead of ~190.
     const int nodelay = 1;
@@ -496,13 +496,13 @@ void SshServer::AcceptLoop() {
     // Refusals close the socket (freeing the session) before any byte is sent.
     if (options_.defender) {
       if (const std::optional<Ban> ban = options_.defender->ban_of(peer)) {
-        Log("connection refused: " + peer + " is banned until " +
+        log("connection refused: " + peer + " is banned until " +
             base::iso_utc(std::chrono::system_clock::from_time_t(ban->banned_until)));
         continue;
       }
     }
     std::string refusal;
-    bool score = false;
+    bool scored = false;
     {
       std::lock_guard<std::mutex> lock(sessions_mu_);
       const std::size_t from_peer =
@@ -515,7 +515,7 @@ void SshServer::AcceptLoop() {
         refusal = std::to_string(from_peer) + " sessions open from this address " +
                   "(max_sessions_per_address " + std::to_string(options_.max_sessions_per_address) +
                   ")";
-        score = true;
+        scored = true;
       } else {
         ++active_;
         ++connections_by_address_[peer];
@@ -525,11 +525,11 @@ void SshServer::AcceptLoop() {
         try {
           slot.thread = std::thread([this, &slot, s = std::move(session), peer]() mutable {
             try {
-              Serve(std::move(s), peer);
+              serve(std::move(s), peer);
             } catch (const std::exception& e) {
-              Log("session from " + peer + " failed: " + e.what());
+              log("session from " + peer + " failed: " + e.what());
             }
-            ReleaseConnection(peer);
+            release_connection(peer);
             slot.done = true;
           });
         } catch (const std::system_error& e) {  // out of threads: refuse this one
@@ -541,29 +541,29 @@ void SshServer::AcceptLoop() {
       }
     }
     if (!refusal.empty()) {
-      Log("connection refused: " + peer + ": " + refusal);
-      if (score)
-        Score(options_.defender, peer, DefenderEvent::limit_exceeded,
-              [this](const std::string& line) { Log(line); });
+      log("connection refused: " + peer + ": " + refusal);
+      if (scored)
+        score_event(options_.defender, peer, DefenderEvent::limit_exceeded,
+                    [this](const std::string& line) { log(line); });
     }
   }
 }
 
-void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
+void SshServer::serve(SshSessionPtr session_owner, std::string peer) {
   ssh_session session = session_owner.get();
-  const auto log = [this](const std::string& line) { Log(line); };
+  const auto log_line = [this](const std::string& line) { log(line); };
   SessionState state;
   state.options = &options_;
-  state.log = log;
+  state.log = log_line;
   state.acquire_session = [this](const std::string& user, std::size_t max) {
-    return AcquireClientSession(user, max);
+    return acquire_client_session(user, max);
   };
   state.peer = peer;
   ssh_callbacks_init(&state.server_callbacks);
   state.server_callbacks.userdata = &state;
-  state.server_callbacks.auth_pubkey_function = OnAuthPubkey;
-  state.server_callbacks.auth_password_function = OnAuthPassword;
-  state.server_callbacks.channel_open_request_session_function = OnChannelOpen;
+  state.server_callbacks.auth_pubkey_function = on_auth_pubkey;
+  state.server_callbacks.auth_password_function = on_auth_password;
+  state.server_callbacks.channel_open_request_session_function = on_channel_open;
   ssh_set_server_callbacks(session, &state.server_callbacks);
   ssh_set_auth_methods(session, SSH_AUTH_METHOD_PUBLICKEY);
 
@@ -581,12 +581,12 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
     SshServer* server;
     SessionState* state;
     ~SlotRelease() {
-      if (state->session_taken) server->ReleaseClientSession(state->user);
+      if (state->session_taken) server->release_client_session(state->user);
     }
   } slot_release{this, &state};
 
   if (ssh_handle_key_exchange(session) != SSH_OK) {
-    Log("ssh key exchange failed from " + peer + ": " + ssh_get_error(session));
+    log("ssh key exchange failed from " + peer + ": " + ssh_get_error(session));
     return finish();
   }
 
@@ -609,22 +609,23 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
     ssh_event_remove_session(event.get(), session);
   }
   if (state.limit_hit) {
-    Log("session limit: user \"" + state.user + "\" from " + peer + ": max_sessions " +
+    log("session limit: user \"" + state.user + "\" from " + peer + ": max_sessions " +
         std::to_string(state.account->max_sessions) + " reached");
-    Score(options_.defender, peer, DefenderEvent::limit_exceeded, log);
+    score_event(options_.defender, peer, DefenderEvent::limit_exceeded, log_line);
     return finish();
   }
   if (!state.sftp) {
     if (!state.authenticated) {
       if (state.give_up) failure = "too many attempts or banned";
-      Log("login failed from " + peer + ": " + failure);
+      log("login failed from " + peer + ": " + failure);
       // An authentication that never completed counts, once per connection: the client had
       // its key exchange, so this is no mere port probe.
       if (failure != "server stopping")
-        Score(options_.defender, peer,
-              state.unknown_user ? DefenderEvent::invalid_user : DefenderEvent::invalid_auth, log);
+        score_event(options_.defender, peer,
+                    state.unknown_user ? DefenderEvent::invalid_user : DefenderEvent::invalid_auth,
+                    log_line);
     } else {
-      Log("session not started: user \"" + state.user + "\" from " + peer + ": " + failure);
+      log("session not started: user \"" + state.user + "\" from " + peer + ": " + failure);
     }
     return finish();
   }
@@ -632,7 +633,7 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
   const std::string user = state.user;
   const ClientAccount& account = *state.account;
   if (account.root.empty()) {
-    Log("login refused: user \"" + user + "\" from " + peer + ": no client root");
+    log("login refused: user \"" + user + "\" from " + peer + ": no client root");
     return finish();
   }
   const std::chrono::seconds idle_timeout =
@@ -640,24 +641,24 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
   std::unique_ptr<SftpSession> sftp;
   try {
     ClientFsCallbacks callbacks;
-    callbacks.log = [this, user](const std::string& line) { Log(user + ": " + line); };
+    callbacks.log = [this, user](const std::string& line) { log(user + ": " + line); };
     callbacks.on_upload_complete = [this, user](const std::string& path, std::uint64_t size,
                                                 const std::string& sha256) {
-      Log(user + ": upload complete " + path + " (" + std::to_string(size) + " bytes)");
+      log(user + ": upload complete " + path + " (" + std::to_string(size) + " bytes)");
       if (options_.on_upload_complete) options_.on_upload_complete(user, path, size, sha256);
     };
     callbacks.on_download_complete = [this, user](const std::string& path) {
-      Log(user + ": download complete " + path);
+      log(user + ": download complete " + path);
       if (options_.on_download_complete) options_.on_download_complete(user, path);
     };
     sftp = std::make_unique<SftpSession>(
         std::make_unique<ClientFs>(account.root, account.limits, std::move(callbacks)),
-        [this, user](const std::string& line) { Log(user + ": " + line); });
+        [this, user](const std::string& line) { log(user + ": " + line); });
   } catch (const std::exception& e) {
-    Log("session for " + user + " from " + peer + " failed: " + e.what());
+    log("session for " + user + " from " + peer + " failed: " + e.what());
     return finish();
   }
-  Log("login: user \"" + user + "\" from " + peer + " with " + state.key);
+  log("login: user \"" + user + "\" from " + peer + " with " + state.key);
 
   // Pump channel -> SftpSession -> channel. The read timeout is what lets the idle timeout
   // and stop() reach a session that is waiting for its client.
@@ -693,7 +694,7 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
     bool keep = true, written = true;
     do {
       out.clear();
-      keep = sftp->Feed(bytes, &out);
+      keep = sftp->feed(bytes, &out);
       bytes = {};
       written = out.empty() ||
                 ssh_channel_write(channel, out.data(), static_cast<uint32_t>(out.size())) ==
@@ -713,7 +714,7 @@ void SshServer::Serve(SshSessionPtr session_owner, std::string peer) {
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
           .count();
-  Log("disconnect: user \"" + user + "\" from " + peer + " (" + reason + "; " +
+  log("disconnect: user \"" + user + "\" from " + peer + " (" + reason + "; " +
       std::to_string(bytes_in) + " bytes up, " + std::to_string(bytes_out) + " bytes down, " +
       std::to_string(seconds) + " s)");
   finish();

@@ -131,15 +131,15 @@ class SshServer {
   };
 
   // Loads or generates host key `which` (an index into the .cpp's list); returns its path.
-  std::filesystem::path EnsureHostKey(std::size_t which);
-  void AcceptLoop();
-  void Serve(SshSessionPtr session, std::string peer);
-  void ReapFinished();
+  std::filesystem::path ensure_host_key(std::size_t which);
+  void accept_loop();
+  void serve(SshSessionPtr session, std::string peer);
+  void reap_finished();
   // Takes one of `user`'s sessions if fewer than `max` (0 = unlimited) are open.
-  bool AcquireClientSession(const std::string& user, std::size_t max);
-  void ReleaseClientSession(const std::string& user);
-  void ReleaseConnection(const std::string& peer);
-  void Log(const std::string& line) const {
+  bool acquire_client_session(const std::string& user, std::size_t max);
+  void release_client_session(const std::string& user);
+  void release_connection(const std::string& peer);
+  void log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
 

@@ -30,7 +30,7 @@ using testing_support::slurp;
 using testing_support::write;
 
 // Returns each uploaded .csv as outbox/<job id>-<name>.
-const char* kReturnCsv = R"(name: return-csv
+constexpr char kReturnCsv[] = R"(name: return-csv
 service: none
 trigger:
   upload:

@@ -26,12 +26,12 @@ using testing_support::Daemon;
 using testing_support::slurp;
 using testing_support::write;
 
-const char* kClient = R"(organisation: Demo Oy
+constexpr char kClient[] = R"(organisation: Demo Oy
 business_id: 0737546-2
 ssh_keys: []
 )";
 
-const char* kEcho = R"(name: echo
+constexpr char kEcho[] = R"(name: echo
 service: none
 trigger:
   upload:
@@ -43,7 +43,7 @@ steps:
 
 // Yearly, so that no slot falls inside a test's few seconds (an hourly schedule would make the
 // restart check fail when a run happens to cross xx:00).
-const char* kHourly = R"(name: hourly
+constexpr char kHourly[] = R"(name: hourly
 service: none
 trigger:
   schedule:

@@ -47,19 +47,19 @@ using workflows::StepOutputs;
 using workflows::StepType;
 using workflows::steps::StepEnvironment;
 
-std::string Slurp(const fs::path& path) {
+std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-void Spit(const fs::path& path, const std::string& text) {
+void spit(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
 // Output of a shell command, first line only; "" when it fails.
-std::string FirstLineOf(const std::string& command) {
+std::string first_line_of(const std::string& command) {
   std::string out;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
@@ -72,14 +72,14 @@ std::string FirstLineOf(const std::string& command) {
 }
 
 // "TYPE BASE64" of a public key line, without its comment.
-std::string TypeAndData(const std::string& line) {
+std::string type_and_data(const std::string& line) {
   const std::size_t space = line.find(' ');
   if (space == std::string::npos) return line;
   return line.substr(0, line.find(' ', space + 1));
 }
 
 // Bytes that are not a repetition of one block: a chunk sent twice or out of order shows.
-std::string Content(std::size_t size, unsigned seed) {
+std::string random_content(std::size_t size, unsigned seed) {
   std::string text;
   text.reserve(size);
   std::uint32_t x = seed * 2654435761u + 1;
@@ -93,7 +93,7 @@ std::string Content(std::size_t size, unsigned seed) {
 }
 
 // Regular files and others in `dir`, hidden ones included.
-std::vector<std::string> Entries(const fs::path& dir) {
+std::vector<std::string> entries(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
     names.push_back(entry.path().filename().string());
@@ -147,7 +147,7 @@ class OpenSshSftpPeer {
     if (::getsockname(ssh_bind_get_fd(bind_), reinterpret_cast<sockaddr*>(&address), &length) != 0)
       return;
     port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { AcceptLoop(); });
+    thread_ = std::thread([this] { accept_loop(); });
   }
   ~OpenSshSftpPeer() {
     stop_ = true;
@@ -168,7 +168,7 @@ class OpenSshSftpPeer {
     ssh_channel_callbacks_struct channel_callbacks{};
   };
 
-  static int OnAuth(ssh_session, const char*, ssh_key key, char state, void* userdata) {
+  static int on_auth(ssh_session, const char*, ssh_key key, char state, void* userdata) {
     auto* s = static_cast<Session*>(userdata);
     const std::string& line = s->peer->authorized_;
     const std::size_t space = line.find(' ');
@@ -184,40 +184,40 @@ class OpenSshSftpPeer {
                ? SSH_AUTH_SUCCESS
                : SSH_AUTH_DENIED;
   }
-  static int OnSubsystem(ssh_session, ssh_channel, const char* name, void* userdata) {
+  static int on_subsystem(ssh_session, ssh_channel, const char* name, void* userdata) {
     auto* s = static_cast<Session*>(userdata);
     s->sftp = std::string(name) == "sftp";
     return s->sftp ? 0 : 1;
   }
-  static ssh_channel OnChannel(ssh_session session, void* userdata) {
+  static ssh_channel on_channel(ssh_session session, void* userdata) {
     auto* s = static_cast<Session*>(userdata);
     if (!s->authenticated || s->channel != nullptr) return nullptr;
     s->channel = ssh_channel_new(session);
     ssh_callbacks_init(&s->channel_callbacks);
     s->channel_callbacks.userdata = s;
-    s->channel_callbacks.channel_subsystem_request_function = OnSubsystem;
+    s->channel_callbacks.channel_subsystem_request_function = on_subsystem;
     ssh_set_channel_callbacks(s->channel, &s->channel_callbacks);
     return s->channel;
   }
 
-  void AcceptLoop() {
+  void accept_loop() {
     while (!stop_) {
       pollfd p{ssh_bind_get_fd(bind_), POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;
       ssh_session session = ssh_new();
-      if (ssh_bind_accept(bind_, session) == SSH_OK) Serve(session);
+      if (ssh_bind_accept(bind_, session) == SSH_OK) serve(session);
       ssh_free(session);
     }
   }
 
-  void Serve(ssh_session session) {
+  void serve(ssh_session session) {
     ++sessions_;
     Session s;
     s.peer = this;
     ssh_callbacks_init(&s.server);
     s.server.userdata = &s;
-    s.server.auth_pubkey_function = OnAuth;
-    s.server.channel_open_request_session_function = OnChannel;
+    s.server.auth_pubkey_function = on_auth;
+    s.server.channel_open_request_session_function = on_channel;
     ssh_set_server_callbacks(session, &s.server);
     ssh_set_auth_methods(session, SSH_AUTH_METHOD_PUBLICKEY);
     if (ssh_handle_key_exchange(session) == SSH_OK) {
@@ -227,7 +227,7 @@ class OpenSshSftpPeer {
         if (ssh_event_dopoll(event, 100) == SSH_ERROR) break;
       ssh_event_remove_session(event, session);
       ssh_event_free(event);
-      if (s.sftp) Pump(s.channel);
+      if (s.sftp) pump(s.channel);
     }
     if (s.channel != nullptr) {
       ssh_channel_send_eof(s.channel);
@@ -239,7 +239,7 @@ class OpenSshSftpPeer {
 
   // Channel <-> sftp-server's stdin and stdout. SFTP answers each request before the next
   // one is read here, so the blocking write to the child cannot deadlock with its output.
-  void Pump(ssh_channel channel) {
+  void pump(ssh_channel channel) {
     int to_child[2], from_child[2];
     if (::pipe2(to_child, O_CLOEXEC) != 0) return;
     if (::pipe2(from_child, O_CLOEXEC) != 0) return;
@@ -335,8 +335,8 @@ class SftpPushTest : public ::testing::Test {
     server_->start();
     ASSERT_NE(server_->port(), 0);
     // What an operator pins: the server's public key line, as `ssh-keygen -y` derives it.
-    host_key_line_ = FirstLineOf("ssh-keygen -y -f " +
-                                 (base_ / "their-host-keys" / "ssh_host_ed25519_key").string());
+    host_key_line_ = first_line_of("ssh-keygen -y -f " +
+                                   (base_ / "their-host-keys" / "ssh_host_ed25519_key").string());
     ASSERT_TRUE(host_key_line_.starts_with("ssh-ed25519 ")) << host_key_line_;
 
     push_.host = "127.0.0.1";
@@ -351,7 +351,7 @@ class SftpPushTest : public ::testing::Test {
     fs::remove_all(base_);
   }
 
-  StepEnvironment Environment() {
+  StepEnvironment environment() {
     StepEnvironment env;
     env.client = [this](const std::string& id) -> std::optional<ClientConfig> {
       if (id != "demo") return std::nullopt;
@@ -368,7 +368,7 @@ class SftpPushTest : public ::testing::Test {
   // Runs the step directly, as the engine does after substitution and checks.
   StepOutputs Run(std::map<std::string, std::string> params,
                   const std::atomic<bool>* cancel = nullptr) {
-    const StepType type = workflows::steps::sftp_push_step(Environment());
+    const StepType type = workflows::steps::sftp_push_step(environment());
     StepContext context;
     context.job_id = "20261122-160000-abcdef";
     context.workflow = "push-results";
@@ -388,8 +388,8 @@ class SftpPushTest : public ::testing::Test {
   }
 
   // Runs the step expecting a StepError; returns it (or fails the test).
-  std::optional<StepError> RunFailing(std::map<std::string, std::string> params,
-                                      const std::atomic<bool>* cancel = nullptr) {
+  std::optional<StepError> run_failing(std::map<std::string, std::string> params,
+                                       const std::atomic<bool>* cancel = nullptr) {
     try {
       const StepOutputs out = Run(std::move(params), cancel);
       ADD_FAILURE() << "the step succeeded: " << out.at("remote_path");
@@ -399,18 +399,18 @@ class SftpPushTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  std::vector<Event> Events() {
+  std::vector<Event> upload_events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
-  bool ServerLogged(const std::string& fragment) {
+  bool server_logged(const std::string& fragment) {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& line : server_log_)
       if (line.find(fragment) != std::string::npos) return true;
     return false;
   }
   // Ends every server session (joins their threads): events that were ever to come are in.
-  void SettleServer() { server_->stop(); }
+  void settle_server() { server_->stop(); }
 
   fs::path base_, root_, work_, keys_dir_;
   std::string appliance_key_line_, host_key_line_;
@@ -427,17 +427,17 @@ class SftpPushTest : public ::testing::Test {
 
 TEST_F(SftpPushTest, PushLandsWholeAndTheServerSeesOneUpload) {
   // Several chunks and a partial last one.
-  const std::string content = Content(3 * sftp::SftpClient::kChunkBytes + 12345, 1);
-  Spit(work_ / "result.csv", content);
+  const std::string content = random_content(3 * sftp::SftpClient::kChunkBytes + 12345, 1);
+  spit(work_ / "result.csv", content);
   const StepOutputs out = Run({{"file", "result.csv"}, {"temporary", "false"}});
   EXPECT_EQ(out.at("remote_path"), "/inbox/result.csv");
   EXPECT_EQ(out.at("bytes"), std::to_string(content.size()));
   EXPECT_EQ(out.at("sha256"), crypto::sha256_hex(content));
-  EXPECT_EQ(Slurp(root_ / "inbox" / "result.csv"), content);
-  EXPECT_EQ(Entries(root_ / "inbox"), std::vector<std::string>{"result.csv"});
+  EXPECT_EQ(slurp(root_ / "inbox" / "result.csv"), content);
+  EXPECT_EQ(entries(root_ / "inbox"), std::vector<std::string>{"result.csv"});
 
   // The server reports completion while answering CLOSE, before the step returns.
-  const auto events = Events();
+  const auto events = upload_events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].user, "demo");
   EXPECT_EQ(events[0].path, "inbox/result.csv");
@@ -453,16 +453,16 @@ TEST_F(SftpPushTest, PushLandsWholeAndTheServerSeesOneUpload) {
 }
 
 TEST_F(SftpPushTest, ReRunReplacesTheSameFile) {
-  Spit(work_ / "result.csv", "first version\n");
+  spit(work_ / "result.csv", "first version\n");
   Run({{"file", "result.csv"}, {"name", "delivery.csv"}, {"temporary", "false"}});
-  const std::string second = Content(100000, 2);
-  Spit(work_ / "result.csv", second);
+  const std::string second = random_content(100000, 2);
+  spit(work_ / "result.csv", second);
   const StepOutputs out =
       Run({{"file", "result.csv"}, {"name", "delivery.csv"}, {"temporary", "false"}});
   EXPECT_EQ(out.at("remote_path"), "/inbox/delivery.csv");
-  EXPECT_EQ(Slurp(root_ / "inbox" / "delivery.csv"), second);
-  EXPECT_EQ(Entries(root_ / "inbox"), std::vector<std::string>{"delivery.csv"});
-  EXPECT_EQ(Events().size(), 2u);
+  EXPECT_EQ(slurp(root_ / "inbox" / "delivery.csv"), second);
+  EXPECT_EQ(entries(root_ / "inbox"), std::vector<std::string>{"delivery.csv"});
+  EXPECT_EQ(upload_events().size(), 2u);
 }
 
 // The default path: ".<name>.popgate-part", then a rename over the name, against OpenSSH's
@@ -478,50 +478,50 @@ TEST_F(SftpPushTest, TemporaryThenRenameOnOpenSshSftpServer) {
   OpenSshSftpPeer peer(host_key, appliance_key_line_, their_dir);
   ASSERT_NE(peer.port(), 0);
   push_.port = peer.port();
-  push_.host_key = Slurp(host_key.string() + ".pub");
+  push_.host_key = slurp(host_key.string() + ".pub");
   push_.directory = "";  // the login directory (sftp-server -d)
 
-  const std::string first = Content(2 * sftp::SftpClient::kChunkBytes + 7, 5);
-  Spit(work_ / "result.csv", first);
+  const std::string first = random_content(2 * sftp::SftpClient::kChunkBytes + 7, 5);
+  spit(work_ / "result.csv", first);
   StepOutputs out = Run({{"file", "result.csv"}, {"directory", "results"}});
   EXPECT_EQ(out.at("remote_path"), "results/result.csv");
   EXPECT_EQ(out.at("sha256"), crypto::sha256_hex(first));
-  EXPECT_EQ(Slurp(their_dir / "results" / "result.csv"), first);
-  EXPECT_EQ(Entries(their_dir / "results"), std::vector<std::string>{"result.csv"});
+  EXPECT_EQ(slurp(their_dir / "results" / "result.csv"), first);
+  EXPECT_EQ(entries(their_dir / "results"), std::vector<std::string>{"result.csv"});
 
-  const std::string second = Content(5000, 6);
-  Spit(work_ / "result.csv", second);
+  const std::string second = random_content(5000, 6);
+  spit(work_ / "result.csv", second);
   out = Run({{"file", "result.csv"}, {"directory", "results"}});
   EXPECT_EQ(out.at("bytes"), "5000");
-  EXPECT_EQ(Slurp(their_dir / "results" / "result.csv"), second);
-  EXPECT_EQ(Entries(their_dir / "results"), std::vector<std::string>{"result.csv"});
+  EXPECT_EQ(slurp(their_dir / "results" / "result.csv"), second);
+  EXPECT_EQ(entries(their_dir / "results"), std::vector<std::string>{"result.csv"});
   EXPECT_EQ(peer.sessions(), 2);
 }
 
 TEST_F(SftpPushTest, SubdirectoryUnderTheConfiguredOne) {
   fs::create_directories(root_ / "inbox" / "results");
-  Spit(work_ / "r.csv", "x;y\n");
+  spit(work_ / "r.csv", "x;y\n");
   const StepOutputs out =
       Run({{"file", "r.csv"}, {"directory", "results"}, {"temporary", "false"}});
   EXPECT_EQ(out.at("remote_path"), "/inbox/results/r.csv");
-  EXPECT_EQ(Slurp(root_ / "inbox" / "results" / "r.csv"), "x;y\n");
+  EXPECT_EQ(slurp(root_ / "inbox" / "results" / "r.csv"), "x;y\n");
   // A missing directory is not created, and waiting will not create it either.
-  auto error = RunFailing({{"file", "r.csv"}, {"directory", "missing"}, {"temporary", "false"}});
+  auto error = run_failing({{"file", "r.csv"}, {"directory", "missing"}, {"temporary", "false"}});
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->retryable()) << error->what();
   EXPECT_NE(std::string(error->what()).find("no such file"), std::string::npos) << error->what();
   for (const std::string bad : {"../outbox", "/etc", ".hidden", "a/../../b"}) {
-    auto refused = RunFailing({{"file", "r.csv"}, {"directory", bad}, {"temporary", "false"}});
+    auto refused = run_failing({{"file", "r.csv"}, {"directory", bad}, {"temporary", "false"}});
     ASSERT_TRUE(refused) << bad;
     EXPECT_FALSE(refused->retryable()) << bad;
   }
-  auto absent = RunFailing({{"file", "absent.csv"}, {"temporary", "false"}});
+  auto absent = run_failing({{"file", "absent.csv"}, {"temporary", "false"}});
   ASSERT_TRUE(absent);
   EXPECT_FALSE(absent->retryable()) << absent->what();
   EXPECT_NE(std::string(absent->what()).find("absent.csv is not a file"), std::string::npos)
       << absent->what();
   for (const std::string bad : {".x", "a/b", ".."}) {
-    auto refused = RunFailing({{"file", "r.csv"}, {"name", bad}, {"temporary", "false"}});
+    auto refused = run_failing({{"file", "r.csv"}, {"name", bad}, {"temporary", "false"}});
     ASSERT_TRUE(refused) << bad;
     EXPECT_FALSE(refused->retryable()) << bad;
   }
@@ -530,8 +530,8 @@ TEST_F(SftpPushTest, SubdirectoryUnderTheConfiguredOne) {
 // popgate's own server reserves hidden names, so the default temporary-then-rename upload is
 // refused there: at once, not retried, and nothing is left behind.
 TEST_F(SftpPushTest, HiddenTemporaryNameRefusedByPopgateServerIsNotRetryable) {
-  Spit(work_ / "result.csv", "data\n");
-  auto error = RunFailing({{"file", "result.csv"}});
+  spit(work_ / "result.csv", "data\n");
+  auto error = run_failing({{"file", "result.csv"}});
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->retryable()) << error->what();
   EXPECT_NE(std::string(error->what()).find("/inbox/.result.csv.popgate-part"), std::string::npos)
@@ -539,17 +539,17 @@ TEST_F(SftpPushTest, HiddenTemporaryNameRefusedByPopgateServerIsNotRetryable) {
   EXPECT_NE(std::string(error->what()).find("permission denied"), std::string::npos)
       << error->what();
   EXPECT_FALSE(error->client_message().empty());
-  SettleServer();
-  EXPECT_TRUE(Entries(root_ / "inbox").empty());
-  EXPECT_TRUE(Events().empty());
+  settle_server();
+  EXPECT_TRUE(entries(root_ / "inbox").empty());
+  EXPECT_TRUE(upload_events().empty());
 }
 
 TEST_F(SftpPushTest, WrongPinnedHostKeyFailsBeforeLoggingIn) {
   // Another server's key: a real Ed25519 public key line, just not this server's.
   const std::string other = sftp::client_public_key_line(base_ / "other-keys");
   push_.host_key = other;
-  Spit(work_ / "result.csv", "secret rows\n");
-  auto error = RunFailing({{"file", "result.csv"}, {"temporary", "false"}});
+  spit(work_ / "result.csv", "secret rows\n");
+  auto error = run_failing({{"file", "result.csv"}, {"temporary", "false"}});
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->retryable()) << error->what();
   const std::string message = error->what();
@@ -557,10 +557,10 @@ TEST_F(SftpPushTest, WrongPinnedHostKeyFailsBeforeLoggingIn) {
   EXPECT_NE(message.find(sftp::public_key_fingerprint(host_key_line_)), std::string::npos)
       << message;
   EXPECT_NE(message.find(sftp::public_key_fingerprint(other)), std::string::npos) << message;
-  SettleServer();
-  EXPECT_TRUE(Entries(root_ / "inbox").empty());
-  EXPECT_TRUE(Events().empty());
-  EXPECT_FALSE(ServerLogged("login: user"));
+  settle_server();
+  EXPECT_TRUE(entries(root_ / "inbox").empty());
+  EXPECT_TRUE(upload_events().empty());
+  EXPECT_FALSE(server_logged("login: user"));
 }
 
 TEST_F(SftpPushTest, UnauthorisedApplianceKeyIsNotRetryable) {
@@ -568,8 +568,8 @@ TEST_F(SftpPushTest, UnauthorisedApplianceKeyIsNotRetryable) {
     std::lock_guard<std::mutex> lock(mu_);
     authorized_ = {sftp::client_public_key_line(base_ / "someone-else")};
   }
-  Spit(work_ / "result.csv", "rows\n");
-  auto error = RunFailing({{"file", "result.csv"}, {"temporary", "false"}});
+  spit(work_ / "result.csv", "rows\n");
+  auto error = run_failing({{"file", "result.csv"}, {"temporary", "false"}});
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->retryable()) << error->what();
   EXPECT_NE(std::string(error->what()).find("authentication refused"), std::string::npos)
@@ -577,17 +577,17 @@ TEST_F(SftpPushTest, UnauthorisedApplianceKeyIsNotRetryable) {
   EXPECT_NE(std::string(error->what()).find(sftp::public_key_fingerprint(appliance_key_line_)),
             std::string::npos)
       << error->what();
-  SettleServer();
-  EXPECT_TRUE(Events().empty());
-  EXPECT_TRUE(ServerLogged("login refused: user \"demo\""));
+  settle_server();
+  EXPECT_TRUE(upload_events().empty());
+  EXPECT_TRUE(server_logged("login refused: user \"demo\""));
 }
 
 TEST_F(SftpPushTest, NothingListeningIsRetryable) {
   const LoopbackSocket closed(/*listening=*/false);
   ASSERT_NE(closed.port, 0);
   push_.port = closed.port;
-  Spit(work_ / "result.csv", "rows\n");
-  auto error = RunFailing({{"file", "result.csv"}});
+  spit(work_ / "result.csv", "rows\n");
+  auto error = run_failing({{"file", "result.csv"}});
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->retryable()) << error->what();
   EXPECT_NE(std::string(error->what()).find("cannot connect to demo@127.0.0.1:"), std::string::npos)
@@ -599,9 +599,9 @@ TEST_F(SftpPushTest, SilentServerTimesOutRetryably) {
   ASSERT_NE(silent.port, 0);
   push_.port = silent.port;
   push_.timeout = std::chrono::milliseconds(300);
-  Spit(work_ / "result.csv", "rows\n");
+  spit(work_ / "result.csv", "rows\n");
   const auto start = std::chrono::steady_clock::now();
-  auto error = RunFailing({{"file", "result.csv"}});
+  auto error = run_failing({{"file", "result.csv"}});
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->retryable()) << error->what();
@@ -612,8 +612,8 @@ TEST_F(SftpPushTest, SilentServerTimesOutRetryably) {
 
 TEST_F(SftpPushTest, ClientWithoutPushConfigurationFailsForGood) {
   no_push_ = true;
-  Spit(work_ / "result.csv", "rows\n");
-  auto error = RunFailing({{"file", "result.csv"}});
+  spit(work_ / "result.csv", "rows\n");
+  auto error = run_failing({{"file", "result.csv"}});
   ASSERT_TRUE(error);
   EXPECT_FALSE(error->retryable());
   EXPECT_NE(std::string(error->what()).find("no push: configuration"), std::string::npos);
@@ -636,22 +636,22 @@ TEST_F(SftpPushTest, ClientWithoutPushConfigurationFailsForGood) {
 }
 
 TEST_F(SftpPushTest, CancelledStepSendsNothing) {
-  Spit(work_ / "result.csv", Content(1 << 20, 3));
+  spit(work_ / "result.csv", random_content(1 << 20, 3));
   const std::atomic<bool> cancelled{true};
-  auto error = RunFailing({{"file", "result.csv"}, {"temporary", "false"}}, &cancelled);
+  auto error = run_failing({{"file", "result.csv"}, {"temporary", "false"}}, &cancelled);
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->retryable()) << error->what();
   EXPECT_NE(std::string(error->what()).find("stopped"), std::string::npos) << error->what();
-  SettleServer();
-  EXPECT_TRUE(Entries(root_ / "inbox").empty());
-  EXPECT_TRUE(Events().empty());
+  settle_server();
+  EXPECT_TRUE(entries(root_ / "inbox").empty());
+  EXPECT_TRUE(upload_events().empty());
 }
 
 // A stop in the middle of an upload drops the connection without closing the remote file, so
 // a server that commits on close (popgate's) discards the partial upload.
 TEST_F(SftpPushTest, StopMidUploadLeavesNoPartialFile) {
   const fs::path local = work_ / "big.csv";
-  Spit(local, Content(1 << 20, 4));
+  spit(local, random_content(1 << 20, 4));
   const fs::path inbox = root_ / "inbox";
   sftp::SftpClientOptions options;
   options.host = "127.0.0.1";
@@ -680,9 +680,9 @@ TEST_F(SftpPushTest, StopMidUploadLeavesNoPartialFile) {
     EXPECT_NE(std::string(e.what()).find("stopped"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(upload_started);
-  SettleServer();
-  EXPECT_TRUE(Entries(inbox).empty());
-  EXPECT_TRUE(Events().empty());
+  settle_server();
+  EXPECT_TRUE(entries(inbox).empty());
+  EXPECT_TRUE(upload_events().empty());
 }
 
 TEST_F(SftpPushTest, ApplianceKeyIsCreatedOncePrivateWithItsPublicLine) {
@@ -690,22 +690,22 @@ TEST_F(SftpPushTest, ApplianceKeyIsCreatedOncePrivateWithItsPublicLine) {
   ASSERT_TRUE(fs::exists(key));
   EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
-  const std::string private_text = Slurp(key);
-  EXPECT_EQ(Slurp(key.string() + ".pub"), appliance_key_line_ + "\n");
+  const std::string private_text = slurp(key);
+  EXPECT_EQ(slurp(key.string() + ".pub"), appliance_key_line_ + "\n");
   EXPECT_TRUE(appliance_key_line_.starts_with("ssh-ed25519 AAAA")) << appliance_key_line_;
   // OpenSSH agrees that the .pub belongs to the private key.
-  EXPECT_EQ(TypeAndData(FirstLineOf("ssh-keygen -y -f " + key.string())),
-            TypeAndData(appliance_key_line_));
+  EXPECT_EQ(type_and_data(first_line_of("ssh-keygen -y -f " + key.string())),
+            type_and_data(appliance_key_line_));
   // Asking again neither replaces the key nor leaves temporary files.
   EXPECT_EQ(sftp::ensure_client_key(keys_dir_), key);
   EXPECT_EQ(sftp::client_public_key_line(keys_dir_), appliance_key_line_);
-  EXPECT_EQ(Slurp(key), private_text);
-  EXPECT_EQ(Entries(keys_dir_),
+  EXPECT_EQ(slurp(key), private_text);
+  EXPECT_EQ(entries(keys_dir_),
             (std::vector<std::string>{"ssh_client_ed25519_key", "ssh_client_ed25519_key.pub"}));
 }
 
 TEST_F(SftpPushTest, StepIsRegisteredAndDescribed) {
-  const auto registry = workflows::steps::builtin_steps(Environment());
+  const auto registry = workflows::steps::builtin_steps(environment());
   const StepType* type = registry.find("sftp_push");
   ASSERT_NE(type, nullptr);
   EXPECT_TRUE(type->has_output("remote_path"));

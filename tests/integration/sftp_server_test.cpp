@@ -36,14 +36,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const fs::path& path) {
+std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
 }
 
-void Spit(const fs::path& path, const std::string& text) {
+void spit(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
@@ -62,19 +62,19 @@ class SftpServerTest : public ::testing::Test {
     root_ = base_ / "exchange" / "demo";
     fs::create_directories(root_ / "inbox");
     fs::create_directories(root_ / "outbox");
-    Spit(root_ / "outbox" / "result.txt", "result line 1\nresult line 2\n");
+    spit(root_ / "outbox" / "result.txt", "result line 1\nresult line 2\n");
     key_ = base_ / "client_key";
     ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + key_.string()), 0);
     other_key_ = base_ / "other_key";
     ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + other_key_.string()), 0);
-    authorized_ = Slurp(key_.string() + ".pub");
+    authorized_ = slurp(key_.string() + ".pub");
     account_.authorized_keys = {authorized_};
     account_.root = root_;
-    ASSERT_NO_FATAL_FAILURE(Start(LegacyOptions()));
+    ASSERT_NO_FATAL_FAILURE(start(legacy_options()));
   }
 
   // The options as the first users of SshServer set them: one callback per field.
-  SshServerOptions LegacyOptions() {
+  SshServerOptions legacy_options() {
     const std::string authorized = authorized_;
     SshServerOptions options;
     options.bind_address = "127.0.0.1";
@@ -92,13 +92,13 @@ class SftpServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mu_);
       events_.push_back({user, path, size, sha});
     };
-    options.log = [this](const std::string& line) { AddLog(line); };
+    options.log = [this](const std::string& line) { add_log(line); };
     return options;
   }
 
   // The options with an account callback answering from account_ (which a test may change
   // while the server runs, as a config reload does).
-  SshServerOptions AccountOptions() {
+  SshServerOptions account_options() {
     SshServerOptions options;
     options.bind_address = "127.0.0.1";
     options.port = 0;
@@ -108,12 +108,12 @@ class SftpServerTest : public ::testing::Test {
       if (user != "demo") return std::nullopt;
       return account_;
     };
-    options.log = [this](const std::string& line) { AddLog(line); };
+    options.log = [this](const std::string& line) { add_log(line); };
     return options;
   }
 
   // Replaces the running server with one using `options`.
-  void Start(SshServerOptions options) {
+  void start(SshServerOptions options) {
     server_.reset();
     server_ = std::make_unique<SshServer>(std::move(options));
     server_->start();
@@ -122,16 +122,16 @@ class SftpServerTest : public ::testing::Test {
 
   void TearDown() override {
     for (Held& held : held_)
-      if (held.pid > 0) Release(held);
+      if (held.pid > 0) release(held);
     server_.reset();
     fs::remove_all(base_);
   }
 
-  void AddLog(const std::string& line) {
+  void add_log(const std::string& line) {
     std::lock_guard<std::mutex> lock(mu_);
     log_.push_back(line);
   }
-  void SetAccount(const std::function<void(ClientAccount&)>& change) {
+  void set_account(const std::function<void(ClientAccount&)>& change) {
     std::lock_guard<std::mutex> lock(mu_);
     change(account_);
   }
@@ -143,8 +143,8 @@ class SftpServerTest : public ::testing::Test {
 
   // The sftp command line. `options` come first, so they win over the defaults after them, and
   // identities (-i) in them are offered before `key`.
-  std::string SftpCommand(const fs::path& batch_file, const fs::path& key, const std::string& user,
-                          const std::string& options) {
+  std::string sftp_command(const fs::path& batch_file, const fs::path& key, const std::string& user,
+                           const std::string& options) {
     return "cd " + base_.string() + " && exec timeout 60 sftp -F /dev/null -b " +
            batch_file.string() + " -P " + std::to_string(server_->port()) + " " + options + " -i " +
            key.string() +
@@ -154,13 +154,13 @@ class SftpServerTest : public ::testing::Test {
   }
 
   // Runs `sftp -b` with `batch`; returns its exit code.
-  int Sftp(const std::string& batch, const fs::path& key, const std::string& user = "demo",
+  int sftp(const std::string& batch, const fs::path& key, const std::string& user = "demo",
            const std::string& options = "") {
     const fs::path batch_file = base_ / "batch";
-    Spit(batch_file, batch);
-    const int code = Run(SftpCommand(batch_file, key, user, options) + " > " +
+    spit(batch_file, batch);
+    const int code = Run(sftp_command(batch_file, key, user, options) + " > " +
                          (base_ / "sftp.out").string() + " 2>&1");
-    sftp_output_ = Slurp(base_ / "sftp.out");
+    sftp_output_ = slurp(base_ / "sftp.out");
     return code;
   }
 
@@ -171,7 +171,7 @@ class SftpServerTest : public ::testing::Test {
     int fifo = -1;
     fs::path output;
   };
-  Held& Hold(const fs::path& key) {
+  Held& hold(const fs::path& key) {
     Held& held = held_.emplace_back();
     const fs::path fifo = base_ / ("held" + std::to_string(held_.size()));
     EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -179,7 +179,7 @@ class SftpServerTest : public ::testing::Test {
     EXPECT_GE(held.fifo, 0);
     held.output = fifo.string() + ".out";
     const std::string command =
-        SftpCommand(fifo, key, "demo", "") + " > " + held.output.string() + " 2>&1";
+        sftp_command(fifo, key, "demo", "") + " > " + held.output.string() + " 2>&1";
     const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
     EXPECT_EQ(
         ::posix_spawn(&held.pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
@@ -187,7 +187,7 @@ class SftpServerTest : public ::testing::Test {
     return held;
   }
   // Sends `commands` (then end of file) to a held session; returns sftp's exit code.
-  int Release(Held& held, const std::string& commands = "bye\n") {
+  int release(Held& held, const std::string& commands = "bye\n") {
     if (held.fifo >= 0) {
       EXPECT_EQ(::write(held.fifo, commands.data(), commands.size()),
                 static_cast<ssize_t>(commands.size()));
@@ -197,13 +197,13 @@ class SftpServerTest : public ::testing::Test {
     int status = 0;
     if (::waitpid(held.pid, &status, 0) != held.pid) return -1;
     held.pid = -1;
-    sftp_output_ = Slurp(held.output);
+    sftp_output_ = slurp(held.output);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
   // Polls `condition` until it holds or `limit` passes.
-  static bool WaitFor(const std::function<bool()>& condition,
-                      std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  static bool wait_for(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = std::chrono::seconds(30)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!condition()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
@@ -212,22 +212,22 @@ class SftpServerTest : public ::testing::Test {
     return true;
   }
 
-  int LogCount(const std::string& fragment) {
+  int log_count(const std::string& fragment) {
     std::lock_guard<std::mutex> lock(mu_);
     int n = 0;
     for (const auto& line : log_)
       if (line.find(fragment) != std::string::npos) ++n;
     return n;
   }
-  bool Logged(const std::string& fragment) { return LogCount(fragment) > 0; }
-  std::string LogText() {
+  bool logged(const std::string& fragment) { return log_count(fragment) > 0; }
+  std::string log_text() {
     std::lock_guard<std::mutex> lock(mu_);
     std::string text;
     for (const auto& line : log_)
       text += line + "\n";
     return text;
   }
-  std::vector<Event> Events() {
+  std::vector<Event> upload_events() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
@@ -247,20 +247,20 @@ TEST_F(SftpServerTest, SshUploadListDownloadDelete) {
   std::string content;
   for (int i = 0; i < 20000; ++i)
     content += "row " + std::to_string(i) + ";value\n";
-  Spit(base_ / "local", content);
-  const int code = Sftp(
+  spit(base_ / "local", content);
+  const int code = sftp(
       "put local inbox/x.csv\n"
       "ls inbox\n"
       "get outbox/result.txt local2\n"
       "rm outbox/result.txt\n",
       key_);
   ASSERT_EQ(code, 0) << sftp_output_;
-  EXPECT_EQ(Slurp(root_ / "inbox" / "x.csv"), content);
+  EXPECT_EQ(slurp(root_ / "inbox" / "x.csv"), content);
   EXPECT_NE(sftp_output_.find("x.csv"), std::string::npos) << sftp_output_;
-  EXPECT_EQ(Slurp(base_ / "local2"), "result line 1\nresult line 2\n");
+  EXPECT_EQ(slurp(base_ / "local2"), "result line 1\nresult line 2\n");
   EXPECT_FALSE(fs::exists(root_ / "outbox" / "result.txt"));
 
-  const auto events = Events();
+  const auto events = upload_events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].user, "demo");
   EXPECT_EQ(events[0].path, "inbox/x.csv");
@@ -272,77 +272,77 @@ TEST_F(SftpServerTest, SshUploadListDownloadDelete) {
   ASSERT_TRUE(fs::exists(host_key));
   EXPECT_EQ(fs::status(host_key).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
-  EXPECT_TRUE(Logged("login: user \"demo\" from 127.0.0.1"));
-  EXPECT_TRUE(Logged("disconnect: user \"demo\""));
+  EXPECT_TRUE(logged("login: user \"demo\" from 127.0.0.1"));
+  EXPECT_TRUE(logged("disconnect: user \"demo\""));
 }
 
 TEST_F(SftpServerTest, SshHostKeyIsKeptAcrossRestarts) {
   const fs::path host_key = base_ / "keys" / "ssh_host_ed25519_key";
-  const std::string first = Slurp(host_key);
+  const std::string first = slurp(host_key);
   ASSERT_FALSE(first.empty());
   server_->stop();
   server_->start();
-  EXPECT_EQ(Slurp(host_key), first);
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(slurp(host_key), first);
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshWrongKeyIsRefused) {
-  Spit(base_ / "local", "data");
-  EXPECT_NE(Sftp("put local inbox/x.csv\n", other_key_), 0);
-  EXPECT_TRUE(Events().empty());
+  spit(base_ / "local", "data");
+  EXPECT_NE(sftp("put local inbox/x.csv\n", other_key_), 0);
+  EXPECT_TRUE(upload_events().empty());
   EXPECT_FALSE(fs::exists(root_ / "inbox" / "x.csv"));
-  EXPECT_TRUE(Logged("login refused: user \"demo\" from 127.0.0.1"));
+  EXPECT_TRUE(logged("login refused: user \"demo\" from 127.0.0.1"));
 }
 
 TEST_F(SftpServerTest, SshEscapeAttemptsAreRefused) {
-  Spit(base_ / "local", "data");
-  EXPECT_NE(Sftp("put local ../escape\n", key_), 0) << sftp_output_;
-  EXPECT_NE(Sftp("cd /etc\n", key_), 0) << sftp_output_;
+  spit(base_ / "local", "data");
+  EXPECT_NE(sftp("put local ../escape\n", key_), 0) << sftp_output_;
+  EXPECT_NE(sftp("cd /etc\n", key_), 0) << sftp_output_;
   // '-' lets the batch go on past the refused commands; the last one must still work.
-  EXPECT_EQ(Sftp("-put local ../../escape\n-get /etc/passwd pw\nput local inbox/ok.csv\n", key_), 0)
+  EXPECT_EQ(sftp("-put local ../../escape\n-get /etc/passwd pw\nput local inbox/ok.csv\n", key_), 0)
       << sftp_output_;
   EXPECT_FALSE(fs::exists(base_ / "exchange" / "escape"));
   EXPECT_FALSE(fs::exists(base_ / "escape"));
   EXPECT_FALSE(fs::exists(root_ / "escape"));
   EXPECT_FALSE(fs::exists(base_ / "pw"));
-  const auto events = Events();
+  const auto events = upload_events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].path, "inbox/ok.csv");
-  EXPECT_TRUE(Logged("refused"));
+  EXPECT_TRUE(logged("refused"));
 }
 
 TEST_F(SftpServerTest, SshUnknownUserIsRefused) {
-  SshServerOptions options = AccountOptions();
+  SshServerOptions options = account_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  EXPECT_NE(Sftp("ls outbox\n", key_, "nobody"), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("login refused: user \"nobody\" from 127.0.0.1: unknown user")) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  EXPECT_NE(sftp("ls outbox\n", key_, "nobody"), 0) << sftp_output_;
+  EXPECT_TRUE(logged("login refused: user \"nobody\" from 127.0.0.1: unknown user")) << log_text();
   // Scored once per connection, as an invalid user.
-  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
-  EXPECT_TRUE(Logged("login failed from 127.0.0.1")) << LogText();
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
+  EXPECT_TRUE(logged("login failed from 127.0.0.1")) << log_text();
   EXPECT_EQ(defender->score("127.0.0.1"), 2);
   // The known user with the same key gets in.
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("login: user \"demo\" from 127.0.0.1 with ssh-ed25519 SHA256:")) << LogText();
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(logged("login: user \"demo\" from 127.0.0.1 with ssh-ed25519 SHA256:")) << log_text();
 }
 
 TEST_F(SftpServerTest, SshAddressNotAllowedIsRefusedUntilTheRuleChanges) {
-  SetAccount([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "2001:db8::/32"}; });
-  SshServerOptions options = AccountOptions();
+  set_account([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "2001:db8::/32"}; });
+  SshServerOptions options = account_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("login refused: user \"demo\" from 127.0.0.1: address not allowed"))
-      << LogText();
-  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
-  EXPECT_TRUE(Logged("login failed from 127.0.0.1")) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(logged("login refused: user \"demo\" from 127.0.0.1: address not allowed"))
+      << log_text();
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
+  EXPECT_TRUE(logged("login failed from 127.0.0.1")) << log_text();
   EXPECT_EQ(defender->score("127.0.0.1"), 1);
-  EXPECT_FALSE(Logged("login: user \"demo\""));
+  EXPECT_FALSE(logged("login: user \"demo\""));
   // A reload that allows loopback applies to the next login, with the server running.
-  SetAccount([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "127.0.0.0/8"}; });
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  set_account([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "127.0.0.0/8"}; });
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
@@ -350,84 +350,84 @@ TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
   DefenderOptions defender_options;
   defender_options.threshold = 3;
   auto make_options = [&] {
-    SshServerOptions options = AccountOptions();
+    SshServerOptions options = account_options();
     options.defender = std::make_shared<Defender>(
         defender_options, std::make_shared<store::SqliteBanStore>(state_db));
     return options;
   };
   SshServerOptions options = make_options();
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
 
-  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
-  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
-  ASSERT_TRUE(WaitFor([&] { return defender->score("127.0.0.1") == 2; })) << LogText();
+  EXPECT_NE(sftp("ls outbox\n", other_key_), 0);
+  EXPECT_NE(sftp("ls outbox\n", other_key_), 0);
+  ASSERT_TRUE(wait_for([&] { return defender->score("127.0.0.1") == 2; })) << log_text();
   EXPECT_FALSE(defender->is_banned("127.0.0.1"));
-  EXPECT_NE(Sftp("ls outbox\n", other_key_), 0);
+  EXPECT_NE(sftp("ls outbox\n", other_key_), 0);
   // The session thread scores after the client has gone: wait for the ban, do not sleep.
-  ASSERT_TRUE(WaitFor([&] { return defender->is_banned("127.0.0.1"); })) << LogText();
+  ASSERT_TRUE(wait_for([&] { return defender->is_banned("127.0.0.1"); })) << log_text();
   // The ban is in force as soon as it is scored; its log line follows from that same thread.
-  EXPECT_TRUE(WaitFor([&] { return Logged("ban: 127.0.0.1 until "); })) << LogText();
-  EXPECT_TRUE(Logged("(ban 1, score 3 >= 3, last event invalid_auth)")) << LogText();
+  EXPECT_TRUE(wait_for([&] { return logged("ban: 127.0.0.1 until "); })) << log_text();
+  EXPECT_TRUE(logged("(ban 1, score 3 >= 3, last event invalid_auth)")) << log_text();
 
   // Now even the right key is refused, before key exchange.
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("connection refused: 127.0.0.1 is banned until ")) << LogText();
-  EXPECT_FALSE(Logged("login: user \"demo\""));
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(logged("connection refused: 127.0.0.1 is banned until ")) << log_text();
+  EXPECT_FALSE(logged("login: user \"demo\""));
 
   // A restart with the same state.db keeps the ban.
   server_.reset();
   defender.reset();
   options = make_options();
   defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   ASSERT_TRUE(defender->is_banned("127.0.0.1"));
-  const int refused = LogCount("connection refused: 127.0.0.1 is banned");
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_EQ(LogCount("connection refused: 127.0.0.1 is banned"), refused + 1) << LogText();
+  const int refused = log_count("connection refused: 127.0.0.1 is banned");
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(log_count("connection refused: 127.0.0.1 is banned"), refused + 1) << log_text();
 
   // Lifting the ban lets the right key in again.
   EXPECT_TRUE(defender->unban("127.0.0.1"));
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
   EXPECT_TRUE(store::SqliteBanStore(state_db).load().empty());
 }
 
 TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
-  SshServerOptions options = AccountOptions();
+  SshServerOptions options = account_options();
   options.max_sessions = 1;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  Held& held = Hold(key_);
-  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  Held& held = hold(key_);
+  ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
   EXPECT_EQ(server_->active_sessions(), 1u);
 
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("connection refused: 127.0.0.1: 1 sessions open (max_sessions 1)"))
-      << LogText();
-  EXPECT_FALSE(Logged("ssh key exchange failed")) << LogText();
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(logged("connection refused: 127.0.0.1: 1 sessions open (max_sessions 1)"))
+      << log_text();
+  EXPECT_FALSE(logged("ssh key exchange failed")) << log_text();
 
-  EXPECT_EQ(Release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
-  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 
   // The per-address limit refuses the same way, and scores.
-  options = AccountOptions();
+  options = account_options();
   options.max_sessions_per_address = 1;
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  Held& again = Hold(key_);
-  ASSERT_TRUE(WaitFor([&] { return LogCount("login: user \"demo\"") == 3; })) << LogText();
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  Held& again = hold(key_);
+  ASSERT_TRUE(wait_for([&] { return log_count("login: user \"demo\"") == 3; })) << log_text();
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
   EXPECT_TRUE(
-      Logged("connection refused: 127.0.0.1: 1 sessions open from this address "
+      logged("connection refused: 127.0.0.1: 1 sessions open from this address "
              "(max_sessions_per_address 1)"))
-      << LogText();
+      << log_text();
   EXPECT_EQ(defender->score("127.0.0.1"), 3);
-  EXPECT_EQ(Release(again), 0) << sftp_output_;
+  EXPECT_EQ(release(again), 0) << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
-  ASSERT_NO_FATAL_FAILURE(Start(AccountOptions()));
+  ASSERT_NO_FATAL_FAILURE(start(account_options()));
   // Seven wrong keys offered before the right one: the seventh attempt is not heard.
   std::string identities;
   for (int i = 0; i < SshServer::kMaxAuthAttempts + 1; ++i) {
@@ -435,24 +435,24 @@ TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
     ASSERT_EQ(Run("ssh-keygen -t ed25519 -N '' -q -f " + key.string()), 0);
     identities += " -i " + key.string();
   }
-  EXPECT_NE(Sftp("ls outbox\n", key_, "demo", identities), 0) << sftp_output_;
+  EXPECT_NE(sftp("ls outbox\n", key_, "demo", identities), 0) << sftp_output_;
   EXPECT_TRUE(
-      Logged("login refused: user \"demo\" from 127.0.0.1: too many authentication "
+      logged("login refused: user \"demo\" from 127.0.0.1: too many authentication "
              "attempts"))
-      << LogText();
-  EXPECT_EQ(LogCount("not authorized"), SshServer::kMaxAuthAttempts) << LogText();
-  EXPECT_FALSE(Logged("login: user \"demo\""));
+      << log_text();
+  EXPECT_EQ(log_count("not authorized"), SshServer::kMaxAuthAttempts) << log_text();
+  EXPECT_FALSE(logged("login: user \"demo\""));
   // Fewer wrong keys, and the right one still gets in.
-  EXPECT_EQ(Sftp("ls outbox\n", key_, "demo", " -i " + (base_ / "wrong0").string()), 0)
+  EXPECT_EQ(sftp("ls outbox\n", key_, "demo", " -i " + (base_ / "wrong0").string()), 0)
       << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
-  SshServerOptions options = AccountOptions();
+  SshServerOptions options = account_options();
   options.login_timeout = std::chrono::seconds(30);
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   // Two connections that never finish their key exchange: one silent, one that stops after
   // its version line.
   std::vector<int> stuck;
@@ -468,59 +468,59 @@ TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
   }
   const std::string banner = "SSH-2.0-stuck\r\n";
   ASSERT_EQ(::write(stuck[1], banner.data(), banner.size()), static_cast<ssize_t>(banner.size()));
-  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 2; }));
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 2; }));
   // Others log in while both are still stuck in their key exchange.
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  EXPECT_EQ(LogCount("ssh key exchange failed"), 0) << LogText();
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(log_count("ssh key exchange failed"), 0) << log_text();
   // The finished sftp session's thread may take a moment to end; the stuck two stay.
-  EXPECT_TRUE(WaitFor([&] { return server_->active_sessions() == 2; }))
+  EXPECT_TRUE(wait_for([&] { return server_->active_sessions() == 2; }))
       << server_->active_sessions();
   // Gone clients end their threads; a connection that never got through key exchange is not
   // scored (a load balancer's TCP check looks the same).
   for (int fd : stuck)
     ::close(fd);
-  ASSERT_TRUE(WaitFor([&] { return LogCount("ssh key exchange failed from 127.0.0.1") == 2; }))
-      << LogText();
-  EXPECT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
+  ASSERT_TRUE(wait_for([&] { return log_count("ssh key exchange failed from 127.0.0.1") == 2; }))
+      << log_text();
+  EXPECT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
   EXPECT_EQ(defender->score("127.0.0.1"), 0);
 }
 
 TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
-  SetAccount([](ClientAccount& a) { a.max_sessions = 1; });
-  SshServerOptions options = AccountOptions();
+  set_account([](ClientAccount& a) { a.max_sessions = 1; });
+  SshServerOptions options = account_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  Held& held = Hold(key_);
-  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  Held& held = hold(key_);
+  ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
 
-  EXPECT_NE(Sftp("ls outbox\n", key_), 0) << sftp_output_;
-  ASSERT_TRUE(WaitFor([&] {
-    return Logged("session limit: user \"demo\" from 127.0.0.1: max_sessions 1 reached");
-  })) << LogText();
-  ASSERT_TRUE(WaitFor([&] { return defender->score("127.0.0.1") == 3; }));
-  EXPECT_EQ(LogCount("login: user \"demo\""), 1);
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  ASSERT_TRUE(wait_for([&] {
+    return logged("session limit: user \"demo\" from 127.0.0.1: max_sessions 1 reached");
+  })) << log_text();
+  ASSERT_TRUE(wait_for([&] { return defender->score("127.0.0.1") == 3; }));
+  EXPECT_EQ(log_count("login: user \"demo\""), 1);
 
   // The held session is unharmed, and its slot is free once it ends.
-  EXPECT_EQ(Release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
-  ASSERT_TRUE(WaitFor([&] { return server_->active_sessions() == 0; }));
-  EXPECT_EQ(Sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_EQ(release(held, "ls outbox\nbye\n"), 0) << sftp_output_;
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshClientIdleTimeoutClosesAnIdleSession) {
-  SetAccount([](ClientAccount& a) { a.idle_timeout = std::chrono::seconds(1); });
-  SshServerOptions options = AccountOptions();
+  set_account([](ClientAccount& a) { a.idle_timeout = std::chrono::seconds(1); });
+  SshServerOptions options = account_options();
   options.idle_timeout = std::chrono::seconds(600);
-  ASSERT_NO_FATAL_FAILURE(Start(std::move(options)));
-  Held& held = Hold(key_);
-  ASSERT_TRUE(WaitFor([&] { return Logged("login: user \"demo\""); })) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  Held& held = hold(key_);
+  ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
   const auto logged_in = std::chrono::steady_clock::now();
-  ASSERT_TRUE(WaitFor([&] { return Logged("(idle timeout;"); }, std::chrono::seconds(15)))
-      << LogText();
+  ASSERT_TRUE(wait_for([&] { return logged("(idle timeout;"); }, std::chrono::seconds(15)))
+      << log_text();
   EXPECT_GE(std::chrono::steady_clock::now() - logged_in, std::chrono::milliseconds(900));
-  EXPECT_TRUE(Logged("disconnect: user \"demo\" from 127.0.0.1 (idle timeout; ")) << LogText();
+  EXPECT_TRUE(logged("disconnect: user \"demo\" from 127.0.0.1 (idle timeout; ")) << log_text();
   // The client finds the session gone when it next speaks.
-  EXPECT_NE(Release(held, "ls outbox\n"), 0) << sftp_output_;
+  EXPECT_NE(release(held, "ls outbox\n"), 0) << sftp_output_;
 }
 
 TEST_F(SftpServerTest, SshEachHostKeyTypeNegotiatesAndSha1IsRefused) {
@@ -536,27 +536,27 @@ TEST_F(SftpServerTest, SshEachHostKeyTypeNegotiatesAndSha1IsRefused) {
         << name;
     ASSERT_EQ(
         Run("ssh-keygen -l -E sha256 -f " + key.string() + ".pub > " + (base_ / "fp").string()), 0);
-    const std::string line = Slurp(base_ / "fp");  // "3072 SHA256:xxx popgate (RSA)"
+    const std::string line = slurp(base_ / "fp");  // "3072 SHA256:xxx popgate (RSA)"
     const std::string fingerprint =
         line.substr(line.find(' ') + 1, line.find(" popgate") - line.find(' ') - 1);
-    EXPECT_TRUE(Logged(fingerprint)) << fingerprint << "\n" << LogText();
+    EXPECT_TRUE(logged(fingerprint)) << fingerprint << "\n" << log_text();
     known_hosts +=
-        "[127.0.0.1]:" + std::to_string(server_->port()) + " " + Slurp(key.string() + ".pub");
+        "[127.0.0.1]:" + std::to_string(server_->port()) + " " + slurp(key.string() + ".pub");
   }
   EXPECT_EQ(fs::status(base_ / "keys").permissions() & fs::perms::all, fs::perms::owner_all);
   EXPECT_NE(fingerprints[2].find("ssh-rsa SHA256:"), std::string::npos) << fingerprints[2];
-  Spit(base_ / "known_hosts", known_hosts);
+  spit(base_ / "known_hosts", known_hosts);
   // The client checks the presented key against the generated .pub files.
   const std::string strict =
       "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=" + (base_ / "known_hosts").string();
   for (const char* algorithm :
        {"ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256"})
-    EXPECT_EQ(Sftp("ls outbox\n", key_, "demo", strict + " -o HostKeyAlgorithms=" + algorithm), 0)
+    EXPECT_EQ(sftp("ls outbox\n", key_, "demo", strict + " -o HostKeyAlgorithms=" + algorithm), 0)
         << algorithm << ": " << sftp_output_;
   // RSA signatures with SHA-1 are not offered.
-  EXPECT_NE(Sftp("ls outbox\n", key_, "demo", "-o HostKeyAlgorithms=ssh-rsa"), 0);
-  EXPECT_TRUE(Logged("ssh key exchange failed from 127.0.0.1")) << LogText();
-  EXPECT_EQ(LogCount("login: user \"demo\""), 4);
+  EXPECT_NE(sftp("ls outbox\n", key_, "demo", "-o HostKeyAlgorithms=ssh-rsa"), 0);
+  EXPECT_TRUE(logged("ssh key exchange failed from 127.0.0.1")) << log_text();
+  EXPECT_EQ(log_count("login: user \"demo\""), 4);
 }
 
 TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
@@ -564,19 +564,19 @@ TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
   const fs::path ecdsa = base_ / "ecdsa_key";
   ASSERT_EQ(Run("ssh-keygen -t rsa -b 3072 -N '' -q -f " + rsa.string()), 0);
   ASSERT_EQ(Run("ssh-keygen -t ecdsa -b 384 -N '' -q -f " + ecdsa.string()), 0);
-  SetAccount([&](ClientAccount& a) {
-    a.authorized_keys.push_back(Slurp(rsa.string() + ".pub"));
-    a.authorized_keys.push_back(Slurp(ecdsa.string() + ".pub"));
+  set_account([&](ClientAccount& a) {
+    a.authorized_keys.push_back(slurp(rsa.string() + ".pub"));
+    a.authorized_keys.push_back(slurp(ecdsa.string() + ".pub"));
   });
-  ASSERT_NO_FATAL_FAILURE(Start(AccountOptions()));
-  EXPECT_EQ(Sftp("ls outbox\n", rsa), 0) << sftp_output_;
-  EXPECT_EQ(Sftp("ls outbox\n", ecdsa), 0) << sftp_output_;
-  EXPECT_TRUE(Logged("with ssh-rsa SHA256:")) << LogText();
-  EXPECT_TRUE(Logged("with ecdsa-sha2-nistp384 SHA256:")) << LogText();
+  ASSERT_NO_FATAL_FAILURE(start(account_options()));
+  EXPECT_EQ(sftp("ls outbox\n", rsa), 0) << sftp_output_;
+  EXPECT_EQ(sftp("ls outbox\n", ecdsa), 0) << sftp_output_;
+  EXPECT_TRUE(logged("with ssh-rsa SHA256:")) << log_text();
+  EXPECT_TRUE(logged("with ecdsa-sha2-nistp384 SHA256:")) << log_text();
   // An RSA key signing with SHA-1 is refused.
-  EXPECT_NE(Sftp("ls outbox\n", rsa, "demo", "-o PubkeyAcceptedAlgorithms=ssh-rsa"), 0)
+  EXPECT_NE(sftp("ls outbox\n", rsa, "demo", "-o PubkeyAcceptedAlgorithms=ssh-rsa"), 0)
       << sftp_output_;
-  EXPECT_EQ(LogCount("login: user \"demo\""), 2) << LogText();
+  EXPECT_EQ(log_count("login: user \"demo\""), 2) << log_text();
 }
 
 // The defender over the real SQLite store: what one instance banned, the next one loads.

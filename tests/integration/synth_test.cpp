@@ -27,14 +27,14 @@ class TempDir {
  public:
   TempDir() {
     path_ = fs::temp_directory_path() /
-            ("popgate-synth-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+            ("popgate-synth-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
   fs::path operator/(const std::string& name) const { return path_ / name; }
 
  private:
-  static inline int counter_ = 0;
+  static inline int counter = 0;
   fs::path path_;
 };
 
@@ -69,47 +69,47 @@ std::vector<Person> all_persons(registry::RegisterStore& store) {
 class SynthPopulation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    store_ = synthesize(*dir_ / "register.db", kPersons, 7, 0, &summary_).release();
-    persons_ = new std::vector<Person>(all_persons(*store_));
+    dir = new TempDir();
+    store = synthesize(*dir / "register.db", kPersons, 7, 0, &summary).release();
+    persons = new std::vector<Person>(all_persons(*store));
   }
   static void TearDownTestSuite() {
-    delete persons_;
-    delete store_;
-    delete dir_;
+    delete persons;
+    delete store;
+    delete dir;
   }
 
   static std::vector<const Person*> residents() {
     std::vector<const Person*> out;
-    for (const Person& p : *persons_) {
+    for (const Person& p : *persons) {
       if (!p.deceased() && !p.home_municipality.empty()) out.push_back(&p);
     }
     return out;
   }
 
   static constexpr std::int64_t kPersons = 60'000;
-  static inline TempDir* dir_ = nullptr;
-  static inline SqliteRegisterStore* store_ = nullptr;
-  static inline std::vector<Person>* persons_ = nullptr;
-  static inline registry::SynthSummary summary_;
+  static inline TempDir* dir = nullptr;
+  static inline SqliteRegisterStore* store = nullptr;
+  static inline std::vector<Person>* persons = nullptr;
+  static inline registry::SynthSummary summary;
 };
 
 TEST_F(SynthPopulation, HasTheRequestedNumberOfPersonsAndRealisticStatuses) {
-  ASSERT_EQ(static_cast<std::int64_t>(persons_->size()), kPersons);
+  ASSERT_EQ(static_cast<std::int64_t>(persons->size()), kPersons);
   std::int64_t deceased = 0, abroad = 0;
-  for (const Person& p : *persons_) {
+  for (const Person& p : *persons) {
     deceased += p.deceased();
     abroad += !p.deceased() && p.address(registry::AddressKind::foreign) != nullptr;
   }
   EXPECT_NEAR(static_cast<double>(deceased) / kPersons, registry::profile::kDeceasedShare, 0.005);
   EXPECT_NEAR(static_cast<double>(abroad) / kPersons, registry::profile::kAbroadShare, 0.005);
-  EXPECT_EQ(summary_.deceased, deceased);
-  EXPECT_EQ(summary_.abroad, abroad);
+  EXPECT_EQ(summary.deceased, deceased);
+  EXPECT_EQ(summary.abroad, abroad);
 }
 
 TEST_F(SynthPopulation, EveryHetuIsValidUniqueAndAgreesWithTheRecord) {
   std::set<std::string> seen;
-  for (const Person& p : *persons_) {
+  for (const Person& p : *persons) {
     const registry::HetuParse parsed = registry::parse_hetu(p.hetu);
     ASSERT_TRUE(parsed.ok()) << p.hetu << ": " << parsed.error;
     EXPECT_FALSE(parsed.hetu->temporary) << p.hetu;
@@ -174,7 +174,7 @@ TEST_F(SynthPopulation, MunicipalitiesAreWeightedByPopulation) {
 
 TEST_F(SynthPopulation, ResidentsLiveInRegisteredBuildingsWithAddresses) {
   std::int64_t checked = 0, safety = 0;
-  for (const Person& p : *persons_) {
+  for (const Person& p : *persons) {
     safety += p.has_ban(registry::kBanSafety);
     if (p.deceased() || p.home_municipality.empty()) continue;
     const registry::Address* home = p.address(registry::AddressKind::permanent);
@@ -183,7 +183,7 @@ TEST_F(SynthPopulation, ResidentsLiveInRegisteredBuildingsWithAddresses) {
     EXPECT_EQ(home->postal_code.size(), 5u) << home->postal_code;
     ASSERT_TRUE(registry::valid_prt(p.residence_building)) << p.residence_building;
     if (checked++ % 97 != 0) continue;  // a sample: lookups are the expensive part
-    const auto building = store_->building_by_prt(p.residence_building);
+    const auto building = store->building_by_prt(p.residence_building);
     ASSERT_TRUE(building.has_value()) << p.residence_building;
     EXPECT_EQ(building->municipality, p.home_municipality);
     EXPECT_TRUE(building->residential()) << building->use_class;
@@ -195,10 +195,10 @@ TEST_F(SynthPopulation, ResidentsLiveInRegisteredBuildingsWithAddresses) {
 
 TEST_F(SynthPopulation, FamilyLinksPointAtRegisteredPersonsBothWays) {
   std::map<std::string, const Person*> by_hetu;
-  for (const Person& p : *persons_)
+  for (const Person& p : *persons)
     by_hetu[p.hetu] = &p;
   std::int64_t parents = 0, spouses = 0;
-  for (const Person& p : *persons_) {
+  for (const Person& p : *persons) {
     for (const registry::FamilyLink& link : p.family) {
       auto other = by_hetu.find(link.hetu);
       ASSERT_NE(other, by_hetu.end()) << p.hetu << " links to missing " << link.hetu;

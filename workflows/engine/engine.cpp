@@ -19,7 +19,8 @@ struct Engine::Running {
 };
 
 struct Engine::StepResult {
-  enum Kind { succeeded, failed, retry, cancelled } kind = failed;
+  enum class Kind { succeeded, failed, retry, cancelled };
+  Kind kind = Kind::failed;
   StepOutputs outputs;
   std::string error;
   std::string client_message;  // what the client may be told (StepError::client_message)
@@ -238,17 +239,17 @@ void Engine::run_job(Job claimed) {
       }
       StepResult result = run_step(job, *workflow, workflow->steps[i], JobPhase::main, i, outputs);
       switch (result.kind) {
-        case StepResult::succeeded:
+        case StepResult::Kind::succeeded:
           outputs[workflow->steps[i].id] = std::move(result.outputs);
           continue;
-        case StepResult::retry:
+        case StepResult::Kind::retry:
           store_.retry_later(job.id, result.not_before, result.error);
           done_cv_.notify_all();
           return;
-        case StepResult::cancelled:
+        case StepResult::Kind::cancelled:
           finish(job.id, JobState::cancelled, result.error);
           return;
-        case StepResult::failed:
+        case StepResult::Kind::failed:
           store_.begin_on_failure(job.id, result.error, result.client_message);
           job.client_error = result.client_message;
           run_on_failure(job, *workflow, 0, result.error, outputs);
@@ -268,7 +269,7 @@ void Engine::run_on_failure(const Job& job, const Workflow& workflow, int from,
   for (int i = from; i < static_cast<int>(workflow.on_failure.size()); ++i) {
     StepResult result =
         run_step(job, workflow, workflow.on_failure[i], JobPhase::on_failure, i, outputs);
-    if (result.kind == StepResult::succeeded) {
+    if (result.kind == StepResult::Kind::succeeded) {
       outputs[workflow.on_failure[i].id] = std::move(result.outputs);
     } else {
       // Logged and recorded, never retried or looped: the job has failed already.
@@ -324,7 +325,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
       log(job.id, spec.id + ": " + line);
     };
     result.outputs = type->run(context);
-    result.kind = StepResult::succeeded;
+    result.kind = StepResult::Kind::succeeded;
   } catch (const StepError& e) {
     result.error = e.what();
     result.client_message = e.client_message();
@@ -340,21 +341,21 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
   // A deadline or a cancel overrides whatever the step returned after it: it was asked to stop.
   AttemptState state = AttemptState::failed;
   if (running->timed_out) {
-    result.kind = StepResult::failed;
+    result.kind = StepResult::Kind::failed;
     result.error = "step " + spec.id + " timed out after " + describe(*spec.timeout);
     result.client_message = "processing took longer than the allowed " + describe(*spec.timeout);
     state = AttemptState::timed_out;
     retryable = true;
   } else if (running->cancelled) {
-    result.kind = StepResult::cancelled;
+    result.kind = StepResult::Kind::cancelled;
     result.error = "cancelled by an operator";
     state = AttemptState::cancelled;
-  } else if (running->stop && result.kind != StepResult::succeeded) {
+  } else if (running->stop && result.kind != StepResult::Kind::succeeded) {
     // The engine is shutting down: leave the attempt running for recover() to re-run.
     throw std::runtime_error("engine stopping during step " + spec.id);
   }
 
-  if (result.kind == StepResult::succeeded) {
+  if (result.kind == StepResult::Kind::succeeded) {
     store_.finish_step(job.id, attempt, result.outputs, now_ms());
     log(job.id, "step " + spec.id + " succeeded (attempt " + std::to_string(attempt) + ")");
     return result;
@@ -362,9 +363,9 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
   store_.fail_step(job.id, attempt, state, result.error, now_ms());
   log(job.id, "step " + spec.id + " attempt " + std::to_string(attempt) + " " +
                   std::string(to_string(state)) + ": " + result.error);
-  if (result.kind == StepResult::failed && retryable && phase == JobPhase::main &&
+  if (result.kind == StepResult::Kind::failed && retryable && phase == JobPhase::main &&
       attempt < spec.retry.attempts) {
-    result.kind = StepResult::retry;
+    result.kind = StepResult::Kind::retry;
     result.not_before = now_ms() + retry_delay(spec.retry, attempt, next_jitter()).count();
   }
   return result;

@@ -45,7 +45,7 @@ inline bool have_program(const std::string& name) {
 }
 
 // Python helpers prepended to the scripts that craft hostile archives.
-inline const char* kPythonArchiveHelpers = R"(
+inline const char* k_python_archive_helpers = R"(
 import io, sys, tarfile, zipfile
 def tar_entry(name, kind=tarfile.REGTYPE, data=b"x", link=""):
     info = tarfile.TarInfo(name)

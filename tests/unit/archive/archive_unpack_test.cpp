@@ -11,7 +11,7 @@ namespace popgate::archive {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::kPythonArchiveHelpers;
+using testing::k_python_archive_helpers;
 using testing::read_file;
 using testing::run_python;
 using testing::run_shell;
@@ -34,7 +34,7 @@ class UnpackTest : public ::testing::Test {
   }
   // Crafts an archive with Python's tarfile/zipfile, which write what they are told.
   void python(const std::string& script) {
-    const auto result = run_python(dir_.path(), kPythonArchiveHelpers + script);
+    const auto result = run_python(dir_.path(), k_python_archive_helpers + script);
     ASSERT_EQ(result.exit_code, 0) << script << "\n" << result.out;
   }
 

@@ -26,29 +26,29 @@ using testing::read_csv_table;
 class TestdataCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
+    dir = new testing::TempDir();
     const Result synth = testing::run_popgate(
         {"synth", "--persons", "2500", "--seed", "3", "--quiet", "--out", db()},
-        dir_->path().string());
+        dir->path().string());
     ASSERT_EQ(synth.exit_code, 0) << synth.err;
   }
   static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
+    delete dir;
+    dir = nullptr;
   }
-  static std::string db() { return dir_->file("register.db"); }
+  static std::string db() { return dir->file("register.db"); }
 
   Result run(std::vector<std::string> args) {
     args.insert(args.begin(), {"testdata", "update-rows"});
-    return testing::run_popgate(args, dir_->path().string());
+    return testing::run_popgate(args, dir->path().string());
   }
 
-  static testing::TempDir* dir_;
+  static testing::TempDir* dir;
 };
-testing::TempDir* TestdataCli::dir_ = nullptr;
+testing::TempDir* TestdataCli::dir = nullptr;
 
 TEST_F(TestdataCli, EveryRowIsWhatItsTruthSays) {
-  const std::string out = dir_->file("customers.csv"), truth = dir_->file("truth.csv");
+  const std::string out = dir->file("customers.csv"), truth = dir->file("truth.csv");
   const Result r = run({"--db", db(), "--rows", "300", "--seed", "5", "--municipalities", "091,049",
                         "--outside-rows", "12", "--unknown-rows", "5", "--bad-rows", "7", "--out",
                         out, "--truth", truth});
@@ -116,19 +116,19 @@ TEST_F(TestdataCli, EveryRowIsWhatItsTruthSays) {
 TEST_F(TestdataCli, TheSameSeedGivesTheSameFileAndAnotherSeedAnother) {
   const auto make = [&](const std::string& seed, const std::string& name) {
     const Result r = run({"--db", db(), "--rows", "50", "--seed", seed, "--without-hetu", "100",
-                          "--out", dir_->file(name)});
+                          "--out", dir->file(name)});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return testing::slurp(dir_->file(name));
+    return testing::slurp(dir->file(name));
   };
   const std::string first = make("1", "a.csv");
   EXPECT_EQ(make("1", "b.csv"), first);
   EXPECT_NE(make("2", "c.csv"), first);
-  for (const auto& row : read_csv_table(dir_->file("a.csv")))
+  for (const auto& row : read_csv_table(dir->file("a.csv")))
     EXPECT_EQ(row.at("henkilotunnus"), "") << "--without-hetu 100";
 }
 
 TEST_F(TestdataCli, BadOptionsSayWhatIsWrong) {
-  const std::string out = dir_->file("x.csv");
+  const std::string out = dir->file("x.csv");
   struct Case {
     std::vector<std::string> args;
     int exit_code;
@@ -144,18 +144,18 @@ TEST_F(TestdataCli, BadOptionsSayWhatIsWrong) {
       {{"--db", db(), "--out", out, "--outside-rows", "3"}, 2, "--outside-rows needs"},
       {{"--db", db(), "--out", out, "--without-hetu", "101"}, 2, "--without-hetu: 101 is out"},
       {{"--out", out}, 2, "--db FILE is required"},
-      {{"--db", dir_->file("nothing.db"), "--out", out}, 1, "nothing.db: no such file"},
+      {{"--db", dir->file("nothing.db"), "--out", out}, 1, "nothing.db: no such file"},
       {{"--db", db(), "--out", out, "--rows", "3000"},
        1,
        "living persons in the register, but the sample needs 3000"},
-      {{"--db", db(), "--out", dir_->file("no/such/dir/x.csv")}, 1, "cannot write"},
+      {{"--db", db(), "--out", dir->file("no/such/dir/x.csv")}, 1, "cannot write"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);
     EXPECT_EQ(r.exit_code, c.exit_code) << c.message << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
-  const Result help = testing::run_popgate({"testdata", "--help"}, dir_->path().string());
+  const Result help = testing::run_popgate({"testdata", "--help"}, dir->path().string());
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("update-rows"), std::string::npos);
 }

@@ -51,7 +51,7 @@ class DefenderTest : public ::testing::Test {
   std::int64_t unix_now() const {
     return std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
   }
-  static DefenderOptions Options() {
+  static DefenderOptions options() {
     DefenderOptions o;
     o.threshold = 5;
     o.observation_time = 10min;
@@ -62,7 +62,7 @@ class DefenderTest : public ::testing::Test {
 };
 
 TEST_F(DefenderTest, ScoresAddUpToABan) {
-  Defender d(Options(), nullptr, clock());
+  Defender d(options(), nullptr, clock());
   EXPECT_FALSE(d.add_event("192.0.2.1", DefenderEvent::invalid_user));  // 2
   EXPECT_EQ(d.score("192.0.2.1"), 2);
   EXPECT_FALSE(d.add_event("192.0.2.1", DefenderEvent::invalid_auth));  // 3
@@ -93,7 +93,7 @@ TEST_F(DefenderTest, ScoresAddUpToABan) {
 }
 
 TEST_F(DefenderTest, ScoresExpireAfterTheObservationWindow) {
-  Defender d(Options(), nullptr, clock());
+  Defender d(options(), nullptr, clock());
   for (int i = 0; i < 4; ++i)
     EXPECT_FALSE(d.add_event("2001:db8::1", DefenderEvent::invalid_auth));
   EXPECT_EQ(d.score("2001:db8::1"), 4);
@@ -111,7 +111,7 @@ TEST_F(DefenderTest, ScoresExpireAfterTheObservationWindow) {
 }
 
 TEST_F(DefenderTest, EachFurtherBanLastsLonger) {
-  Defender d(Options(), nullptr, clock());
+  Defender d(options(), nullptr, clock());
   const auto ban_now = [&] {
     std::optional<Ban> ban;
     for (int i = 0; i < 5 && !ban; ++i)
@@ -135,7 +135,7 @@ TEST_F(DefenderTest, EachFurtherBanLastsLonger) {
 }
 
 TEST_F(DefenderTest, BanTimeIsCapped) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 1;
   o.ban_time_increment_percent = 1000;
   o.max_ban_time = 2h;
@@ -151,7 +151,7 @@ TEST_F(DefenderTest, BanTimeIsCapped) {
 }
 
 TEST_F(DefenderTest, SafelistedAndNonAddressesAreNeverBanned) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 1;
   o.safelist = {"10.0.0.0/8", "2001:db8::/32"};
   Defender d(o, nullptr, clock());
@@ -163,17 +163,17 @@ TEST_F(DefenderTest, SafelistedAndNonAddressesAreNeverBanned) {
   EXPECT_EQ(d.tracked_hosts(), 0u);
   EXPECT_TRUE(d.add_event("11.1.2.3", DefenderEvent::invalid_user));
 
-  DefenderOptions bad = Options();
+  DefenderOptions bad = options();
   bad.safelist = {"10.0.0.0/33"};
   EXPECT_THROW(Defender(bad, nullptr, clock()), std::invalid_argument);
-  DefenderOptions limits = Options();
+  DefenderOptions limits = options();
   limits.entries_soft_limit = 10;
   limits.entries_hard_limit = 5;
   EXPECT_THROW(Defender(limits, nullptr, clock()), std::invalid_argument);
 }
 
 TEST_F(DefenderTest, DisabledDefenderDoesNothing) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.enabled = false;
   o.threshold = 1;
   Defender d(o, nullptr, clock());
@@ -182,7 +182,7 @@ TEST_F(DefenderTest, DisabledDefenderDoesNothing) {
 }
 
 TEST_F(DefenderTest, TrackedHostsAreBounded) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.entries_soft_limit = 50;
   o.entries_hard_limit = 100;
   Defender d(o, nullptr, clock());
@@ -199,7 +199,7 @@ TEST_F(DefenderTest, TrackedHostsAreBounded) {
 }
 
 TEST_F(DefenderTest, BansAreBounded) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 1;
   o.entries_soft_limit = 5;
   o.entries_hard_limit = 10;
@@ -214,7 +214,7 @@ TEST_F(DefenderTest, BansAreBounded) {
 }
 
 TEST_F(DefenderTest, BansListAndUnban) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 1;
   Defender d(o, nullptr, clock());
   ASSERT_TRUE(d.add_event("192.0.2.1", DefenderEvent::invalid_auth));
@@ -236,7 +236,7 @@ TEST_F(DefenderTest, BansListAndUnban) {
 
 TEST_F(DefenderTest, BansGoToTheStoreAndComeBack) {
   auto store = std::make_shared<MemoryBanStore>();
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 2;
   {
     Defender d(o, store, clock());
@@ -267,7 +267,7 @@ TEST_F(DefenderTest, AFailingStoreIsLoggedAndBansStillHold) {
   auto store = std::make_shared<MemoryBanStore>();
   store->fail = true;
   std::vector<std::string> lines;
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 1;
   o.log = [&](const std::string& line) { lines.push_back(line); };
   Defender d(o, store, clock());
@@ -278,7 +278,7 @@ TEST_F(DefenderTest, AFailingStoreIsLoggedAndBansStillHold) {
 }
 
 TEST_F(DefenderTest, ConcurrentEventsBanExactlyOnce) {
-  DefenderOptions o = Options();
+  DefenderOptions o = options();
   o.threshold = 100;
   Defender d(o);  // the real clock
   std::atomic<int> bans{0};

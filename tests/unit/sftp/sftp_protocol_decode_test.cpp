@@ -14,18 +14,18 @@ namespace pt = packet_type;
 class SftpDecodeTest : public ::testing::Test {
  protected:
   // Keeps the payload alive: the decoded request's views point into it.
-  Request Decode(const PacketBuilder& packet) {
+  Request decode(const PacketBuilder& packet) {
     payload_ = packet.payload();
     Request request;
     DecodeError error;
-    EXPECT_TRUE(DecodeRequest(packet.type(), payload_, &request, &error)) << error.message;
+    EXPECT_TRUE(decode_request(packet.type(), payload_, &request, &error)) << error.message;
     return request;
   }
-  DecodeError DecodeFails(const PacketBuilder& packet) {
+  DecodeError decode_fails(const PacketBuilder& packet) {
     payload_ = packet.payload();
     Request request;
     DecodeError error;
-    EXPECT_FALSE(DecodeRequest(packet.type(), payload_, &request, &error));
+    EXPECT_FALSE(decode_request(packet.type(), payload_, &request, &error));
     EXPECT_FALSE(error.message.empty());
     return error;
   }
@@ -33,7 +33,7 @@ class SftpDecodeTest : public ::testing::Test {
   std::string payload_;
 };
 
-FileAttributes SampleAttrs() {
+FileAttributes sample_attrs() {
   FileAttributes a;
   a.size = 0x123456789ULL;
   a.uid = 1000;
@@ -45,37 +45,37 @@ FileAttributes SampleAttrs() {
 }
 
 TEST_F(SftpDecodeTest, Init) {
-  Request r = Decode(PacketBuilder(pt::kInit).U32(3).String("a@b").String("1"));
-  EXPECT_EQ(r.kind, RequestKind::kInit);
+  Request r = decode(PacketBuilder(pt::kInit).u32(3).string("a@b").string("1"));
+  EXPECT_EQ(r.kind, RequestKind::k_init);
   EXPECT_EQ(r.version, 3u);
   ASSERT_EQ(r.extensions.size(), 1u);
   EXPECT_EQ(r.extensions[0].first, "a@b");
   EXPECT_EQ(r.extensions[0].second, "1");
-  EXPECT_TRUE(Decode(PacketBuilder(pt::kInit).U32(6)).extensions.empty());
+  EXPECT_TRUE(decode(PacketBuilder(pt::kInit).u32(6)).extensions.empty());
 }
 
 TEST_F(SftpDecodeTest, Open) {
-  Request r = Decode(PacketBuilder(pt::kOpen)
-                         .U32(7)
-                         .String("/inbox/a")
-                         .U32(kOpenWrite | kOpenCreate)
-                         .Attrs(SampleAttrs()));
-  EXPECT_EQ(r.kind, RequestKind::kOpen);
+  Request r = decode(PacketBuilder(pt::kOpen)
+                         .u32(7)
+                         .string("/inbox/a")
+                         .u32(kOpenWrite | kOpenCreate)
+                         .attrs(sample_attrs()));
+  EXPECT_EQ(r.kind, RequestKind::k_open);
   EXPECT_EQ(r.id, 7u);
   EXPECT_EQ(r.path, "/inbox/a");
   EXPECT_EQ(r.pflags, kOpenWrite | kOpenCreate);
-  EXPECT_EQ(r.attrs, SampleAttrs());
+  EXPECT_EQ(r.attrs, sample_attrs());
 }
 
 TEST_F(SftpDecodeTest, HandleRequests) {
   const struct {
     std::uint8_t type;
     RequestKind kind;
-  } cases[] = {{pt::kClose, RequestKind::kClose},
-               {pt::kFstat, RequestKind::kFstat},
-               {pt::kReaddir, RequestKind::kReaddir}};
+  } cases[] = {{pt::kClose, RequestKind::k_close},
+               {pt::kFstat, RequestKind::k_fstat},
+               {pt::kReaddir, RequestKind::k_readdir}};
   for (const auto& c : cases) {
-    Request r = Decode(PacketBuilder(c.type).U32(42).String(std::string("h\0x", 3)));
+    Request r = decode(PacketBuilder(c.type).u32(42).string(std::string("h\0x", 3)));
     EXPECT_EQ(r.kind, c.kind);
     EXPECT_EQ(r.id, 42u);
     EXPECT_EQ(r.handle, std::string("h\0x", 3));  // handles are opaque: NUL is fine
@@ -86,12 +86,12 @@ TEST_F(SftpDecodeTest, PathRequests) {
   const struct {
     std::uint8_t type;
     RequestKind kind;
-  } cases[] = {{pt::kLstat, RequestKind::kLstat},      {pt::kStat, RequestKind::kStat},
-               {pt::kOpendir, RequestKind::kOpendir},  {pt::kRemove, RequestKind::kRemove},
-               {pt::kRmdir, RequestKind::kRmdir},      {pt::kRealpath, RequestKind::kRealpath},
-               {pt::kReadlink, RequestKind::kReadlink}};
+  } cases[] = {{pt::kLstat, RequestKind::k_lstat},      {pt::kStat, RequestKind::k_stat},
+               {pt::kOpendir, RequestKind::k_opendir},  {pt::kRemove, RequestKind::k_remove},
+               {pt::kRmdir, RequestKind::k_rmdir},      {pt::kRealpath, RequestKind::k_realpath},
+               {pt::kReadlink, RequestKind::k_readlink}};
   for (const auto& c : cases) {
-    Request r = Decode(PacketBuilder(c.type).U32(9).String("/outbox/x"));
+    Request r = decode(PacketBuilder(c.type).u32(9).string("/outbox/x"));
     EXPECT_EQ(r.kind, c.kind);
     EXPECT_EQ(r.id, 9u);
     EXPECT_EQ(r.path, "/outbox/x");
@@ -99,15 +99,15 @@ TEST_F(SftpDecodeTest, PathRequests) {
 }
 
 TEST_F(SftpDecodeTest, ReadAndWrite) {
-  Request r = Decode(PacketBuilder(pt::kRead).U32(1).String("h").U64(1ULL << 40).U32(261120));
-  EXPECT_EQ(r.kind, RequestKind::kRead);
+  Request r = decode(PacketBuilder(pt::kRead).u32(1).string("h").u64(1ULL << 40).u32(261120));
+  EXPECT_EQ(r.kind, RequestKind::k_read);
   EXPECT_EQ(r.handle, "h");
   EXPECT_EQ(r.offset, 1ULL << 40);
   EXPECT_EQ(r.length, 261120u);
 
   const std::string data(255 * 1024, 'z');
-  r = Decode(PacketBuilder(pt::kWrite).U32(2).String("h").U64(5).String(data));
-  EXPECT_EQ(r.kind, RequestKind::kWrite);
+  r = decode(PacketBuilder(pt::kWrite).u32(2).string("h").u64(5).string(data));
+  EXPECT_EQ(r.kind, RequestKind::k_write);
   EXPECT_EQ(r.offset, 5u);
   EXPECT_EQ(r.data, data);
   // No copy: the data view points into the payload.
@@ -116,31 +116,31 @@ TEST_F(SftpDecodeTest, ReadAndWrite) {
 }
 
 TEST_F(SftpDecodeTest, AttributeRequests) {
-  Request r = Decode(PacketBuilder(pt::kSetstat).U32(3).String("/p").Attrs(SampleAttrs()));
-  EXPECT_EQ(r.kind, RequestKind::kSetstat);
+  Request r = decode(PacketBuilder(pt::kSetstat).u32(3).string("/p").attrs(sample_attrs()));
+  EXPECT_EQ(r.kind, RequestKind::k_setstat);
   EXPECT_EQ(r.path, "/p");
-  EXPECT_EQ(r.attrs, SampleAttrs());
+  EXPECT_EQ(r.attrs, sample_attrs());
 
-  r = Decode(PacketBuilder(pt::kFsetstat).U32(4).String("h").Attrs(FileAttributes{}));
-  EXPECT_EQ(r.kind, RequestKind::kFsetstat);
+  r = decode(PacketBuilder(pt::kFsetstat).u32(4).string("h").attrs(FileAttributes{}));
+  EXPECT_EQ(r.kind, RequestKind::k_fsetstat);
   EXPECT_EQ(r.handle, "h");
   EXPECT_EQ(r.attrs, FileAttributes{});
 
   FileAttributes mode;
   mode.permissions = 0755;
-  r = Decode(PacketBuilder(pt::kMkdir).U32(5).String("/inbox/d").Attrs(mode));
-  EXPECT_EQ(r.kind, RequestKind::kMkdir);
+  r = decode(PacketBuilder(pt::kMkdir).u32(5).string("/inbox/d").attrs(mode));
+  EXPECT_EQ(r.kind, RequestKind::k_mkdir);
   EXPECT_EQ(r.attrs, mode);
 }
 
 TEST_F(SftpDecodeTest, TwoPathRequests) {
-  Request r = Decode(PacketBuilder(pt::kRename).U32(6).String("/a").String("/b"));
-  EXPECT_EQ(r.kind, RequestKind::kRename);
+  Request r = decode(PacketBuilder(pt::kRename).u32(6).string("/a").string("/b"));
+  EXPECT_EQ(r.kind, RequestKind::k_rename);
   EXPECT_EQ(r.path, "/a");
   EXPECT_EQ(r.path2, "/b");
 
-  r = Decode(PacketBuilder(pt::kSymlink).U32(7).String("target").String("/link"));
-  EXPECT_EQ(r.kind, RequestKind::kSymlink);
+  r = decode(PacketBuilder(pt::kSymlink).u32(7).string("target").string("/link"));
+  EXPECT_EQ(r.kind, RequestKind::k_symlink);
   EXPECT_EQ(r.path, "target");
   EXPECT_EQ(r.path2, "/link");
 }
@@ -148,121 +148,121 @@ TEST_F(SftpDecodeTest, TwoPathRequests) {
 TEST_F(SftpDecodeTest, ExtendedRequests) {
   auto ext = [](std::string_view name) {
     PacketBuilder b(pt::kExtended);
-    b.U32(11).String(name);
+    b.u32(11).string(name);
     return b;
   };
-  Request r = Decode(ext(extension::kPosixRename).String("/a").String("/b"));
-  EXPECT_EQ(r.kind, RequestKind::kPosixRename);
+  Request r = decode(ext(extension::kPosixRename).string("/a").string("/b"));
+  EXPECT_EQ(r.kind, RequestKind::k_posix_rename);
   EXPECT_EQ(r.id, 11u);
   EXPECT_EQ(r.path, "/a");
   EXPECT_EQ(r.path2, "/b");
 
-  r = Decode(ext(extension::kHardlink).String("/a").String("/b"));
-  EXPECT_EQ(r.kind, RequestKind::kHardlink);
+  r = decode(ext(extension::kHardlink).string("/a").string("/b"));
+  EXPECT_EQ(r.kind, RequestKind::k_hardlink);
   EXPECT_EQ(r.path2, "/b");
 
-  r = Decode(ext(extension::kStatvfs).String("/"));
-  EXPECT_EQ(r.kind, RequestKind::kStatvfs);
+  r = decode(ext(extension::kStatvfs).string("/"));
+  EXPECT_EQ(r.kind, RequestKind::k_statvfs);
   EXPECT_EQ(r.path, "/");
 
-  r = Decode(ext(extension::kFstatvfs).String("h"));
-  EXPECT_EQ(r.kind, RequestKind::kFstatvfs);
+  r = decode(ext(extension::kFstatvfs).string("h"));
+  EXPECT_EQ(r.kind, RequestKind::k_fstatvfs);
   EXPECT_EQ(r.handle, "h");
 
-  r = Decode(ext(extension::kFsync).String("h"));
-  EXPECT_EQ(r.kind, RequestKind::kFsync);
+  r = decode(ext(extension::kFsync).string("h"));
+  EXPECT_EQ(r.kind, RequestKind::k_fsync);
   EXPECT_EQ(r.handle, "h");
 
-  r = Decode(ext(extension::kLimits));
-  EXPECT_EQ(r.kind, RequestKind::kLimits);
+  r = decode(ext(extension::kLimits));
+  EXPECT_EQ(r.kind, RequestKind::k_limits);
 
-  r = Decode(ext(extension::kLsetstat).String("/p").Attrs(SampleAttrs()));
-  EXPECT_EQ(r.kind, RequestKind::kLsetstat);
-  EXPECT_EQ(r.attrs, SampleAttrs());
+  r = decode(ext(extension::kLsetstat).string("/p").attrs(sample_attrs()));
+  EXPECT_EQ(r.kind, RequestKind::k_lsetstat);
+  EXPECT_EQ(r.attrs, sample_attrs());
 }
 
 TEST_F(SftpDecodeTest, UnknownExtendedIsNotAnError) {
   Request r =
-      Decode(PacketBuilder(pt::kExtended).U32(12).String("copy-data").Raw("whatever\xff\xff"));
-  EXPECT_EQ(r.kind, RequestKind::kUnknownExtended);
+      decode(PacketBuilder(pt::kExtended).u32(12).string("copy-data").raw("whatever\xff\xff"));
+  EXPECT_EQ(r.kind, RequestKind::k_unknown_extended);
   EXPECT_EQ(r.id, 12u);
   EXPECT_EQ(r.extension_name, "copy-data");
 }
 
 TEST_F(SftpDecodeTest, UnknownTypeIsUnsupportedWithId) {
-  Request r = Decode(PacketBuilder(99).U32(13).Raw("xyz"));
-  EXPECT_EQ(r.kind, RequestKind::kUnsupported);
+  Request r = decode(PacketBuilder(99).u32(13).raw("xyz"));
+  EXPECT_EQ(r.kind, RequestKind::k_unsupported);
   EXPECT_EQ(r.id, 13u);
   EXPECT_EQ(r.type, 99);
   // A client sending a reply type is answered the same way.
-  EXPECT_EQ(Decode(PacketBuilder(pt::kStatus).U32(14)).kind, RequestKind::kUnsupported);
+  EXPECT_EQ(decode(PacketBuilder(pt::kStatus).u32(14)).kind, RequestKind::k_unsupported);
 }
 
 TEST_F(SftpDecodeTest, TruncatedRequestsKeepTheId) {
-  DecodeError e = DecodeFails(PacketBuilder(pt::kRead).U32(21).String("h").U64(0));
+  DecodeError e = decode_fails(PacketBuilder(pt::kRead).u32(21).string("h").u64(0));
   EXPECT_EQ(e.id, 21u);
   EXPECT_EQ(e.status, Status::bad_message);
-  e = DecodeFails(PacketBuilder(pt::kOpen).U8(0).U8(0));
+  e = decode_fails(PacketBuilder(pt::kOpen).u8(0).u8(0));
   EXPECT_FALSE(e.id.has_value());
-  e = DecodeFails(PacketBuilder(pt::kStat));
+  e = decode_fails(PacketBuilder(pt::kStat));
   EXPECT_FALSE(e.id.has_value());
   // Every proper prefix of a valid OPEN fails cleanly.
   PacketBuilder full(pt::kOpen);
-  full.U32(1).String("/inbox/f").U32(kOpenRead).Attrs(SampleAttrs());
+  full.u32(1).string("/inbox/f").u32(kOpenRead).attrs(sample_attrs());
   for (std::size_t n = 0; n < full.payload().size(); ++n) {
-    DecodeFails(PacketBuilder(pt::kOpen).Raw(full.payload().substr(0, n)));
+    decode_fails(PacketBuilder(pt::kOpen).raw(full.payload().substr(0, n)));
   }
 }
 
 TEST_F(SftpDecodeTest, HugeLengthFieldsDoNotOverflow) {
-  DecodeError e = DecodeFails(PacketBuilder(pt::kStat).U32(22).U32(0xFFFFFFFF).Raw("abc"));
+  DecodeError e = decode_fails(PacketBuilder(pt::kStat).u32(22).u32(0xFFFFFFFF).raw("abc"));
   EXPECT_EQ(e.id, 22u);
-  e = DecodeFails(PacketBuilder(pt::kWrite).U32(23).String("h").U64(0).U32(0xFFFFFFFF));
+  e = decode_fails(PacketBuilder(pt::kWrite).u32(23).string("h").u64(0).u32(0xFFFFFFFF));
   EXPECT_EQ(e.id, 23u);
-  e = DecodeFails(PacketBuilder(pt::kInit).U32(3).U32(0xFFFFFFFF));
+  e = decode_fails(PacketBuilder(pt::kInit).u32(3).u32(0xFFFFFFFF));
   EXPECT_FALSE(e.id.has_value());
-  e = DecodeFails(PacketBuilder(pt::kExtended).U32(24).U32(0xFFFFFFFE));
+  e = decode_fails(PacketBuilder(pt::kExtended).u32(24).u32(0xFFFFFFFE));
   EXPECT_EQ(e.id, 24u);
 }
 
 TEST_F(SftpDecodeTest, TrailingGarbageIsRefused) {
-  DecodeError e = DecodeFails(PacketBuilder(pt::kClose).U32(31).String("h").U8(0));
+  DecodeError e = decode_fails(PacketBuilder(pt::kClose).u32(31).string("h").u8(0));
   EXPECT_EQ(e.id, 31u);
   EXPECT_EQ(e.status, Status::bad_message);
-  DecodeFails(PacketBuilder(pt::kExtended).U32(32).String(extension::kLimits).U8(1));
-  DecodeFails(PacketBuilder(pt::kInit).U32(3).String("ext-without-value"));
+  decode_fails(PacketBuilder(pt::kExtended).u32(32).string(extension::kLimits).u8(1));
+  decode_fails(PacketBuilder(pt::kInit).u32(3).string("ext-without-value"));
 }
 
 TEST_F(SftpDecodeTest, NulInPathIsPermissionDenied) {
-  DecodeError e = DecodeFails(PacketBuilder(pt::kOpen)
-                                  .U32(41)
-                                  .String(std::string("/inbox/a\0.txt", 13))
-                                  .U32(kOpenRead)
-                                  .Attrs({}));
+  DecodeError e = decode_fails(PacketBuilder(pt::kOpen)
+                                   .u32(41)
+                                   .string(std::string("/inbox/a\0.txt", 13))
+                                   .u32(kOpenRead)
+                                   .attrs({}));
   EXPECT_EQ(e.id, 41u);
   EXPECT_EQ(e.status, Status::permission_denied);
-  e = DecodeFails(PacketBuilder(pt::kExtended)
-                      .U32(42)
-                      .String(extension::kPosixRename)
-                      .String("/a")
-                      .String(std::string("\0", 1)));
+  e = decode_fails(PacketBuilder(pt::kExtended)
+                       .u32(42)
+                       .string(extension::kPosixRename)
+                       .string("/a")
+                       .string(std::string("\0", 1)));
   EXPECT_EQ(e.status, Status::permission_denied);
 }
 
 TEST_F(SftpDecodeTest, BadAttributes) {
-  DecodeError e = DecodeFails(PacketBuilder(pt::kSetstat).U32(51).String("/p").U32(0x00000010));
+  DecodeError e = decode_fails(PacketBuilder(pt::kSetstat).u32(51).string("/p").u32(0x00000010));
   EXPECT_EQ(e.id, 51u);
   EXPECT_EQ(e.status, Status::bad_message);
   // An extended-attribute count that cannot fit in what remains is refused up front.
-  DecodeFails(PacketBuilder(pt::kSetstat).U32(52).String("/p").U32(kAttrExtended).U32(0xFFFFFFFF));
+  decode_fails(PacketBuilder(pt::kSetstat).u32(52).string("/p").u32(kAttrExtended).u32(0xFFFFFFFF));
   // A well-formed extended attribute is accepted and dropped.
-  Request r = Decode(PacketBuilder(pt::kSetstat)
-                         .U32(53)
-                         .String("/p")
-                         .U32(kAttrExtended)
-                         .U32(1)
-                         .String("n")
-                         .String("v"));
+  Request r = decode(PacketBuilder(pt::kSetstat)
+                         .u32(53)
+                         .string("/p")
+                         .u32(kAttrExtended)
+                         .u32(1)
+                         .string("n")
+                         .string("v"));
   EXPECT_EQ(r.attrs, FileAttributes{});
 }
 

@@ -19,45 +19,45 @@ using testing::PacketBuilder;
 namespace pt = packet_type;
 
 // A stream of valid requests covering every kind, the starting point for mutations.
-std::string SeedStream() {
+std::string seed_stream() {
   FileAttributes attrs;
   attrs.size = 10;
   attrs.permissions = 0100644;
   attrs.atime = 1;
   attrs.mtime = 2;
-  std::string s = PacketBuilder(pt::kInit).U32(3).String("x@y").String("1").Frame();
-  s += PacketBuilder(pt::kOpen).U32(1).String("/inbox/a").U32(kOpenWrite).Attrs(attrs).Frame();
-  s += PacketBuilder(pt::kWrite).U32(2).String("h").U64(0).String("data").Frame();
-  s += PacketBuilder(pt::kRead).U32(3).String("h").U64(0).U32(100).Frame();
-  s += PacketBuilder(pt::kSetstat).U32(4).String("/p").Attrs(attrs).Frame();
-  s += PacketBuilder(pt::kRename).U32(5).String("/a").String("/b").Frame();
-  s += PacketBuilder(pt::kStat).U32(6).String("/a").Frame();
-  s += PacketBuilder(pt::kClose).U32(7).String("h").Frame();
+  std::string s = PacketBuilder(pt::kInit).u32(3).string("x@y").string("1").frame();
+  s += PacketBuilder(pt::kOpen).u32(1).string("/inbox/a").u32(kOpenWrite).attrs(attrs).frame();
+  s += PacketBuilder(pt::kWrite).u32(2).string("h").u64(0).string("data").frame();
+  s += PacketBuilder(pt::kRead).u32(3).string("h").u64(0).u32(100).frame();
+  s += PacketBuilder(pt::kSetstat).u32(4).string("/p").attrs(attrs).frame();
+  s += PacketBuilder(pt::kRename).u32(5).string("/a").string("/b").frame();
+  s += PacketBuilder(pt::kStat).u32(6).string("/a").frame();
+  s += PacketBuilder(pt::kClose).u32(7).string("h").frame();
   s += PacketBuilder(pt::kExtended)
-           .U32(8)
-           .String(extension::kPosixRename)
-           .String("/a")
-           .String("/b")
-           .Frame();
-  s += PacketBuilder(pt::kExtended).U32(9).String(extension::kLimits).Frame();
+           .u32(8)
+           .string(extension::kPosixRename)
+           .string("/a")
+           .string("/b")
+           .frame();
+  s += PacketBuilder(pt::kExtended).u32(9).string(extension::kLimits).frame();
   s += PacketBuilder(pt::kExtended)
-           .U32(10)
-           .String(extension::kLsetstat)
-           .String("/p")
-           .Attrs(attrs)
-           .Frame();
-  s += PacketBuilder(pt::kExtended).U32(11).String("unknown@x").Raw("zz").Frame();
-  s += PacketBuilder(77).U32(12).Frame();
+           .u32(10)
+           .string(extension::kLsetstat)
+           .string("/p")
+           .attrs(attrs)
+           .frame();
+  s += PacketBuilder(pt::kExtended).u32(11).string("unknown@x").raw("zz").frame();
+  s += PacketBuilder(77).u32(12).frame();
   return s;
 }
 
-void RunInput(const std::string& input) {
-  fuzz::RunSftpProtocolInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+void run_input(const std::string& input) {
+  fuzz::run_sftp_protocol_input(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
 }
 
 TEST(SftpFuzzTest, RandomAndMutatedInputs) {
   std::mt19937 rng(20240601);
-  const std::string seed = SeedStream();
+  const std::string seed = seed_stream();
   auto byte = [&] { return static_cast<char>(rng() & 0xFF); };
   for (int i = 0; i < 20000; ++i) {
     std::string input(1, byte());  // chunking / limit selector
@@ -66,7 +66,7 @@ TEST(SftpFuzzTest, RandomAndMutatedInputs) {
       std::string body(rng() % 300, '\0');
       for (char& c : body)
         c = byte();
-      input += (i % 8 == 0) ? PacketBuilder(static_cast<std::uint8_t>(rng() % 24)).Raw(body).Frame()
+      input += (i % 8 == 0) ? PacketBuilder(static_cast<std::uint8_t>(rng() % 24)).raw(body).frame()
                             : body;
     } else {
       std::string mutated = seed;
@@ -93,20 +93,20 @@ TEST(SftpFuzzTest, RandomAndMutatedInputs) {
       }
       input += mutated;
     }
-    RunInput(input);
+    run_input(input);
   }
 }
 
 TEST(SftpFuzzTest, SeedStreamDecodesCleanly) {
   // Guards the mutation test's starting point: every seed request is valid.
   PacketReader reader;
-  reader.Feed(SeedStream());
+  reader.feed(seed_stream());
   Packet packet;
   int count = 0;
-  while (reader.Next(&packet) == PacketReader::Result::kPacket) {
+  while (reader.next(&packet) == PacketReader::Result::k_packet) {
     Request request;
     DecodeError error;
-    EXPECT_TRUE(DecodeRequest(packet.type, packet.payload, &request, &error)) << error.message;
+    EXPECT_TRUE(decode_request(packet.type, packet.payload, &request, &error)) << error.message;
     ++count;
   }
   EXPECT_EQ(count, 13);

@@ -27,24 +27,24 @@ struct Reply {
 };
 
 // Splits the session's output back into packets.
-std::vector<Reply> Replies(const std::string& bytes) {
+std::vector<Reply> parse_replies(const std::string& bytes) {
   PacketReader reader;
-  reader.Feed(bytes);
+  reader.feed(bytes);
   std::vector<Reply> replies;
   Packet packet;
-  while (reader.Next(&packet) == PacketReader::Result::kPacket)
+  while (reader.next(&packet) == PacketReader::Result::k_packet)
     replies.push_back({packet.type, std::string(packet.payload)});
   EXPECT_EQ(reader.buffered(), 0u);
   return replies;
 }
 
 // id and status code of a STATUS reply.
-std::pair<std::uint32_t, Status> StatusOf(const Reply& reply) {
+std::pair<std::uint32_t, Status> status_of(const Reply& reply) {
   EXPECT_EQ(reply.type, packet_type::kStatus);
   WireReader in(reply.payload);
   std::uint32_t id = 0, code = 0;
-  EXPECT_TRUE(in.ReadU32(&id));
-  EXPECT_TRUE(in.ReadU32(&code));
+  EXPECT_TRUE(in.read_u32(&id));
+  EXPECT_TRUE(in.read_u32(&code));
   return {id, static_cast<Status>(code)};
 }
 
@@ -78,25 +78,25 @@ class SftpSessionTest : public ::testing::Test {
     fs::remove_all(root_);
   }
 
-  std::vector<Reply> Send(const PacketBuilder& packet, bool expect_alive = true) {
+  std::vector<Reply> send(const PacketBuilder& packet, bool expect_alive = true) {
     std::string out;
-    EXPECT_EQ(session_->Feed(packet.Frame(), &out), expect_alive);
-    return Replies(out);
+    EXPECT_EQ(session_->feed(packet.frame(), &out), expect_alive);
+    return parse_replies(out);
   }
-  void Init() {
-    auto replies = Send(PacketBuilder(packet_type::kInit).U32(3));
+  void init() {
+    auto replies = send(PacketBuilder(packet_type::kInit).u32(3));
     ASSERT_EQ(replies.size(), 1u);
     ASSERT_EQ(replies[0].type, packet_type::kVersion);
   }
-  std::string Open(std::uint32_t id, const std::string& path, std::uint32_t flags) {
-    auto replies = Send(PacketBuilder(packet_type::kOpen).U32(id).String(path).U32(flags).U32(0));
+  std::string open(std::uint32_t id, const std::string& path, std::uint32_t flags) {
+    auto replies = send(PacketBuilder(packet_type::kOpen).u32(id).string(path).u32(flags).u32(0));
     EXPECT_EQ(replies.size(), 1u);
     if (replies.empty() || replies[0].type != packet_type::kHandle) return {};
     WireReader in(replies[0].payload);
     std::uint32_t got_id = 0;
     std::string_view handle;
-    EXPECT_TRUE(in.ReadU32(&got_id));
-    EXPECT_TRUE(in.ReadString(&handle));
+    EXPECT_TRUE(in.read_u32(&got_id));
+    EXPECT_TRUE(in.read_string(&handle));
     EXPECT_EQ(got_id, id);
     return std::string(handle);
   }
@@ -108,160 +108,160 @@ class SftpSessionTest : public ::testing::Test {
 };
 
 TEST_F(SftpSessionTest, InitAnswersVersion3WithExtensions) {
-  auto replies = Send(PacketBuilder(packet_type::kInit).U32(3));
+  auto replies = send(PacketBuilder(packet_type::kInit).u32(3));
   ASSERT_EQ(replies.size(), 1u);
   ASSERT_EQ(replies[0].type, packet_type::kVersion);
   WireReader in(replies[0].payload);
   std::uint32_t version = 0;
-  ASSERT_TRUE(in.ReadU32(&version));
+  ASSERT_TRUE(in.read_u32(&version));
   EXPECT_EQ(version, 3u);
   std::vector<std::string> names;
   std::string_view name, data;
-  while (in.ReadString(&name) && in.ReadString(&data))
+  while (in.read_string(&name) && in.read_string(&data))
     names.emplace_back(name);
   EXPECT_NE(std::find(names.begin(), names.end(), "limits@openssh.com"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "posix-rename@openssh.com"), names.end());
 }
 
 TEST_F(SftpSessionTest, OpenWriteCloseCompletesUploadOnce) {
-  Init();
-  const std::string handle = Open(1, "/inbox/a.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
+  init();
+  const std::string handle = open(1, "/inbox/a.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
   ASSERT_FALSE(handle.empty());
-  auto w = Send(PacketBuilder(packet_type::kWrite).U32(2).String(handle).U64(0).String("abc"));
+  auto w = send(PacketBuilder(packet_type::kWrite).u32(2).string(handle).u64(0).string("abc"));
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_EQ(StatusOf(w[0]), std::make_pair(2u, Status::ok));
+  EXPECT_EQ(status_of(w[0]), std::make_pair(2u, Status::ok));
   EXPECT_TRUE(completed_.empty());
-  auto c = Send(PacketBuilder(packet_type::kClose).U32(3).String(handle));
+  auto c = send(PacketBuilder(packet_type::kClose).u32(3).string(handle));
   ASSERT_EQ(c.size(), 1u);
-  EXPECT_EQ(StatusOf(c[0]), std::make_pair(3u, Status::ok));
+  EXPECT_EQ(status_of(c[0]), std::make_pair(3u, Status::ok));
   ASSERT_EQ(completed_.size(), 1u);
   EXPECT_EQ(completed_[0].path, "inbox/a.csv");
   EXPECT_EQ(completed_[0].size, 3u);
   EXPECT_EQ(completed_[0].sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // The handle is spent.
-  auto again = Send(PacketBuilder(packet_type::kClose).U32(4).String(handle));
+  auto again = send(PacketBuilder(packet_type::kClose).u32(4).string(handle));
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(StatusOf(again[0]).second, Status::failure);
+  EXPECT_EQ(status_of(again[0]).second, Status::failure);
   EXPECT_EQ(session_->open_handles(), 0u);
 }
 
 TEST_F(SftpSessionTest, SessionEndAbandonsOpenUpload) {
-  Init();
-  const std::string handle = Open(1, "/inbox/b.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
+  init();
+  const std::string handle = open(1, "/inbox/b.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
   ASSERT_FALSE(handle.empty());
-  Send(PacketBuilder(packet_type::kWrite).U32(2).String(handle).U64(0).String("partial"));
+  send(PacketBuilder(packet_type::kWrite).u32(2).string(handle).u64(0).string("partial"));
   session_.reset();
   EXPECT_TRUE(completed_.empty());
   EXPECT_FALSE(fs::exists(root_ / "inbox" / "b.csv"));
 }
 
 TEST_F(SftpSessionTest, ReadReturnsDataThenEof) {
-  Init();
-  const std::string handle = Open(1, "/outbox/r.txt", kOpenRead);
+  init();
+  const std::string handle = open(1, "/outbox/r.txt", kOpenRead);
   ASSERT_FALSE(handle.empty());
   // More than we advertise: a short read, not an error.
-  auto r = Send(PacketBuilder(packet_type::kRead).U32(2).String(handle).U64(0).U32(1u << 20));
+  auto r = send(PacketBuilder(packet_type::kRead).u32(2).string(handle).u64(0).u32(1u << 20));
   ASSERT_EQ(r.size(), 1u);
   ASSERT_EQ(r[0].type, packet_type::kData);
   WireReader in(r[0].payload);
   std::uint32_t id = 0;
   std::string_view data;
-  ASSERT_TRUE(in.ReadU32(&id));
-  ASSERT_TRUE(in.ReadString(&data));
+  ASSERT_TRUE(in.read_u32(&id));
+  ASSERT_TRUE(in.read_string(&data));
   EXPECT_EQ(data, "hello outbox");
-  auto eof = Send(PacketBuilder(packet_type::kRead).U32(3).String(handle).U64(12).U32(100));
+  auto eof = send(PacketBuilder(packet_type::kRead).u32(3).string(handle).u64(12).u32(100));
   ASSERT_EQ(eof.size(), 1u);
-  EXPECT_EQ(StatusOf(eof[0]), std::make_pair(3u, Status::eof));
+  EXPECT_EQ(status_of(eof[0]), std::make_pair(3u, Status::eof));
 }
 
 TEST_F(SftpSessionTest, BadPacketGetsBadMessageAndSessionGoesOn) {
-  Init();
+  init();
   // OPEN whose path string claims more bytes than follow.
-  auto r = Send(PacketBuilder(packet_type::kOpen).U32(7).U32(100).Raw("ab"));
+  auto r = send(PacketBuilder(packet_type::kOpen).u32(7).u32(100).raw("ab"));
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(StatusOf(r[0]), std::make_pair(7u, Status::bad_message));
-  auto s = Send(PacketBuilder(packet_type::kStat).U32(8).String("/outbox/r.txt"));
+  EXPECT_EQ(status_of(r[0]), std::make_pair(7u, Status::bad_message));
+  auto s = send(PacketBuilder(packet_type::kStat).u32(8).string("/outbox/r.txt"));
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].type, packet_type::kAttrs);
 }
 
 TEST_F(SftpSessionTest, UnknownExtendedIsOpUnsupported) {
-  Init();
-  auto r = Send(PacketBuilder(packet_type::kExtended).U32(9).String("copy-data").Raw("xx"));
+  init();
+  auto r = send(PacketBuilder(packet_type::kExtended).u32(9).string("copy-data").raw("xx"));
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(StatusOf(r[0]), std::make_pair(9u, Status::op_unsupported));
+  EXPECT_EQ(status_of(r[0]), std::make_pair(9u, Status::op_unsupported));
 }
 
 TEST_F(SftpSessionTest, SymlinkIsPermissionDenied) {
-  Init();
+  init();
   auto r =
-      Send(PacketBuilder(packet_type::kSymlink).U32(5).String("/etc/passwd").String("/inbox/l"));
+      send(PacketBuilder(packet_type::kSymlink).u32(5).string("/etc/passwd").string("/inbox/l"));
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(StatusOf(r[0]), std::make_pair(5u, Status::permission_denied));
+  EXPECT_EQ(status_of(r[0]), std::make_pair(5u, Status::permission_denied));
 }
 
 TEST_F(SftpSessionTest, PipelinedRequestsInOneFeed) {
-  Init();
-  std::string bytes = PacketBuilder(packet_type::kRealpath).U32(1).String(".").Frame() +
-                      PacketBuilder(packet_type::kStat).U32(2).String("/inbox").Frame();
+  init();
+  std::string bytes = PacketBuilder(packet_type::kRealpath).u32(1).string(".").frame() +
+                      PacketBuilder(packet_type::kStat).u32(2).string("/inbox").frame();
   std::string out;
   // Fed in two arbitrary pieces, as a channel may deliver them.
-  ASSERT_TRUE(session_->Feed(std::string_view(bytes).substr(0, 5), &out));
-  ASSERT_TRUE(session_->Feed(std::string_view(bytes).substr(5), &out));
-  auto replies = Replies(out);
+  ASSERT_TRUE(session_->feed(std::string_view(bytes).substr(0, 5), &out));
+  ASSERT_TRUE(session_->feed(std::string_view(bytes).substr(5), &out));
+  auto replies = parse_replies(out);
   ASSERT_EQ(replies.size(), 2u);
   EXPECT_EQ(replies[0].type, packet_type::kName);
   EXPECT_EQ(replies[1].type, packet_type::kAttrs);
 }
 
 TEST_F(SftpSessionTest, ReaddirInBatchesThenEof) {
-  Init();
-  auto o = Send(PacketBuilder(packet_type::kOpendir).U32(1).String("/outbox"));
+  init();
+  auto o = send(PacketBuilder(packet_type::kOpendir).u32(1).string("/outbox"));
   ASSERT_EQ(o.size(), 1u);
   ASSERT_EQ(o[0].type, packet_type::kHandle);
   WireReader in(o[0].payload);
   std::uint32_t id = 0;
   std::string_view handle_view;
-  ASSERT_TRUE(in.ReadU32(&id));
-  ASSERT_TRUE(in.ReadString(&handle_view));
+  ASSERT_TRUE(in.read_u32(&id));
+  ASSERT_TRUE(in.read_string(&handle_view));
   const std::string handle(handle_view);
-  auto names = Send(PacketBuilder(packet_type::kReaddir).U32(2).String(handle));
+  auto names = send(PacketBuilder(packet_type::kReaddir).u32(2).string(handle));
   ASSERT_EQ(names.size(), 1u);
   EXPECT_EQ(names[0].type, packet_type::kName);
-  auto eof = Send(PacketBuilder(packet_type::kReaddir).U32(3).String(handle));
+  auto eof = send(PacketBuilder(packet_type::kReaddir).u32(3).string(handle));
   ASSERT_EQ(eof.size(), 1u);
-  EXPECT_EQ(StatusOf(eof[0]), std::make_pair(3u, Status::eof));
+  EXPECT_EQ(status_of(eof[0]), std::make_pair(3u, Status::eof));
 }
 
 TEST_F(SftpSessionTest, PipelinedReadsAreFlushedInBoundedPieces) {
   std::string big(300 * 1024, 'x');
   std::ofstream(root_ / "outbox" / "big.bin", std::ios::binary) << big;
-  Init();
-  const std::string handle = Open(1, "/outbox/big.bin", kOpenRead);
+  init();
+  const std::string handle = open(1, "/outbox/big.bin", kOpenRead);
   ASSERT_FALSE(handle.empty());
   std::string bytes;
   for (std::uint32_t i = 0; i < 20; ++i)
     bytes +=
-        PacketBuilder(packet_type::kRead).U32(10 + i).String(handle).U64(0).U32(255 * 1024).Frame();
+        PacketBuilder(packet_type::kRead).u32(10 + i).string(handle).u64(0).u32(255 * 1024).frame();
   std::string out;
-  ASSERT_TRUE(session_->Feed(bytes, &out));
+  ASSERT_TRUE(session_->feed(bytes, &out));
   std::size_t replies = 0;
   for (;;) {
     EXPECT_LT(out.size(), SftpSession::kReplyFlushBytes + 256 * 1024);
-    replies += Replies(out).size();
+    replies += parse_replies(out).size();
     if (!session_->backlog()) break;
     out.clear();
-    ASSERT_TRUE(session_->Feed({}, &out));
+    ASSERT_TRUE(session_->feed({}, &out));
   }
   EXPECT_EQ(replies, 20u);
 }
 
 TEST_F(SftpSessionTest, FramingErrorEndsSession) {
-  Init();
+  init();
   std::string out;
   // Announces 1 GiB.
-  EXPECT_FALSE(session_->Feed(std::string("\x40\x00\x00\x00\x03", 5), &out));
+  EXPECT_FALSE(session_->feed(std::string("\x40\x00\x00\x00\x03", 5), &out));
 }
 
 }  // namespace

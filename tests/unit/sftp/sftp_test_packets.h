@@ -15,48 +15,48 @@ class PacketBuilder {
  public:
   explicit PacketBuilder(std::uint8_t type) : type_(type) {}
 
-  PacketBuilder& U8(std::uint8_t v) {
+  PacketBuilder& u8(std::uint8_t v) {
     payload_.push_back(static_cast<char>(v));
     return *this;
   }
-  PacketBuilder& U32(std::uint32_t v) {
+  PacketBuilder& u32(std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8)
-      U8(static_cast<std::uint8_t>(v >> shift));
+      u8(static_cast<std::uint8_t>(v >> shift));
     return *this;
   }
-  PacketBuilder& U64(std::uint64_t v) {
-    U32(static_cast<std::uint32_t>(v >> 32));
-    return U32(static_cast<std::uint32_t>(v));
+  PacketBuilder& u64(std::uint64_t v) {
+    u32(static_cast<std::uint32_t>(v >> 32));
+    return u32(static_cast<std::uint32_t>(v));
   }
-  PacketBuilder& String(std::string_view s) {
-    U32(static_cast<std::uint32_t>(s.size()));
+  PacketBuilder& string(std::string_view s) {
+    u32(static_cast<std::uint32_t>(s.size()));
     payload_.append(s);
     return *this;
   }
-  PacketBuilder& Raw(std::string_view s) {
+  PacketBuilder& raw(std::string_view s) {
     payload_.append(s);
     return *this;
   }
-  PacketBuilder& Attrs(const FileAttributes& a) {
+  PacketBuilder& attrs(const FileAttributes& a) {
     std::uint32_t flags = 0;
     if (a.size) flags |= kAttrSize;
     if (a.uid) flags |= kAttrUidGid;
     if (a.permissions) flags |= kAttrPermissions;
     if (a.atime) flags |= kAttrAcModTime;
-    U32(flags);
-    if (a.size) U64(*a.size);
-    if (a.uid) U32(*a.uid).U32(a.gid.value_or(0));
-    if (a.permissions) U32(*a.permissions);
-    if (a.atime) U32(*a.atime).U32(a.mtime.value_or(0));
+    u32(flags);
+    if (a.size) u64(*a.size);
+    if (a.uid) u32(*a.uid).u32(a.gid.value_or(0));
+    if (a.permissions) u32(*a.permissions);
+    if (a.atime) u32(*a.atime).u32(a.mtime.value_or(0));
     return *this;
   }
 
   std::uint8_t type() const { return type_; }
   const std::string& payload() const { return payload_; }
   // The packet as it travels: uint32 length, type byte, payload.
-  std::string Frame() const {
+  std::string frame() const {
     PacketBuilder framed(0);
-    framed.U32(static_cast<std::uint32_t>(payload_.size() + 1)).U8(type_).Raw(payload_);
+    framed.u32(static_cast<std::uint32_t>(payload_.size() + 1)).u8(type_).raw(payload_);
     return framed.payload_;
   }
 

@@ -66,7 +66,8 @@ class ArchiveStepsTest : public ::testing::Test {
   }
 
   void python(const std::string& script) {
-    const auto result = testing::run_python(dir_.path(), testing::kPythonArchiveHelpers + script);
+    const auto result =
+        testing::run_python(dir_.path(), testing::k_python_archive_helpers + script);
     ASSERT_EQ(result.exit_code, 0) << result.out;
   }
 

@@ -23,21 +23,21 @@ local_seconds local(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
 }
 
 const TimeZone& helsinki() {
-  static const TimeZone zone = [] {
+  static const TimeZone kZone = [] {
     TimeZoneLoad loaded = TimeZone::load("Europe/Helsinki");
     EXPECT_TRUE(loaded.ok()) << loaded.error;
     return loaded.ok() ? std::move(*loaded.zone) : TimeZone::utc();
   }();
-  return zone;
+  return kZone;
 }
 
 const TimeZone& new_york() {
-  static const TimeZone zone = [] {
+  static const TimeZone kZone = [] {
     TimeZoneLoad loaded = TimeZone::load("America/New_York");
     EXPECT_TRUE(loaded.ok()) << loaded.error;
     return loaded.ok() ? std::move(*loaded.zone) : TimeZone::utc();
   }();
-  return zone;
+  return kZone;
 }
 
 CronSchedule cron(std::string_view text) {
