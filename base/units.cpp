@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "base/strings.h"
+
 namespace popgate::base {
 namespace {
 
@@ -38,17 +40,6 @@ std::size_t unit_index(std::string_view name) {
     if (kUnits[i].name == name) return i;
   }
   return kUnits.size();
-}
-
-// Digits in [0, limit] as a number; nullopt on overflow past `limit`.
-std::optional<std::int64_t> parse_digits(std::string_view digits, std::int64_t limit) {
-  std::int64_t value = 0;
-  for (const char c : digits) {
-    const int digit = c - '0';
-    if (value > (limit - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 DurationParse duration_error(std::string message) {

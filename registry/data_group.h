@@ -1,4 +1,4 @@
-// The data groups a data permit grants (DESIGN.md's list). Every field the register holds
+// The data groups a data permit grants. Every field the register holds
 // belongs to exactly one group, and change events are recorded per group.
 #ifndef POPGATE_REGISTRY_DATA_GROUP_H_
 #define POPGATE_REGISTRY_DATA_GROUP_H_

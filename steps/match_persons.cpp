@@ -11,7 +11,6 @@
 #include "adapters/formats/csv.h"
 #include "adapters/formats/fixed_width_layout.h"
 #include "adapters/store/sqlite_register_store.h"
-#include "base/atomic_file.h"
 #include "registry/date.h"
 #include "registry/update_row.h"
 #include "steps/builtin_steps.h"
@@ -199,37 +198,6 @@ struct Tally {
       out += "  " + std::to_string(n) + "  " + reason + "\n";
     return out;
   }
-};
-
-// A result file written through a stream and published by base/atomic_file.
-class OutputFile {
- public:
-  explicit OutputFile(fs::path path) : file_(open_atomic(std::move(path))) {
-    out_.open(file_.temp_path(), std::ios::binary | std::ios::trunc);
-    if (!out_) throw StepError("cannot create " + file_.temp_path().string(), true);
-  }
-  std::ofstream& stream() { return out_; }
-  void commit() {
-    out_.close();
-    if (!out_) throw StepError("cannot write " + file_.temp_path().string(), true);
-    try {
-      file_.commit();
-    } catch (const std::system_error& e) {
-      throw StepError(e.what(), true);
-    }
-  }
-
- private:
-  static base::AtomicFile open_atomic(fs::path path) {
-    try {
-      return base::AtomicFile(std::move(path));
-    } catch (const std::system_error& e) {
-      throw StepError(e.what(), true);
-    }
-  }
-
-  base::AtomicFile file_;
-  std::ofstream out_;
 };
 
 // The client's rows on their way through: matched a batch at a time, because the register

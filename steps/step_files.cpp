@@ -21,6 +21,14 @@ void as_step(Publish publish) {
   }
 }
 
+base::AtomicFile create_output(const fs::path& target) {
+  try {
+    return base::AtomicFile(target);
+  } catch (const std::system_error& e) {
+    throw StepError(e.what(), true);
+  }
+}
+
 }  // namespace
 
 fs::path work_file_or_input(const StepContext& context, const std::string& name) {
@@ -42,6 +50,17 @@ void write_atomically(const fs::path& to, std::string_view content) {
 
 void move_atomically(const fs::path& from, const fs::path& to) {
   as_step([&] { base::move_file_atomically(from, to); });
+}
+
+OutputFile::OutputFile(const fs::path& target) : file_(create_output(target)) {
+  out_.open(file_.temp_path(), std::ios::binary | std::ios::trunc);
+  if (!out_) throw StepError("cannot create " + file_.temp_path().string(), true);
+}
+
+void OutputFile::commit() {
+  out_.close();
+  if (!out_) throw StepError("cannot write " + file_.temp_path().string(), true);
+  as_step([&] { file_.commit(); });
 }
 
 }  // namespace popgate::workflows::steps

@@ -4,9 +4,11 @@
 #define POPGATE_STEPS_STEP_FILES_H_
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
+#include "base/atomic_file.h"
 #include "workflows/engine/step_type.h"
 
 namespace popgate::workflows::steps {
@@ -29,6 +31,20 @@ void write_atomically(const std::filesystem::path& to, std::string_view content)
 // Moves `from` to `to` by rename when both are on one file system (a multi-gigabyte result is
 // not copied), otherwise by copy and unlink.
 void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// A result file that a step writes through a stream, published by commit() (base/atomic_file:
+// fsync, rename, fsync of the directory); destroyed without a commit, it leaves nothing.
+// Failures are retryable StepErrors.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::filesystem::path& target);
+  std::ofstream& stream() { return out_; }
+  void commit();
+
+ private:
+  base::AtomicFile file_;
+  std::ofstream out_;
+};
 
 }  // namespace popgate::workflows::steps
 

@@ -98,40 +98,15 @@ std::string unknown_column_message(const StepContext& context,
   return text;
 }
 
-// The temporary file a conversion writes; removed unless it was moved into place.
-class PartialFile {
- public:
-  explicit PartialFile(fs::path path) : path_(std::move(path)) {}
-  PartialFile(const PartialFile&) = delete;
-  PartialFile& operator=(const PartialFile&) = delete;
-  ~PartialFile() {
-    std::error_code ignored;
-    if (!kept_) fs::remove(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  void move_to(const fs::path& target) {
-    move_atomically(path_, target);
-    kept_ = true;
-  }
-
- private:
-  fs::path path_;
-  bool kept_ = false;
-};
-
 formats::ConversionSummary convert(const StepContext& context,
                                    const formats::TableConversion& conversion,
                                    const fs::path& input, const fs::path& output) {
   std::ifstream in(input, std::ios::binary);
   if (!in) bad_param(context, "cannot open " + input_name(context));
-  PartialFile partial(output.parent_path() / ("." + output.filename().string() + ".tmp"));
-  std::ofstream out(partial.path(), std::ios::binary | std::ios::trunc);
-  if (!out) throw StepError("cannot create " + partial.path().string(), true);
-  const formats::ConversionSummary summary =
-      formats::convert_table(in, out, conversion, [&context] { return context.should_stop(); });
-  out.close();
-  if (!out) throw StepError("cannot write " + partial.path().string(), true);
-  partial.move_to(output);
+  OutputFile out(output);
+  const formats::ConversionSummary summary = formats::convert_table(
+      in, out.stream(), conversion, [&context] { return context.should_stop(); });
+  out.commit();
   return summary;
 }
 

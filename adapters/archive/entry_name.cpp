@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "base/strings.h"
+
 namespace popgate::archive {
 namespace {
 
@@ -87,15 +89,7 @@ std::string normalized_entry_name(std::string_view name) {
 std::string quoted_entry_name(std::string_view name) {
   constexpr std::size_t kShown = 200;
   std::string out = "'";
-  for (std::size_t i = 0; i < name.size() && i < kShown; ++i) {
-    if (is_control(name[i])) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(name[i]));
-      out += escaped;
-    } else {
-      out += name[i];
-    }
-  }
+  base::append_printable(out, name.substr(0, kShown));
   if (name.size() > kShown) out += "...";
   return out + "'";
 }

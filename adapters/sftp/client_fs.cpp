@@ -12,25 +12,10 @@
 
 #include "adapters/sftp/client_fs_open.h"
 #include "adapters/sftp/client_fs_upload.h"
+#include "base/strings.h"
 
 namespace popgate::sftp {
 namespace {
-
-// Client-supplied text in a log line, with control characters made visible.
-std::string printable(std::string_view raw) {
-  std::string out;
-  for (const char c : raw) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 bool listable_name(const std::string& name) {
   if (name.empty() || name.front() == '.' || name.size() > kMaxNameBytes) return false;
@@ -91,7 +76,7 @@ ClientPath ClientFs::parse(std::string_view raw, std::string_view operation) {
   try {
     return parse_client_path(raw);
   } catch (const FsException& e) {
-    context_->log("refused " + std::string(operation) + " \"" + printable(raw) +
+    context_->log("refused " + std::string(operation) + " \"" + base::printable(raw) +
                   "\": " + e.error().message);
     throw;
   }
@@ -291,7 +276,7 @@ std::string ClientFs::realpath(std::string_view raw) {
   try {
     return parse_client_path_for_realpath(raw).canonical();
   } catch (const FsException& e) {
-    context_->log("refused realpath \"" + printable(raw) + "\": " + e.error().message);
+    context_->log("refused realpath \"" + base::printable(raw) + "\": " + e.error().message);
     throw;
   }
 }
@@ -315,7 +300,7 @@ FsStatVfs ClientFs::statvfs(std::string_view raw) {
 }
 
 void ClientFs::link(std::string_view target, std::string_view link_path) {
-  refuse("link", "\"" + printable(link_path) + "\" -> \"" + printable(target) + "\"",
+  refuse("link", "\"" + base::printable(link_path) + "\" -> \"" + base::printable(target) + "\"",
          "links are not supported");
 }
 

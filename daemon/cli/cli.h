@@ -14,7 +14,7 @@
 
 namespace popgate::cli {
 
-// Exit codes of every command (DESIGN.md contract).
+// Exit codes of every command (the contract in docs/architecture.md).
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

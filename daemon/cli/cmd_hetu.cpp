@@ -12,6 +12,7 @@
 #include <random>
 #include <unordered_set>
 
+#include "base/strings.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "registry/hetu.h"
@@ -87,17 +88,7 @@ class Output {
 // Appends `text` as a column of a tab-separated line: a tab, newline or other control byte in
 // the input would otherwise break the line's shape.
 void append_column(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    } else {
-      out += c;
-    }
-  }
+  base::append_printable(out, text);
 }
 
 // Validates one code and appends its report line. `cut` marks a line longer than kMaxLine of

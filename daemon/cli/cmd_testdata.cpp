@@ -14,6 +14,7 @@
 
 #include "adapters/formats/csv.h"
 #include "adapters/store/sqlite_register_store.h"
+#include "base/atomic_file.h"
 #include "base/strings.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
@@ -240,13 +241,9 @@ std::vector<SampleRow> make_rows(Draw& draw, const SampleSpec& spec, Random& ran
   return rows;
 }
 
-// Writes `text` to `path`, or throws saying why not.
+// Publishes `text` as `path` (whole or not at all), or throws saying why not.
 void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  base::write_file_atomically(path, text);
 }
 
 // The customer register, with Finnish column names as most clients' files have them.

@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "base/strings.h"
 #include "base/units.h"
 
 namespace popgate::workflows {
@@ -15,16 +16,6 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 // Digits in [0, limit] as a number; nullopt on overflow past `limit`.
-std::optional<std::int64_t> parse_digits(std::string_view digits, std::int64_t limit) {
-  std::int64_t value = 0;
-  for (const char c : digits) {
-    const int digit = c - '0';
-    if (value > (limit - digit) / 10) return std::nullopt;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
 void report(const ConfigNode& node, Diagnostics& out, std::string_view file, std::string message) {
   out.error(file, node.mark(), std::move(message));
 }
@@ -73,7 +64,7 @@ std::optional<std::int64_t> as_int(const ConfigNode& node, std::int64_t min, std
     return std::nullopt;
   }
   const std::int64_t limit = std::numeric_limits<std::int64_t>::max();
-  const std::optional<std::int64_t> magnitude = parse_digits(digits, limit);
+  const std::optional<std::int64_t> magnitude = base::parse_digits(digits, limit);
   const std::string range = std::to_string(min) + "-" + std::to_string(max);
   if (!magnitude) {
     report(node, out, file, node.text() + " is out of range " + range);

@@ -5,34 +5,10 @@
 #include <utility>
 
 #include "base/json_text.h"
+#include "base/strings.h"
 
 namespace popgate::workflows {
-namespace {
-
-// Message text for a terminal or log: one line, control characters made visible.
-std::string one_line(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (byte < 0x20 || byte == 0x7F) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view severity_name(Severity severity) {
   return severity == Severity::error ? "error" : "warning";
@@ -71,7 +47,7 @@ std::vector<Diagnostic> Diagnostics::sorted() const {
 }
 
 std::string format_text(const Diagnostic& diagnostic) {
-  std::string out = one_line(diagnostic.file);
+  std::string out = base::printable(diagnostic.file);
   if (diagnostic.line > 0) {
     out += ':' + std::to_string(diagnostic.line);
     if (diagnostic.column > 0) out += ':' + std::to_string(diagnostic.column);
@@ -79,7 +55,7 @@ std::string format_text(const Diagnostic& diagnostic) {
   out += ": ";
   out += severity_name(diagnostic.severity);
   out += ": ";
-  out += one_line(diagnostic.message);
+  out += base::printable(diagnostic.message);
   return out;
 }
 

@@ -451,8 +451,7 @@ class WorkflowParser {
     return false;
   }
 
-  // Paths stay inside the work dir or the client's root; references are checked for that at
-  // run time, after substitution, so only the literal parts are checked here.
+  // A size with its unit, within the parameter's range.
   bool check_size_param(const ConfigNode& node, const ParamSpec& param) {
     const std::optional<std::uint64_t> bytes = as_size(node, out_, file_);
     if (!bytes) return false;
@@ -464,6 +463,8 @@ class WorkflowParser {
     return true;
   }
 
+  // Paths stay inside the work dir or the client's root; references are checked for that at
+  // run time, after substitution, so only the literal parts are checked here.
   bool check_path_param(const ConfigNode& node, const std::string& text) {
     const std::string literal = without_references(text, "x");
     if (literal.empty()) {

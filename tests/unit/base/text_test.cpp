@@ -1,9 +1,12 @@
 // The base layer's text mechanisms: UTF-8 and JSON string literals.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/json_text.h"
+#include "base/strings.h"
 #include "base/utf8.h"
 
 namespace popgate::base {
@@ -61,6 +64,29 @@ TEST(JsonText, CopiesUtf8AndEscapesNulInTheMiddle) {
   EXPECT_EQ(json_string(std::string("a\0b", 3)), "\"a\\u0000b\"");
   EXPECT_EQ(json_string("Mäkelä ✓ /"), "\"Mäkelä ✓ /\"");
   EXPECT_EQ(json_string(""), "\"\"");
+}
+
+TEST(Strings, JoinPutsTheSeparatorBetweenItems) {
+  EXPECT_EQ(join(std::vector<std::string>{}, ", "), "");
+  EXPECT_EQ(join(std::vector<std::string>{"a"}, ", "), "a");
+  EXPECT_EQ(join(std::vector<std::string_view>{"a", "", "b"}, ","), "a,,b");
+}
+
+TEST(Strings, PrintableShowsControlCharactersAndNothingElse) {
+  EXPECT_EQ(printable("x\nsftp: login: user \"demo\"\x1b[2J"),
+            "x\\x0asftp: login: user \"demo\"\\x1b[2J");
+  EXPECT_EQ(printable(std::string("a\0b\t\x7f", 5)), "a\\x00b\\x09\\x7f");
+  EXPECT_EQ(printable("Hämeenlinna € /"), "Hämeenlinna € /");
+}
+
+TEST(Strings, ParseDigitsTakesDigitsOnlyWithinTheLimit) {
+  EXPECT_EQ(parse_digits("0", 10), 0);
+  EXPECT_EQ(parse_digits("10", 10), 10);
+  EXPECT_EQ(parse_digits("11", 10), std::nullopt);
+  EXPECT_EQ(parse_digits("9223372036854775807", INT64_MAX), INT64_MAX);
+  EXPECT_EQ(parse_digits("9223372036854775808", INT64_MAX), std::nullopt);
+  for (const char* bad : {"", "-1", "+1", " 1", "1x"})
+    EXPECT_EQ(parse_digits(bad, 100), std::nullopt) << bad;
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST(Diagnostics, CountsErrorsButNotWarnings) {
 
 TEST(Diagnostics, KeepsEachDiagnosticOnOneLine) {
   const Diagnostic d{"a.yaml", 3, 7, Severity::error, "unknown key 'a\nb\tc\x01'"};
-  EXPECT_EQ(format_text(d), "a.yaml:3:7: error: unknown key 'a\\nb\\tc\\x01'");
+  EXPECT_EQ(format_text(d), "a.yaml:3:7: error: unknown key 'a\\x0ab\\x09c\\x01'");
 }
 
 TEST(Diagnostics, WritesJson) {
