@@ -24,13 +24,6 @@ fs::path directory_of(const fs::path& file) {
   return file.has_parent_path() ? file.parent_path() : fs::path(".");
 }
 
-void create_parent(const fs::path& target) {
-  if (!target.has_parent_path()) return;
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) throw std::system_error(ec, "cannot create " + target.parent_path().string());
-}
-
 }  // namespace
 
 fs::path temp_path_for(const fs::path& target) {
@@ -44,7 +37,6 @@ AtomicFile::AtomicFile(fs::path target, mode_t mode, TempName temp_name)
       shown_as_(std::move(target)) {
   if (temp_name == TempName::unique) temp_name_ += "." + random_hex(8);
   temp_shown_as_ = temp_name_;
-  create_parent(shown_as_);
   // A temporary file left by a crash is ours to replace; O_EXCL | O_NOFOLLOW then make sure
   // that we write a fresh file and not through a link.
   if (temp_name == TempName::fixed && ::unlink(temp_name_.c_str()) != 0 && errno != ENOENT)
@@ -165,7 +157,6 @@ void copy_file_atomically(const fs::path& from, const fs::path& to, mode_t mode)
 }
 
 void move_file_atomically(const fs::path& from, const fs::path& to) {
-  create_parent(to);
   {
     const UniqueFd file(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
     if (!file.valid()) fail("cannot open", from);

@@ -42,7 +42,8 @@ enum class TempName {
 // commit (an exception on the way), the temporary file is removed.
 class AtomicFile {
  public:
-  // Creates the parent directory if needed and the temporary file (mode before umask).
+  // Creates the temporary file (mode before umask) in the target's directory, which must
+  // exist: like open(), a publication does not make directories.
   explicit AtomicFile(std::filesystem::path target, mode_t mode = kDefaultFileMode,
                       TempName temp_name = TempName::fixed);
 

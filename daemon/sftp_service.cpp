@@ -54,6 +54,7 @@ std::optional<UploadedFile> open_completed(const fs::path& file, std::uint64_t s
 // durably and atomically. An existing target is the same snapshot from an earlier event.
 void copy_snapshot(const UploadedFile& file, const fs::path& target) {
   if (fs::exists(target)) return;
+  fs::create_directories(target.parent_path());
   base::AtomicFile out(target);
   out.copy_from(file.fd.get(), target, static_cast<std::uint64_t>(file.info.st_size));
   out.commit();

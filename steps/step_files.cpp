@@ -21,7 +21,16 @@ void as_step(Publish publish) {
   }
 }
 
+// Steps publish into their work dir's subfolders and the client's outbox: made on demand.
+void create_parent(const fs::path& target) {
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec)
+    throw StepError("cannot create " + target.parent_path().string() + ": " + ec.message(), true);
+}
+
 base::AtomicFile create_output(const fs::path& target) {
+  create_parent(target);
   try {
     return base::AtomicFile(target);
   } catch (const std::system_error& e) {
@@ -41,14 +50,17 @@ fs::path work_file_or_input(const StepContext& context, const std::string& name)
 }
 
 void copy_atomically(const fs::path& from, const fs::path& to) {
+  create_parent(to);
   as_step([&] { base::copy_file_atomically(from, to); });
 }
 
 void write_atomically(const fs::path& to, std::string_view content) {
+  create_parent(to);
   as_step([&] { base::write_file_atomically(to, content); });
 }
 
 void move_atomically(const fs::path& from, const fs::path& to) {
+  create_parent(to);
   as_step([&] { base::move_file_atomically(from, to); });
 }
 

@@ -65,9 +65,14 @@ TEST_F(AtomicFileTest, ReplacesTheTargetAndLeavesNoTemporaryFile) {
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
-TEST_F(AtomicFileTest, CreatesTheParentDirectory) {
-  write_file_atomically(dir_ / "a" / "b" / "out.txt", "x");
-  EXPECT_EQ(read(dir_ / "a" / "b" / "out.txt"), "x");
+TEST_F(AtomicFileTest, MakesNoDirectory) {
+  try {
+    write_file_atomically(dir_ / "a" / "out.txt", "x");
+    FAIL() << "published into a directory that does not exist";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+  }
+  EXPECT_EQ(entries(), std::vector<std::string>{});
 }
 
 TEST_F(AtomicFileTest, AnUncommittedFileLeavesNothingAndTheOldTargetStays) {
