@@ -63,7 +63,7 @@ void AtomicFile::create(mode_t mode) {
       ::openat(dir_, temp_name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd_.valid()) {
     finished_ = true;  // nothing of ours to remove (EEXIST: someone else's file)
-    fail("cannot create", temp_shown_as_);
+    fail("cannot write", shown_as_);
   }
 }
 
@@ -71,7 +71,7 @@ void AtomicFile::write(std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd_.get(), data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot write", temp_shown_as_);
+    if (n < 0) fail("cannot write", shown_as_);
     data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -96,7 +96,7 @@ void AtomicFile::copy_from(int in, const fs::path& from, std::uint64_t max_bytes
       if (n > 0) write(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot copy " + from.string() + " to", temp_shown_as_);
+    if (n < 0) fail("cannot copy " + from.string() + " to", shown_as_);
     if (n == 0) break;
     left -= static_cast<std::uint64_t>(n);
   }
@@ -104,8 +104,8 @@ void AtomicFile::copy_from(int in, const fs::path& from, std::uint64_t max_bytes
 
 void AtomicFile::sync_and_close() {
   // The data must be on disk before a name points at it.
-  if (::fsync(fd_.get()) != 0) fail("cannot sync", temp_shown_as_);
-  if (fd_.close() != 0) fail("cannot close", temp_shown_as_);
+  if (::fsync(fd_.get()) != 0) fail("cannot sync", shown_as_);
+  if (fd_.close() != 0) fail("cannot write", shown_as_);
 }
 
 void AtomicFile::sync_parent() {

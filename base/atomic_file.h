@@ -10,8 +10,10 @@
 //      auto_da_alloc covers rename-over only, and not on every file system);
 //   3. rename it over "<dir>/<name>";
 //   4. fsync "<dir>", so that the rename itself survives a power loss.
-// A failure at any step throws std::system_error (errno and a message naming the step and the
-// path), removes the temporary file and leaves the target as it was.
+// A failure at any step throws std::system_error (errno, and a message naming the step and the
+// target, as the caller knows it: "cannot write out/result.csv: No space left on device"),
+// removes the temporary file and leaves the target as it was (but for step 4: renamed, its
+// durability not confirmed).
 #ifndef POPGATE_BASE_ATOMIC_FILE_H_
 #define POPGATE_BASE_ATOMIC_FILE_H_
 
