@@ -226,12 +226,11 @@ struct PopgateServer {
     options.bind_address = "127.0.0.1";
     options.port = 0;
     options.host_key_dir = base / "hostkeys";
-    options.authorized_keys = [authorized](const std::string& user) {
-      return user == "bench" ? std::vector<std::string>{authorized} : std::vector<std::string>{};
-    };
-    options.client_root = [root](const std::string& user) -> std::optional<fs::path> {
-      if (user == "bench") return root;
-      return std::nullopt;
+    popgate::sftp::ClientAccount account;
+    account.authorized_keys = {authorized};
+    account.root = root;
+    options.account = [account](const std::string& user) {
+      return user == "bench" ? std::optional(account) : std::nullopt;
     };
     options.on_upload_complete = [&](const std::string&, const std::string& path,
                                      std::uint64_t size, const std::string& sha) {

@@ -7,6 +7,8 @@
 #include <tuple>
 #include <utility>
 
+#include "base/time_text.h"
+
 namespace popgate::sftp {
 
 std::string_view to_string(DefenderEvent event) {
@@ -238,6 +240,16 @@ void Defender::limit_bans(std::int64_t t) {
                    by_end.end());
   for (std::size_t i = 0; i < drop; ++i)
     bans_.erase(by_end[i].second);
+}
+
+void score_and_log_ban(Defender* defender, std::string_view address, DefenderEvent event,
+                       const std::function<void(const std::string& line)>& log) {
+  if (defender == nullptr) return;
+  const std::optional<Ban> ban = defender->add_event(address, event);
+  if (!ban || !log) return;
+  log("ban: " + ban->address + " until " +
+      base::iso_utc(std::chrono::system_clock::from_time_t(ban->banned_until)) + " (ban " +
+      std::to_string(ban->ban_count) + ", " + ban->reason + ")");
 }
 
 }  // namespace popgate::sftp

@@ -116,6 +116,12 @@ class Defender {
   std::mutex store_mu_;  // orders writes to store_ without holding mu_ during I/O
 };
 
+// Scores `event` for `address` with `defender` (null: does nothing) and logs the ban this
+// caused, if any: "ban: 192.0.2.1 until 2026-11-22T18:24:09Z (ban 1, score 15 >= 15, last
+// event invalid_auth)". `log` may be empty.
+void score_and_log_ban(Defender* defender, std::string_view address, DefenderEvent event,
+                       const std::function<void(const std::string& line)>& log);
+
 }  // namespace popgate::sftp
 
 #endif  // POPGATE_ADAPTERS_SFTP_DEFENDER_H_

@@ -40,6 +40,12 @@ inline std::string fingerprint(ssh_key key) {
   return text ? std::string(text.get()) : "?";
 }
 
+// "ssh-ed25519 SHA256:..." for log lines.
+inline std::string key_description(ssh_key key) {
+  const char* type = ssh_key_type_to_char(ssh_key_type(key));
+  return std::string(type ? type : "unknown") + " " + fingerprint(key);
+}
+
 }  // namespace popgate::sftp
 
 #endif  // POPGATE_ADAPTERS_SFTP_LIBSSH_COMMON_H_

@@ -5,7 +5,8 @@
 // Threads: one accept thread, and one thread per session, because a libssh session and its
 // channels may be used by one thread at a time. The accept thread only accepts and checks the
 // ban list and the session limit; key exchange and authentication happen in the session's
-// thread, so a slow or stuck client never blocks another.
+// thread, so a slow or stuck client never blocks another. A session thread runs the login
+// (SshLogin, ssh_login.h), then the SFTP packet pump (sftp_channel_pump.h).
 //
 // Abuse protection (after SFTPGo): modern algorithms only (host keys Ed25519, ECDSA P-256 and
 // RSA 3072 with SHA-2 signatures; no SHA-1 anywhere), per-client allowed source networks,
@@ -29,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/sftp/client_account.h"
 #include "adapters/sftp/client_fs_context.h"
 #include "adapters/sftp/defender.h"
 
@@ -37,6 +39,10 @@ struct ssh_bind_struct;
 struct ssh_session_struct;
 
 namespace popgate::sftp {
+
+class SftpSession;
+class SshLogin;
+struct SshLoginContext;
 
 // Owners for the libssh handles the server keeps across calls (the rest live in the .cpp).
 struct SshBindDeleter {
@@ -48,35 +54,17 @@ struct SshSessionDeleter {
 using SshBindPtr = std::unique_ptr<ssh_bind_struct, SshBindDeleter>;
 using SshSessionPtr = std::unique_ptr<ssh_session_struct, SshSessionDeleter>;
 
-// One client (user) as the server needs it; see SshServerOptions::account.
-struct ClientAccount {
-  std::vector<std::string> authorized_keys;   // OpenSSH public key lines
-  std::vector<std::string> allowed_networks;  // "192.0.2.0/24", "2001:db8::/32",
-                                              // "198.51.100.7"; empty = any address
-  std::filesystem::path root;                 // holds inbox/ and outbox/
-  ClientLimits limits;
-  std::size_t max_sessions = 0;          // concurrent sessions of this client; 0 = unlimited
-  std::chrono::seconds idle_timeout{0};  // 0 = the server's idle_timeout
-};
-
 struct SshServerOptions {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 2222;  // 0 picks a free port: see SshServer::port()
   // Holds ssh_host_ed25519_key, ssh_host_ecdsa_key and ssh_host_rsa_key (and their .pub),
   // generated on first start (directory 0700, private keys 0600).
   std::filesystem::path host_key_dir;
-  // The client `user`, or nullopt for an unknown or disabled one. When set, it supersedes
-  // authorized_keys, client_root and limits below. Called from session threads once per
-  // authentication attempt (the account of the successful one serves the session): it must
-  // be cheap and thread-safe.
+  // The client `user`, or nullopt for an unknown or disabled one; empty: every user is
+  // unknown. Called from session threads once per authentication attempt (the account of the
+  // successful one serves the session): it must be cheap and thread-safe. May throw: the
+  // attempt is refused and logged.
   std::function<std::optional<ClientAccount>(const std::string& user)> account;
-  // OpenSSH public key lines ("ssh-ed25519 AAAA... comment") allowed for a user (client id);
-  // empty for an unknown user.
-  std::function<std::vector<std::string>(const std::string& user)> authorized_keys;
-  // The client's root (holding inbox/ and outbox/); nullopt refuses the session.
-  std::function<std::optional<std::filesystem::path>(const std::string& user)> client_root;
-  // Per-client limits; defaults (unlimited) when empty.
-  std::function<ClientLimits(const std::string& user)> limits;
   // A completed upload: path relative to the client's root ("inbox/x.csv").
   std::function<void(const std::string& user, const std::string& path, std::uint64_t size,
                      const std::string& sha256_hex)>
@@ -130,11 +118,42 @@ class SshServer {
     std::atomic<bool> done{false};
   };
 
+  // Why a connection is refused right after accept; `scored` ones count with the defender.
+  struct ConnectionRefusal {
+    std::string reason;
+    bool scored = false;
+  };
+
   // Loads or generates host key `which` (an index into the .cpp's list); returns its path.
   std::filesystem::path ensure_host_key(std::size_t which);
+
+  // The accept thread: accepts connections and hands each to a session thread of its own.
   void accept_loop();
-  void serve(SshSessionPtr session, std::string peer);
+  // Accepts one waiting connection, unless its address is banned or admit() refuses it.
+  void accept_connection();
+  // True (and logged) if `peer` is banned.
+  bool refuse_if_banned(const std::string& peer) const;
+  // Starts a session thread serving `session`, or says why not (a connection limit, or no
+  // thread to be had). The caller logs and scores the refusal.
+  std::optional<ConnectionRefusal> admit(SshSessionPtr session, const std::string& peer);
+  // The global or per-address connection limit that `peer`'s connection would exceed.
+  // Called with sessions_mu_ held.
+  std::optional<ConnectionRefusal> connection_limit_refusal(const std::string& peer) const;
   void reap_finished();
+
+  // A session thread: the login, then SFTP if the login ended in an SFTP channel.
+  void serve(SshSessionPtr session, const std::string& peer);
+  SshLoginContext login_context();
+  // Serves SFTP on the channel of `login` until the session ends; logs the login (it is
+  // complete once the client's file system is open) and the disconnect.
+  void serve_sftp(ssh_session_struct* session, const SshLogin& login, const std::string& peer);
+  // The SFTP session over `account`'s root, its events reported as `user`'s; null (logged)
+  // when the account has no root or its file system cannot be opened.
+  std::unique_ptr<SftpSession> open_sftp_session(const std::string& user,
+                                                 const ClientAccount& account,
+                                                 const std::string& peer);
+  ClientFsCallbacks client_fs_callbacks(const std::string& user);
+
   // Takes one of `user`'s sessions if fewer than `max` (0 = unlimited) are open.
   bool acquire_client_session(const std::string& user, std::size_t max);
   void release_client_session(const std::string& user);

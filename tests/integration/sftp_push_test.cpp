@@ -314,13 +314,15 @@ class SftpPushTest : public ::testing::Test {
     options.bind_address = "127.0.0.1";
     options.port = 0;
     options.host_key_dir = base_ / "their-host-keys";
-    options.authorized_keys = [this](const std::string& user) {
-      std::lock_guard<std::mutex> lock(mu_);
-      return user == "demo" ? authorized_ : std::vector<std::string>{};
-    };
-    options.client_root = [this](const std::string& user) -> std::optional<fs::path> {
-      if (user == "demo") return root_;
-      return std::nullopt;
+    options.account = [this](const std::string& user) -> std::optional<sftp::ClientAccount> {
+      if (user != "demo") return std::nullopt;
+      sftp::ClientAccount account;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        account.authorized_keys = authorized_;
+      }
+      account.root = root_;
+      return account;
     };
     options.on_upload_complete = [this](const std::string& user, const std::string& path,
                                         std::uint64_t size, const std::string& sha) {

@@ -70,35 +70,12 @@ class SftpServerTest : public ::testing::Test {
     authorized_ = slurp(key_.string() + ".pub");
     account_.authorized_keys = {authorized_};
     account_.root = root_;
-    ASSERT_NO_FATAL_FAILURE(start(legacy_options()));
+    ASSERT_NO_FATAL_FAILURE(start(server_options()));
   }
 
-  // The options as the first users of SshServer set them: one callback per field.
-  SshServerOptions legacy_options() {
-    const std::string authorized = authorized_;
-    SshServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.host_key_dir = base_ / "keys";
-    options.authorized_keys = [authorized](const std::string& user) {
-      return user == "demo" ? std::vector<std::string>{authorized} : std::vector<std::string>{};
-    };
-    options.client_root = [this](const std::string& user) -> std::optional<fs::path> {
-      if (user == "demo") return root_;
-      return std::nullopt;
-    };
-    options.on_upload_complete = [this](const std::string& user, const std::string& path,
-                                        std::uint64_t size, const std::string& sha) {
-      std::lock_guard<std::mutex> lock(mu_);
-      events_.push_back({user, path, size, sha});
-    };
-    options.log = [this](const std::string& line) { add_log(line); };
-    return options;
-  }
-
-  // The options with an account callback answering from account_ (which a test may change
-  // while the server runs, as a config reload does).
-  SshServerOptions account_options() {
+  // The options as the daemon sets them: an account callback answering from account_ (which a
+  // test may change while the server runs, as a config reload does), and the upload events.
+  SshServerOptions server_options() {
     SshServerOptions options;
     options.bind_address = "127.0.0.1";
     options.port = 0;
@@ -107,6 +84,11 @@ class SftpServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mu_);
       if (user != "demo") return std::nullopt;
       return account_;
+    };
+    options.on_upload_complete = [this](const std::string& user, const std::string& path,
+                                        std::uint64_t size, const std::string& sha) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_.push_back({user, path, size, sha});
     };
     options.log = [this](const std::string& line) { add_log(line); };
     return options;
@@ -141,16 +123,20 @@ class SftpServerTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  // The sftp command line. `options` come first, so they win over the defaults after them, and
-  // identities (-i) in them are offered before `key`.
+  // The options sftp and ssh share. `options` come first, so they win over the defaults after
+  // them, and identities (-i) in them are offered before `key`.
+  static std::string client_options(const fs::path& key, const std::string& options) {
+    return options + " -i " + key.string() +
+           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
+           " -o IdentitiesOnly=yes -o LogLevel=ERROR ";
+  }
+
+  // The sftp command line.
   std::string sftp_command(const fs::path& batch_file, const fs::path& key, const std::string& user,
                            const std::string& options) {
     return "cd " + base_.string() + " && exec timeout 60 sftp -F /dev/null -b " +
-           batch_file.string() + " -P " + std::to_string(server_->port()) + " " + options + " -i " +
-           key.string() +
-           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
-           " -o IdentitiesOnly=yes -o LogLevel=ERROR " +
-           user + "@127.0.0.1";
+           batch_file.string() + " -P " + std::to_string(server_->port()) + " " +
+           client_options(key, options) + user + "@127.0.0.1";
   }
 
   // Runs `sftp -b` with `batch`; returns its exit code.
@@ -161,6 +147,17 @@ class SftpServerTest : public ::testing::Test {
     const int code = Run(sftp_command(batch_file, key, user, options) + " > " +
                          (base_ / "sftp.out").string() + " 2>&1");
     sftp_output_ = slurp(base_ / "sftp.out");
+    return code;
+  }
+
+  // Runs OpenSSH's ssh as demo with key_: `options`, then `command` for the server, with `input`
+  // on its standard input; returns its exit code (its output goes to sftp_output_).
+  int ssh(const std::string& options, const std::string& command, const std::string& input = "") {
+    spit(base_ / "ssh.in", input);
+    const int code = Run("cd " + base_.string() + " && exec timeout 60 ssh -F /dev/null -p " +
+                         std::to_string(server_->port()) + " " + client_options(key_, options) +
+                         "demo@127.0.0.1 " + command + " < ssh.in > ssh.out 2>&1");
+    sftp_output_ = slurp(base_ / "ssh.out");
     return code;
   }
 
@@ -312,7 +309,7 @@ TEST_F(SftpServerTest, SshEscapeAttemptsAreRefused) {
 }
 
 TEST_F(SftpServerTest, SshUnknownUserIsRefused) {
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
@@ -329,7 +326,7 @@ TEST_F(SftpServerTest, SshUnknownUserIsRefused) {
 
 TEST_F(SftpServerTest, SshAddressNotAllowedIsRefusedUntilTheRuleChanges) {
   set_account([](ClientAccount& a) { a.allowed_networks = {"10.0.0.0/8", "2001:db8::/32"}; });
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
@@ -350,7 +347,7 @@ TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
   DefenderOptions defender_options;
   defender_options.threshold = 3;
   auto make_options = [&] {
-    SshServerOptions options = account_options();
+    SshServerOptions options = server_options();
     options.defender = std::make_shared<Defender>(
         defender_options, std::make_shared<store::SqliteBanStore>(state_db));
     return options;
@@ -393,7 +390,7 @@ TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
 }
 
 TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.max_sessions = 1;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   Held& held = hold(key_);
@@ -410,7 +407,7 @@ TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
   EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 
   // The per-address limit refuses the same way, and scores.
-  options = account_options();
+  options = server_options();
   options.max_sessions_per_address = 1;
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
@@ -427,7 +424,7 @@ TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
 }
 
 TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
-  ASSERT_NO_FATAL_FAILURE(start(account_options()));
+  ASSERT_NO_FATAL_FAILURE(start(server_options()));
   // Seven wrong keys offered before the right one: the seventh attempt is not heard.
   std::string identities;
   for (int i = 0; i < SshServer::kMaxAuthAttempts + 1; ++i) {
@@ -448,7 +445,7 @@ TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
 }
 
 TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.login_timeout = std::chrono::seconds(30);
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
@@ -487,7 +484,7 @@ TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
 
 TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
   set_account([](ClientAccount& a) { a.max_sessions = 1; });
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
@@ -509,7 +506,7 @@ TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
 
 TEST_F(SftpServerTest, SshClientIdleTimeoutClosesAnIdleSession) {
   set_account([](ClientAccount& a) { a.idle_timeout = std::chrono::seconds(1); });
-  SshServerOptions options = account_options();
+  SshServerOptions options = server_options();
   options.idle_timeout = std::chrono::seconds(600);
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   Held& held = hold(key_);
@@ -568,7 +565,7 @@ TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
     a.authorized_keys.push_back(slurp(rsa.string() + ".pub"));
     a.authorized_keys.push_back(slurp(ecdsa.string() + ".pub"));
   });
-  ASSERT_NO_FATAL_FAILURE(start(account_options()));
+  ASSERT_NO_FATAL_FAILURE(start(server_options()));
   EXPECT_EQ(sftp("ls outbox\n", rsa), 0) << sftp_output_;
   EXPECT_EQ(sftp("ls outbox\n", ecdsa), 0) << sftp_output_;
   EXPECT_TRUE(logged("with ssh-rsa SHA256:")) << log_text();
@@ -577,6 +574,71 @@ TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
   EXPECT_NE(sftp("ls outbox\n", rsa, "demo", "-o PubkeyAcceptedAlgorithms=ssh-rsa"), 0)
       << sftp_output_;
   EXPECT_EQ(log_count("login: user \"demo\""), 2) << log_text();
+}
+
+TEST_F(SftpServerTest, SshShellExecPtyAndOtherSubsystemsAreRefused) {
+  SshServerOptions options = server_options();
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  EXPECT_NE(ssh("", "true"), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] { return logged("refused exec for demo from 127.0.0.1"); }))
+      << log_text();
+  EXPECT_NE(ssh("-s", "netconf"), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] {
+    return logged("refused subsystem \"netconf\" for demo from 127.0.0.1");
+  })) << log_text();
+  EXPECT_NE(ssh("-tt", ""), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] { return logged("refused shell for demo from 127.0.0.1"); }))
+      << log_text();
+  EXPECT_TRUE(logged("refused pty for demo from 127.0.0.1")) << log_text();
+  // The client left with its channel unused: logged, but the login itself was good.
+  ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
+  EXPECT_EQ(log_count("session not started: user \"demo\" from 127.0.0.1: disconnected"), 3)
+      << log_text();
+  EXPECT_FALSE(logged("login: user \"demo\"")) << log_text();
+  EXPECT_EQ(defender->score("127.0.0.1"), 0);
+}
+
+TEST_F(SftpServerTest, SshLoginWithoutSftpEndsAtTheLoginTimeout) {
+  SshServerOptions options = server_options();
+  options.login_timeout = std::chrono::seconds(2);
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  // -N: authenticate, then open no channel at all.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_NE(ssh("-N", ""), 0) << sftp_output_;
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1900));
+  EXPECT_TRUE(wait_for([&] {
+    return logged("session not started: user \"demo\" from 127.0.0.1: login timeout");
+  })) << log_text();
+}
+
+TEST_F(SftpServerTest, SshAccountWithoutRootIsRefused) {
+  set_account([](ClientAccount& a) { a.root.clear(); });
+  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] {
+    return logged("login refused: user \"demo\" from 127.0.0.1: no client root");
+  })) << log_text();
+  EXPECT_FALSE(logged("login: user \"demo\"")) << log_text();
+}
+
+TEST_F(SftpServerTest, SshBytesThatAreNotSftpEndTheSession) {
+  // A length of 0x67617262 ("garb"): far over any packet the server accepts.
+  EXPECT_NE(ssh("-s", "sftp", "garbage, not sftp"), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] {
+    return logged("disconnect: user \"demo\" from 127.0.0.1 (protocol error; ");
+  })) << log_text();
+  EXPECT_TRUE(logged("demo: sftp framing error")) << log_text();
+  EXPECT_TRUE(logged("login: user \"demo\" from 127.0.0.1")) << log_text();
+}
+
+TEST_F(SftpServerTest, SshStopEndsTheSessionsBeingServed) {
+  Held& held = hold(key_);
+  ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
+  server_->stop();
+  EXPECT_TRUE(logged("disconnect: user \"demo\" from 127.0.0.1 (server stopping; ")) << log_text();
+  EXPECT_EQ(server_->active_sessions(), 0u);
+  EXPECT_NE(release(held, "ls outbox\n"), 0) << sftp_output_;
 }
 
 // The defender over the real SQLite store: what one instance banned, the next one loads.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -90,6 +91,29 @@ TEST_F(DefenderTest, ScoresAddUpToABan) {
   now_ += 1s;
   EXPECT_FALSE(d.is_banned("192.0.2.1"));
   EXPECT_TRUE(d.bans().empty());
+}
+
+TEST_F(DefenderTest, ScoreAndLogBanLogsOnlyTheBanItCaused) {
+  Defender d(options(), nullptr, clock());
+  std::vector<std::string> lines;
+  const std::function<void(const std::string&)> log = [&](const std::string& line) {
+    lines.push_back(line);
+  };
+  score_and_log_ban(&d, "192.0.2.1", DefenderEvent::invalid_user, log);  // 2
+  score_and_log_ban(&d, "192.0.2.1", DefenderEvent::invalid_user, log);  // 4
+  EXPECT_EQ(d.score("192.0.2.1"), 4);
+  EXPECT_TRUE(lines.empty());
+  score_and_log_ban(&d, "192.0.2.1", DefenderEvent::invalid_auth, log);  // 5 >= 5
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "ban: 192.0.2.1 until 2026-01-01T00:20:00Z (ban 1, score 5 >= 5, last event "
+            "invalid_auth)");
+  // No defender, or no log: nothing happens, nothing breaks.
+  score_and_log_ban(nullptr, "192.0.2.2", DefenderEvent::invalid_user, log);
+  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::limit_exceeded, {});
+  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::limit_exceeded, {});
+  EXPECT_TRUE(d.is_banned("192.0.2.3"));
+  EXPECT_EQ(lines.size(), 1u);
 }
 
 TEST_F(DefenderTest, ScoresExpireAfterTheObservationWindow) {
