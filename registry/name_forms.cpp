@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/utf8.h"
+
 namespace popgate::registry {
 namespace {
 
@@ -21,30 +23,11 @@ std::u32string decode(std::string_view text) {
   std::u32string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    int length = b0 < 0x80           ? 1
-                 : (b0 >> 5) == 0x6  ? 2
-                 : (b0 >> 4) == 0xE  ? 3
-                 : (b0 >> 3) == 0x1E ? 4
-                                     : 0;
-    char32_t c = length == 1   ? b0
-                 : length == 2 ? (b0 & 0x1F)
-                 : length == 3 ? (b0 & 0x0F)
-                               : (b0 & 0x07);
-    bool valid = length > 0 && i + static_cast<std::size_t>(length) <= text.size();
-    for (int k = 1; valid && k < length; ++k) {
-      const auto b = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
-      if ((b & 0xC0) != 0x80) valid = false;
-      c = (c << 6) | (b & 0x3F);
-    }
-    if (valid && length == 2 && c < 0x80) valid = false;  // overlong
-    if (!valid) {
-      out.push_back(single_byte(b0));
-      ++i;
-      continue;
-    }
-    out.push_back(c);
-    i += static_cast<std::size_t>(length);
+    const std::size_t start = i;
+    const long c = base::decode_utf8(text, i);
+    // Not UTF-8: the byte as the single-byte encodings clients' files come in read it.
+    out.push_back(c >= 0 ? static_cast<char32_t>(c)
+                         : single_byte(static_cast<unsigned char>(text[start])));
   }
   return out;
 }
