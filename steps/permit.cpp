@@ -55,12 +55,13 @@ StepType permit_step(StepEnvironment env) {
       request.groups.push_back(*group);
       groups += (groups.empty() ? "" : ",") + name;
     }
-    const PermitCheck check = env.check_permit(request);
-    if (!check.allowed) {
-      throw StepError("permit check failed: " + check.explanation, false, check.explanation);
+    const registry::PermitDecision decision = env.check_permit(request);
+    if (!decision.allowed()) {
+      throw StepError("permit check failed: " + decision.explanation(), false,
+                      decision.explanation());
     }
-    if (context.log) context.log(check.explanation);
-    return StepOutputs{{"permit", check.permit}, {"groups", groups}};
+    if (context.log) context.log(decision.explanation());
+    return StepOutputs{{"permit", decision.permit_id()}, {"groups", groups}};
   };
   return type;
 }
