@@ -63,11 +63,11 @@ int match_in_this_process(const fs::path& dir) {
   context.work_dir = dir / "work";
   context.input_file = dir / "customers.csv";
   context.cancelled = &cancelled;
-  context.params = {{"permit", "BENCH/1"},   {"groups", "identity,names,permanent_address"},
-                    {"separator", "auto"},   {"encoding", "auto"},
-                    {"to", "result"},        {"fallback_to_names", "false"},
-                    {"batch_rows", "100000"}};
-  context.lists = {{"columns", {}}, {"fixed_width", {}}};
+  context.params = {{"permit", "BENCH/1"},          {"separator", "auto"},
+                    {"encoding", "auto"},           {"to", "result"},
+                    {"fallback_to_names", "false"}, {"batch_rows", "100000"}};
+  context.lists = {
+      {"groups", {"identity", "names", "permanent_address"}}, {"columns", {}}, {"fixed_width", {}}};
   fs::create_directories(context.work_dir);
   try {
     const workflows::StepOutputs out = workflows::steps::match_persons_step(env).run(context);

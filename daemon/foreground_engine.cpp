@@ -3,6 +3,7 @@
 #include "adapters/crypto/sha256.h"
 #include "daemon/data_dir_lock.h"
 #include "workflows/config/workflow_loader.h"
+#include "workflows/engine/job_intake.h"
 
 namespace popgate::cli {
 namespace {
@@ -35,16 +36,9 @@ wf::EngineOptions options_for(const fs::path& data_dir, const wf::StepRegistry& 
 
 wf::NewJob foreground_job(const wf::Workflow& workflow, const std::string& client,
                           const fs::path& client_root, const fs::path& input) {
-  wf::NewJob request;
-  request.workflow = workflow.name;
-  request.workflow_text = workflow.source_text;
-  request.workflow_hash = crypto::sha256_hex(workflow.source_text);
-  request.client_id = client;
-  request.client_root = client_root.string();
-  request.input_path = fs::absolute(input).string();
-  request.input_sha256 = crypto::sha256_file(request.input_path).sha256;
-  request.concurrency = workflow.concurrency;
-  return request;
+  const fs::path path = fs::absolute(input);
+  return wf::job_for_input(workflow, client, client_root, path, crypto::sha256_file(path).sha256,
+                           crypto::sha256_hex);
 }
 
 ForegroundEngine::ForegroundEngine(const fs::path& data_dir, const wf::StepRegistry& steps, Log log)

@@ -28,6 +28,7 @@
 #include "workflows/config/diagnostics.h"
 #include "workflows/config/workflow_loader.h"
 #include "workflows/engine/engine.h"
+#include "workflows/engine/job_intake.h"
 
 namespace popgate::daemon {
 namespace {
@@ -67,12 +68,15 @@ class TickFile {
   fs::path path_;
 };
 
-sigset_t handled_signals() {
+// Blocks the signals the main thread waits for. Call before any thread starts, so that every
+// thread inherits the mask and the signals wait for sigtimedwait.
+sigset_t block_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
@@ -82,6 +86,27 @@ Server::Server(ServeOptions options)
     : options_(std::move(options)), steps_(workflows::steps::builtin_steps()) {}
 
 Server::~Server() = default;
+
+int Server::run() {
+  std::optional<workflows::ConfigSet> config = load_config();
+  if (!config) {
+    log_error("refusing to start: fix the errors above (popgate lint " + options_.config_dir + ")");
+    return 1;
+  }
+  const workflows::DaemonConfig settings = config->daemon.value_or(workflows::DaemonConfig{});
+  set_log_level(settings.log_level);
+  const base::UniqueFd lock = take_data_dir(settings);
+  const sigset_t signals = block_signals();
+  open_stores();
+  make_exchange_identity();
+  build_step_environment();
+  create_services(settings);
+  install(std::move(*config));
+  if (!start_services()) return 1;
+  serve_until_stopped(signals);
+  shut_down();
+  return 0;
+}
 
 std::optional<workflows::ConfigSet> Server::load_config() {
   workflows::Diagnostics diagnostics;
@@ -98,19 +123,125 @@ std::optional<workflows::ConfigSet> Server::load_config() {
   return config;
 }
 
+base::UniqueFd Server::take_data_dir(const workflows::DaemonConfig& settings) {
+  data_dir_ = fs::absolute(options_.data_dir.empty() ? settings.data_dir : options_.data_dir);
+  fs::create_directories(data_dir_ / "work");
+  fs::create_directories(data_dir_ / "exchange");
+  return lock_data_dir(data_dir_);
+}
+
+void Server::open_stores() {
+  audit_ = open_audit_log(data_dir_);
+  deliveries_ = std::make_unique<store::SqliteDeliveryStore>((data_dir_ / "state.db").string());
+  store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
+}
+
+// The exchange certificate clients verify results with and encrypt uploads to: made on first
+// start, so that an operator can hand it out before the first job.
+void Server::make_exchange_identity() {
+  const crypto::ExchangeIdentity identity =
+      crypto::ExchangeKeys(data_dir_ / "keys").load_or_create();
+  log_info("exchange certificate: " + identity.description().subject + ", SHA-256 " +
+           identity.description().sha256 + ", valid until " + identity.description().not_after);
+}
+
+// Steps run on worker threads and read the configuration installed last, which a reload may
+// swap at any moment: they ask live_ each time rather than keep what they saw.
+void Server::build_step_environment() {
+  workflows::steps::StepEnvironment environment;
+  environment.check_permit = [this](const registry::PermitRequest& request) {
+    return live_.decide_permit(request);
+  };
+  environment.permit = [this](const std::string& id) { return live_.permit(id); };
+  environment.client = [this](const std::string& id) { return live_.client(id); };
+  environment.keys_dir = data_dir_ / "keys";
+  environment.audit = audit_.get();
+  environment.record_deliveries = [this](const std::vector<workflows::DeliveredFile>& files) {
+    deliveries_->record(files);
+  };
+  environment.register_db = data_dir_ / "register.db";
+  steps_ = workflows::steps::builtin_steps(environment);
+}
+
+workflows::EngineOptions Server::engine_options(const workflows::DaemonConfig& settings) {
+  workflows::EngineOptions options;
+  options.workers = settings.max_running_jobs;
+  options.limits.max_running = settings.max_running_jobs;
+  options.limits.max_running_per_client = settings.max_running_jobs_per_client;
+  options.work_root = data_dir_ / "work";
+  options.log = [](const std::string& job_id, const std::string& line) {
+    log(LogLevel::info, job_id, line);
+  };
+  // A job started before a reload runs the workflow version stored with it.
+  options.load_workflow = [this](const workflows::Job& job) {
+    workflows::Diagnostics ignored;
+    return workflows::load_workflow(job.workflow_text, job.workflow + " (as stored)", steps_,
+                                    ignored);
+  };
+  return options;
+}
+
+void Server::create_services(const workflows::DaemonConfig& settings) {
+  retention_ = std::make_unique<Retention>(data_dir_, *deliveries_, *store_);
+  engine_ = std::make_unique<workflows::Engine>(*store_, steps_, engine_options(settings));
+  sftp_ = std::make_unique<SftpService>(data_dir_, live_, *engine_);
+  sftp_->on_download([this](const std::string& client, const std::string& path) {
+    deliveries_->mark_downloaded(client, path, workflows::now_ms());
+    sweep_now_ = true;
+  });
+}
+
 void Server::install(workflows::ConfigSet config) {
-  config_ = std::move(config);
-  for (const workflows::Workflow& w : config_.workflows) {
+  for (const workflows::Workflow& w : config.workflows) {
     engine_->add_workflow(w, crypto::sha256_hex(w.source_text));
   }
-  if (sftp_) sftp_->configure(config_);
-  if (retention_) {
-    retention_->set_failed_jobs(
-        config_.daemon.value_or(workflows::DaemonConfig{}).retention.failed_jobs);
-  }
-  schedule_ = std::make_unique<workflows::ScheduleClock>(config_.workflows);
+  sftp_->prepare_clients(config);
+  config_ = live_.install(std::move(config));
+  retention_->set_failed_jobs(
+      config_->config.daemon.value_or(workflows::DaemonConfig{}).retention.failed_jobs);
+  schedule_ = std::make_unique<workflows::ScheduleClock>(config_->config.workflows);
   for (const std::string& error : schedule_->errors())
     log_error("scheduler: " + error);
+}
+
+bool Server::start_services() {
+  last_tick_ = TickFile(data_dir_ / "scheduler.tick").read().value_or(Clock::now());
+  const int recovered = engine_->recover();
+  engine_->start();
+  try {
+    sftp_->start();
+  } catch (const std::exception& e) {
+    log_error(std::string("refusing to start: SFTP server: ") + e.what());
+    engine_->stop();
+    return false;
+  }
+  log_info("ready: " + summary(config_->config) + "; sftp port " + std::to_string(sftp_->port()) +
+           "; data dir " + data_dir_.string() +
+           (recovered > 0 ? "; resumed " + std::to_string(recovered) + " interrupted jobs" : ""));
+  sd_notify(0, "READY=1");
+  return true;
+}
+
+void Server::serve_until_stopped(const sigset_t& signals) {
+  while (true) {
+    tick(Clock::now());
+    timespec wait{1, 0};
+    siginfo_t info{};
+    const int signal = sigtimedwait(&signals, &info, &wait);
+    if (signal == SIGHUP) {
+      reload();
+    } else if (signal == SIGTERM || signal == SIGINT) {
+      log_info(std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+      return;
+    }
+  }
+}
+
+void Server::shut_down() {
+  sd_notify(0, "STOPPING=1");
+  sftp_->stop();  // first: no new uploads while the engine winds down
+  engine_->stop();
+  log_info("stopped");
 }
 
 void Server::reload() {
@@ -118,54 +249,19 @@ void Server::reload() {
   log_info("reloading " + options_.config_dir);
   std::optional<workflows::ConfigSet> config = load_config();
   if (!config) {
-    log_error("reload refused: keeping the running configuration (" + summary(config_) + ")");
+    log_error("reload refused: keeping the running configuration (" + summary(config_->config) +
+              ")");
   } else {
-    if (config->daemon &&
-        config->daemon->data_dir != config_.daemon.value_or(workflows::DaemonConfig{}).data_dir &&
+    const workflows::DaemonConfig running =
+        config_->config.daemon.value_or(workflows::DaemonConfig{});
+    if (config->daemon && config->daemon->data_dir != running.data_dir &&
         options_.data_dir.empty()) {
       log(LogLevel::warning, {}, "data_dir changed: it takes effect when popgate restarts");
     }
     install(std::move(*config));
-    log_info("reloaded: " + summary(config_));
+    log_info("reloaded: " + summary(config_->config));
   }
   sd_notify(0, "READY=1");
-}
-
-fs::path Server::client_root(const std::string& client) const {
-  return sftp_->client_root(client);
-}
-
-void Server::submit_scheduled(const workflows::Firing& firing) {
-  const workflows::Workflow& w = *firing.workflow;
-  const auto& trigger = std::get<workflows::ScheduleTrigger>(w.trigger);
-  if (trigger.for_each_subscription) {
-    log(LogLevel::warning, {},
-        "scheduler: " + w.name + " is due, but change subscriptions do not exist yet");
-  }
-  for (const std::string& client : trigger.clients) {
-    const workflows::ClientConfig* c = config_.client(client);
-    if (c == nullptr || c->disabled) {
-      log(LogLevel::warning, {}, "scheduler: " + w.name + ": client " + client + " is not active");
-      continue;
-    }
-    workflows::NewJob job;
-    job.workflow = w.name;
-    job.workflow_text = w.source_text;
-    job.workflow_hash = crypto::sha256_hex(w.source_text);
-    job.client_id = client;
-    job.client_root = client_root(client).string();
-    // The slot is the job's identity: a restart that sees the same slot again gets the same
-    // job back instead of a second delivery.
-    job.input_sha256 = crypto::sha256_hex("schedule " + w.name + " " + base::iso_utc(firing.due));
-    job.concurrency = w.concurrency;
-    const workflows::SubmitResult submitted = engine_->submit(job);
-    log(LogLevel::info, submitted.job.id,
-        std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
-            " for " + client + " (slot " + base::iso_utc(firing.due) +
-            (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
-                                  : "") +
-            ")");
-  }
 }
 
 void Server::tick(Clock::time_point now) {
@@ -184,116 +280,32 @@ void Server::tick(Clock::time_point now) {
   }
 }
 
-int Server::run() {
-  std::optional<workflows::ConfigSet> config = load_config();
-  if (!config) {
-    log_error("refusing to start: fix the errors above (popgate lint " + options_.config_dir + ")");
-    return 1;
+void Server::submit_scheduled(const workflows::Firing& firing) {
+  const workflows::Workflow& w = *firing.workflow;
+  const auto& trigger = std::get<workflows::ScheduleTrigger>(w.trigger);
+  if (trigger.for_each_subscription) {
+    log(LogLevel::warning, {},
+        "scheduler: " + w.name + " is due, but change subscriptions do not exist yet");
   }
-  const workflows::DaemonConfig settings = config->daemon.value_or(workflows::DaemonConfig{});
-  set_log_level(settings.log_level);
-  data_dir_ = fs::absolute(options_.data_dir.empty() ? settings.data_dir : options_.data_dir);
-  fs::create_directories(data_dir_ / "work");
-  fs::create_directories(data_dir_ / "exchange");
-  const base::UniqueFd lock = lock_data_dir(data_dir_);
-
-  // Before any thread starts, so that every thread inherits the mask and the signals wait
-  // for sigtimedwait below.
-  const sigset_t signals = handled_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  // Steps that reach a client (sftp_push) read its configuration as installed last, from
-  // worker threads, while a reload may swap it.
-  workflows::steps::StepEnvironment environment;
-  environment.client = [this](const std::string& id) -> std::optional<workflows::ClientConfig> {
-    return sftp_ ? sftp_->client_config(id) : std::nullopt;
-  };
-  environment.keys_dir = data_dir_ / "keys";
-  audit_ = open_audit_log(data_dir_);
-  {
-    // The exchange certificate clients verify results with and encrypt uploads to: made on
-    // first start, so that an operator can hand it out before the first job.
-    const crypto::ExchangeIdentity identity =
-        crypto::ExchangeKeys(data_dir_ / "keys").load_or_create();
-    log_info("exchange certificate: " + identity.description().subject + ", SHA-256 " +
-             identity.description().sha256 + ", valid until " + identity.description().not_after);
-  }
-  environment.audit = audit_.get();
-  deliveries_ = std::make_unique<store::SqliteDeliveryStore>((data_dir_ / "state.db").string());
-  environment.record_deliveries = [this](const std::vector<workflows::DeliveredFile>& files) {
-    deliveries_->record(files);
-  };
-  environment.check_permit = [this](const registry::PermitRequest& request) {
-    const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
-    return workflows::decide_permit(now->permits, now->clients, request);
-  };
-  environment.permit = [this](const std::string& id) -> std::optional<registry::Permit> {
-    const std::shared_ptr<const workflows::ConfigSet> now = sftp_->config_snapshot();
-    for (const workflows::PermitConfig& permit : now->permits) {
-      if (permit.id == id) return static_cast<const registry::Permit&>(permit);
+  for (const std::string& client : trigger.clients) {
+    const workflows::ClientConfig* c = config_->config.client(client);
+    if (c == nullptr || c->disabled) {
+      log(LogLevel::warning, {}, "scheduler: " + w.name + ": client " + client + " is not active");
+      continue;
     }
-    return std::nullopt;
-  };
-  environment.register_db = data_dir_ / "register.db";
-  steps_ = workflows::steps::builtin_steps(environment);
-
-  store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
-  retention_ = std::make_unique<Retention>(data_dir_, *deliveries_, *store_);
-  retention_->set_failed_jobs(settings.retention.failed_jobs);
-  workflows::EngineOptions engine_options;
-  engine_options.workers = settings.max_running_jobs;
-  engine_options.limits.max_running = settings.max_running_jobs;
-  engine_options.limits.max_running_per_client = settings.max_running_jobs_per_client;
-  engine_options.work_root = data_dir_ / "work";
-  engine_options.log = [](const std::string& job_id, const std::string& line) {
-    log(LogLevel::info, job_id, line);
-  };
-  engine_options.load_workflow = [this](const workflows::Job& job) {
-    workflows::Diagnostics ignored;
-    return workflows::load_workflow(job.workflow_text, job.workflow + " (as stored)", steps_,
-                                    ignored);
-  };
-  engine_ = std::make_unique<workflows::Engine>(*store_, steps_, engine_options);
-  sftp_ = std::make_unique<SftpService>(data_dir_, *engine_);
-  sftp_->on_download([this](const std::string& client, const std::string& path) {
-    deliveries_->mark_downloaded(client, path, workflows::now_ms());
-    sweep_now_ = true;
-  });
-  install(std::move(*config));
-
-  const TickFile tick_file(data_dir_ / "scheduler.tick");
-  last_tick_ = tick_file.read().value_or(Clock::now());
-  const int recovered = engine_->recover();
-  engine_->start();
-  try {
-    sftp_->start();
-  } catch (const std::exception& e) {
-    log_error(std::string("refusing to start: SFTP server: ") + e.what());
-    engine_->stop();
-    return 1;
+    const workflows::SubmitResult submitted = engine_->submit(workflows::job_for_schedule(
+        w, client, client_root(client), firing.due, crypto::sha256_hex));
+    log(LogLevel::info, submitted.job.id,
+        std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
+            " for " + client + " (slot " + base::iso_utc(firing.due) +
+            (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
+                                  : "") +
+            ")");
   }
-  log_info("ready: " + summary(config_) + "; sftp port " + std::to_string(sftp_->port()) +
-           "; data dir " + data_dir_.string() +
-           (recovered > 0 ? "; resumed " + std::to_string(recovered) + " interrupted jobs" : ""));
-  sd_notify(0, "READY=1");
+}
 
-  while (true) {
-    tick(Clock::now());
-    timespec wait{1, 0};
-    siginfo_t info{};
-    const int signal = sigtimedwait(&signals, &info, &wait);
-    if (signal == SIGHUP) {
-      reload();
-    } else if (signal == SIGTERM || signal == SIGINT) {
-      log_info(std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
-      break;
-    }
-  }
-  sd_notify(0, "STOPPING=1");
-  sftp_->stop();  // first: no new uploads while the engine winds down
-  engine_->stop();
-  log_info("stopped");
-  return 0;
+fs::path Server::client_root(const std::string& client) const {
+  return sftp_->client_root(client);
 }
 
 }  // namespace popgate::daemon

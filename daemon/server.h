@@ -4,11 +4,16 @@
 // an invalid edit is logged and the previous configuration keeps running. Jobs already
 // started keep the workflow version they started with (the job stores it).
 //
+// The running configuration is a LiveConfig (live_config.h): the SFTP service and the steps of
+// running jobs read it from their threads, a reload swaps it whole.
+//
 // Signals are taken synchronously (sigtimedwait in the main thread) rather than in handlers,
 // so reload and shutdown run as ordinary code. Under systemd (Type=notify) it reports READY,
 // RELOADING and STOPPING.
 #ifndef POPGATE_DAEMON_SERVER_H_
 #define POPGATE_DAEMON_SERVER_H_
+
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,13 +22,17 @@
 #include <optional>
 #include <string>
 
+#include "base/unique_fd.h"
+#include "daemon/live_config.h"
+#include "workflows/config/daemon_config.h"
 #include "workflows/config/lint.h"
 #include "workflows/engine/step_registry.h"
 #include "workflows/schedule/schedule_clock.h"
 
 namespace popgate::workflows {
 class Engine;
-}
+struct EngineOptions;
+}  // namespace popgate::workflows
 namespace popgate::store {
 class AuditLog;
 class SqliteDeliveryStore;
@@ -53,7 +62,23 @@ class Server {
  private:
   // Lints the configuration; nullopt (diagnostics logged) when it has errors.
   std::optional<workflows::ConfigSet> load_config();
+  // Creates the data dir's work/ and exchange/ and locks it for as long as the returned
+  // descriptor lives: one daemon per data dir.
+  base::UniqueFd take_data_dir(const workflows::DaemonConfig& settings);
+  void open_stores();
+  void make_exchange_identity();
+  void build_step_environment();
+  workflows::EngineOptions engine_options(const workflows::DaemonConfig& settings);
+  void create_services(const workflows::DaemonConfig& settings);
+  // Makes `config`, which lint accepted, the running configuration.
   void install(workflows::ConfigSet config);
+  // Recovers interrupted jobs, starts the workers and the SFTP server; false (logged) when
+  // the SFTP server cannot start.
+  bool start_services();
+  // Ticks the scheduler every second and takes SIGHUP, SIGTERM and SIGINT until a stop.
+  void serve_until_stopped(const sigset_t& signals);
+  void shut_down();
+
   void reload();
   void tick(std::chrono::system_clock::time_point now);
   void submit_scheduled(const workflows::Firing& firing);
@@ -62,13 +87,16 @@ class Server {
   ServeOptions options_;
   workflows::StepRegistry steps_;
   std::filesystem::path data_dir_;
-  workflows::ConfigSet config_;
+  LiveConfig live_;
+  // The snapshot installed last, as the main thread uses it: schedule_ points into its
+  // workflows.
+  std::shared_ptr<const ConfigSnapshot> config_;
   std::unique_ptr<workflows::ScheduleClock> schedule_;
+  std::unique_ptr<store::AuditLog> audit_;
+  std::unique_ptr<store::SqliteDeliveryStore> deliveries_;
   std::unique_ptr<store::SqliteJobStore> store_;
   std::unique_ptr<workflows::Engine> engine_;
   std::unique_ptr<SftpService> sftp_;
-  std::unique_ptr<store::AuditLog> audit_;
-  std::unique_ptr<store::SqliteDeliveryStore> deliveries_;
   std::unique_ptr<Retention> retention_;
   std::atomic<bool> sweep_now_{true};  // a download may have made a file due
   std::chrono::steady_clock::time_point next_sweep_;

@@ -14,8 +14,10 @@
 #include "adapters/store/sqlite_ban_store.h"
 #include "base/atomic_file.h"
 #include "base/unique_fd.h"
+#include "daemon/live_config.h"
 #include "daemon/log.h"
 #include "workflows/engine/engine.h"
+#include "workflows/engine/job_intake.h"
 #include "workflows/engine/upload_router.h"
 
 namespace popgate::daemon {
@@ -60,6 +62,20 @@ void copy_snapshot(const UploadedFile& file, const fs::path& target) {
   out.commit();
 }
 
+workflows::CompletedUpload completed_upload(const std::string& client, const fs::path& client_root,
+                                            const std::string& path, const std::string& sha256,
+                                            const UploadedFile& file) {
+  workflows::CompletedUpload upload;
+  upload.client = client;
+  upload.client_root = client_root;
+  upload.path = path;
+  upload.sha256 = sha256;
+  upload.inode = file.info.st_ino;
+  upload.mtime_seconds = file.info.st_mtim.tv_sec;
+  upload.mtime_nanoseconds = file.info.st_mtim.tv_nsec;
+  return upload;
+}
+
 bool is_interrupted_upload(const fs::path& file) {
   const std::string name = file.filename().string();
   return name.size() > 6 && name.front() == '.' && name.ends_with(".part");
@@ -83,8 +99,8 @@ int remove_interrupted_uploads(const fs::path& exchange_dir) {
   return removed;
 }
 
-SftpService::SftpService(fs::path data_dir, workflows::Engine& engine)
-    : data_dir_(std::move(data_dir)), engine_(engine) {}
+SftpService::SftpService(fs::path data_dir, const LiveConfig& live, workflows::Engine& engine)
+    : data_dir_(std::move(data_dir)), live_(live), engine_(engine) {}
 
 SftpService::~SftpService() {
   stop();
@@ -94,20 +110,7 @@ fs::path SftpService::client_root(const std::string& client) const {
   return data_dir_ / "exchange" / client;
 }
 
-std::optional<workflows::ClientConfig> SftpService::client_config(const std::string& id) const {
-  const std::shared_ptr<const workflows::ConfigSet> now = config();
-  if (!now) return std::nullopt;
-  const workflows::ClientConfig* client = now->client(id);
-  if (client == nullptr) return std::nullopt;
-  return *client;
-}
-
-std::shared_ptr<const workflows::ConfigSet> SftpService::config() const {
-  std::lock_guard lock(mutex_);
-  return config_;
-}
-
-void SftpService::configure(const workflows::ConfigSet& config) {
+void SftpService::prepare_clients(const workflows::ConfigSet& config) const {
   for (const workflows::ClientConfig& client : config.clients) {
     if (client.disabled) continue;
     for (const char* area : {"inbox", "outbox"}) {
@@ -117,14 +120,11 @@ void SftpService::configure(const workflows::ConfigSet& config) {
       fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
     }
   }
-  auto snapshot = std::make_shared<const workflows::ConfigSet>(config);
-  std::lock_guard lock(mutex_);
-  config_ = std::move(snapshot);
 }
 
 void SftpService::start() {
-  const std::shared_ptr<const workflows::ConfigSet> initial = config();
-  const workflows::DaemonConfig settings = initial->daemon.value_or(workflows::DaemonConfig{});
+  const workflows::DaemonConfig settings =
+      live_.snapshot()->config.daemon.value_or(workflows::DaemonConfig{});
   const int removed = remove_interrupted_uploads(data_dir_ / "exchange");
   if (removed > 0) {
     log_info("sftp: removed " + std::to_string(removed) + " interrupted uploads of an earlier run");
@@ -156,11 +156,11 @@ void SftpService::start() {
 }
 
 std::optional<sftp::ClientAccount> SftpService::account(const std::string& user) const {
-  const std::shared_ptr<const workflows::ConfigSet> now = config();
-  const workflows::ClientConfig* client = now->client(user);
+  const std::shared_ptr<const ConfigSnapshot> now = live_.snapshot();
+  const workflows::ClientConfig* client = now->config.client(user);
   if (client == nullptr || client->disabled) return std::nullopt;
   const workflows::SftpServerConfig server =
-      now->daemon.value_or(workflows::DaemonConfig{}).sftp_server;
+      now->config.daemon.value_or(workflows::DaemonConfig{}).sftp_server;
   sftp::ClientAccount account;
   account.authorized_keys = client->ssh_keys;
   account.allowed_networks = client->sftp.allowed_addresses;
@@ -207,9 +207,9 @@ std::uint16_t SftpService::port() const {
 
 void SftpService::on_upload(const std::string& client, const std::string& path, std::uint64_t size,
                             const std::string& sha256) {
-  const std::shared_ptr<const workflows::ConfigSet> now = config();
+  const std::shared_ptr<const ConfigSnapshot> now = live_.snapshot();
   const std::vector<const workflows::Workflow*> matches =
-      workflows::workflows_for_upload(now->workflows, path);
+      workflows::workflows_for_upload(now->config.workflows, path);
   if (matches.empty()) {
     log_info("sftp: " + client + ": " + path + " (sha256 " + sha256 +
              ") matches no workflow's upload trigger; it stays in the inbox");
@@ -221,26 +221,15 @@ void SftpService::on_upload(const std::string& client, const std::string& path, 
              " was replaced before it was queued; the newer upload is queued instead");
     return;
   }
-  // The upload's identity: this content under this name as this inode. The same event seen
-  // twice queues one job; the same content uploaded again is a new upload and a new job.
-  const std::string key = crypto::sha256_hex("upload\n" + client + "\n" + path + "\n" + sha256 +
-                                             "\n" + std::to_string(file->info.st_ino) + "\n" +
-                                             std::to_string(file->info.st_mtim.tv_sec) + "." +
-                                             std::to_string(file->info.st_mtim.tv_nsec));
+  const workflows::CompletedUpload upload =
+      completed_upload(client, client_root(client), path, sha256, *file);
+  const std::string key = workflows::upload_key(upload, crypto::sha256_hex);
   try {
     const fs::path input = input_snapshot(data_dir_, key, path);
     copy_snapshot(*file, input);
     for (const workflows::Workflow* w : matches) {
-      workflows::NewJob job;
-      job.workflow = w->name;
-      job.workflow_text = w->source_text;
-      job.workflow_hash = crypto::sha256_hex(w->source_text);
-      job.client_id = client;
-      job.client_root = client_root(client).string();
-      job.input_path = input.string();
-      job.input_sha256 = key;
-      job.concurrency = w->concurrency;
-      const workflows::SubmitResult submitted = engine_.submit(job);
+      const workflows::SubmitResult submitted =
+          engine_.submit(workflows::job_for_upload(*w, upload, input, crypto::sha256_hex));
       log(LogLevel::info, submitted.job.id,
           std::string(submitted.created ? "submitted" : "already submitted") + ": " + w->name +
               " for " + client + " on upload " + path + " (" + std::to_string(size) +

@@ -1,8 +1,9 @@
 // The daemon's SFTP exchange: popgate's SSH server with clients/*.yaml as its accounts, and
 // completed uploads turned into jobs of the workflows whose upload trigger matches.
 //
-// Accounts are read from the configuration installed last (configure()), so a reload applies
-// to the next login; sessions already open keep running. A completed upload is acknowledged to
+// Accounts, limits and upload triggers are read from the daemon's LiveConfig as installed
+// last, so a reload applies to the next login and the next upload; sessions already open keep
+// running. A completed upload is acknowledged to
 // the client (the reply to its CLOSE) only after its jobs are durably queued: if popgate dies
 // in between, the client sees a failed upload and sends it again, so no upload is lost.
 #ifndef POPGATE_DAEMON_SFTP_SERVICE_H_
@@ -12,7 +13,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -29,16 +29,19 @@ struct ClientAccount;
 
 namespace popgate::daemon {
 
+class LiveConfig;
+
 class SftpService {
  public:
-  SftpService(std::filesystem::path data_dir, workflows::Engine& engine);
+  // `live` and `engine` must outlive the service.
+  SftpService(std::filesystem::path data_dir, const LiveConfig& live, workflows::Engine& engine);
   ~SftpService();
   SftpService(const SftpService&) = delete;
   SftpService& operator=(const SftpService&) = delete;
 
-  // Installs a (new) configuration: accounts, limits and upload triggers. Creates each active
-  // client's exchange/<id>/{inbox,outbox}.
-  void configure(const workflows::ConfigSet& config);
+  // Creates each active client's exchange/<id>/{inbox,outbox} that does not exist yet. Call
+  // before `config` is installed, so that a new client never logs in to a missing root.
+  void prepare_clients(const workflows::ConfigSet& config) const;
   // Removes upload leftovers of an earlier run, then listens. Throws std::runtime_error when
   // the server cannot start (port taken, unreadable host key).
   void start();
@@ -53,13 +56,8 @@ class SftpService {
   std::uint16_t port() const;
 
   std::filesystem::path client_root(const std::string& client) const;
-  // The configuration installed last; any thread.
-  std::shared_ptr<const workflows::ConfigSet> config_snapshot() const { return config(); }
-  // The client's configuration as installed last; nullopt for an unknown client. Any thread.
-  std::optional<workflows::ClientConfig> client_config(const std::string& client) const;
 
  private:
-  std::shared_ptr<const workflows::ConfigSet> config() const;
   // The SFTP account of an active client, from the configuration installed last.
   std::optional<sftp::ClientAccount> account(const std::string& user) const;
   std::shared_ptr<sftp::Defender> make_defender(const workflows::DefenderConfig& config) const;
@@ -67,9 +65,8 @@ class SftpService {
                  const std::string& sha256);
 
   const std::filesystem::path data_dir_;
+  const LiveConfig& live_;
   workflows::Engine& engine_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const workflows::ConfigSet> config_;
   std::unique_ptr<sftp::SshServer> server_;
   std::function<void(const std::string&, const std::string&)> on_download_;
 };

@@ -36,6 +36,12 @@ std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
   return {};
 }
 
+PermitDecision PermitDecision::denied(std::string refusal) {
+  PermitDecision decision;
+  decision.refusals.push_back(std::move(refusal));
+  return decision;
+}
+
 std::string PermitDecision::explanation() const {
   if (allowed()) return "allowed by permit " + permit->id + " (" + permit->purpose + ")";
   return "denied: " + base::join(refusals, "; ");
@@ -72,33 +78,27 @@ std::vector<const Permit*> PermitSet::permits_of(const std::string& client) cons
 }
 
 PermitDecision PermitSet::decide(const PermitRequest& request) const {
-  PermitDecision decision;
   std::vector<const Permit*> candidates;
   if (!request.permit_id.empty()) {
     const Permit* named = find(request.permit_id);
-    if (named == nullptr) {
-      decision.refusals.push_back("there is no permit " + request.permit_id);
-      return decision;
-    }
+    if (named == nullptr) return PermitDecision::denied("there is no permit " + request.permit_id);
     if (!covers(*named, request.client)) {
-      decision.refusals.push_back(
+      return PermitDecision::denied(
           "client " + request.client + " " +
           (named->umbrella ? "has not joined umbrella permit " : "is not a holder of permit ") +
           named->id);
-      return decision;
     }
     candidates.push_back(named);
   } else {
     candidates = permits_of(request.client);
-    if (candidates.empty()) {
-      decision.refusals.push_back("client " + request.client + " holds no permit");
-      return decision;
-    }
+    if (candidates.empty())
+      return PermitDecision::denied("client " + request.client + " holds no permit");
   }
+  PermitDecision decision;
   for (const Permit* permit : candidates) {
     std::string why = permit_refusal(*permit, request);
     if (why.empty()) {
-      decision.permit = permit;
+      decision.permit = *permit;
       decision.refusals.clear();
       return decision;
     }

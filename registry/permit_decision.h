@@ -6,6 +6,7 @@
 #define POPGATE_REGISTRY_PERMIT_DECISION_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,15 +22,24 @@ struct PermitRequest {
   std::string permit_id;          // the permit the job names; empty: any of the client's
 };
 
+// The one answer to a PermitRequest, wherever it is asked (the `permit` step, `popgate permit
+// check`). A plain value: it holds a copy of the allowing permit, so it stays valid after the
+// configuration it was decided on has been reloaded away.
 struct PermitDecision {
-  const Permit* permit = nullptr;  // the permit that allows the request; null: denied
+  std::optional<Permit> permit;  // the permit that allows the request; nullopt: denied
   // Why each permit considered does not allow it, one sentence each, naming the permit; or,
-  // when the client has no permit at all, one sentence saying so.
+  // when the client has no permit at all (or may receive nothing), one sentence saying so.
   std::vector<std::string> refusals;
 
-  bool allowed() const { return permit != nullptr; }
-  // One paragraph for logs, error reports and `popgate permit check`.
+  bool allowed() const { return permit.has_value(); }
+  // The allowing permit's id; empty when denied.
+  std::string permit_id() const { return permit ? permit->id : std::string(); }
+  // One paragraph for logs, error reports and `popgate permit check`; says nothing a client
+  // may not read.
   std::string explanation() const;
+
+  // A denial for one reason, before or instead of asking each permit.
+  static PermitDecision denied(std::string refusal);
 };
 
 class PermitSet {

@@ -12,20 +12,16 @@
 #include "registry/audit.h"
 #include "registry/permit_decision.h"
 #include "workflows/config/client_config.h"
-#include "workflows/config/permit_config.h"
 #include "workflows/engine/delivery.h"
 #include "workflows/engine/step_registry.h"
 
 namespace popgate::workflows::steps {
 
-// A permit decision as the running process makes it from its live configuration.
-using PermitCheck = PermitVerdict;
-
 // What steps that reach outside the job may need from the process running them.
 struct StepEnvironment {
   // Decides a request against the permits and clients installed last (a disabled or unknown
   // client is denied); empty: permits cannot be checked here.
-  std::function<PermitCheck(const registry::PermitRequest& request)> check_permit;
+  std::function<registry::PermitDecision(const registry::PermitRequest& request)> check_permit;
   // The client's current configuration (the daemon answers from its live config); empty
   // function or nullopt: unknown.
   std::function<std::optional<ClientConfig>(const std::string& client_id)> client;

@@ -10,12 +10,12 @@
 //   4. the status file comes last: its presence says every part is there.
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include "adapters/crypto/sha256.h"
 #include "adapters/formats/json_writer.h"
 #include "base/time_text.h"
 #include "steps/builtin_steps.h"
+#include "steps/data_groups_param.h"
 #include "steps/param_spec.h"
 #include "steps/step_files.h"
 #include "workflows/engine/job.h"
@@ -93,19 +93,6 @@ std::vector<std::string> read_persons(const StepContext& context, const fs::path
   return persons;
 }
 
-std::vector<registry::DataGroup> parse_groups(const StepContext& context, const std::string& text) {
-  std::vector<registry::DataGroup> groups;
-  std::stringstream in(text);
-  std::string name;
-  while (std::getline(in, name, ',')) {
-    const std::optional<registry::DataGroup> group = registry::parse_data_group(name);
-    if (!group) fail(context, "unknown data group '" + name + "' in groups");
-    groups.push_back(*group);
-  }
-  if (groups.empty()) fail(context, "groups is empty: a disclosure names its data groups");
-  return groups;
-}
-
 std::string optional_param(const StepContext& context, const std::string& name) {
   auto it = context.params.find(name);
   return it == context.params.end() ? std::string() : it->second;
@@ -127,7 +114,10 @@ std::string record_disclosure(const StepEnvironment& env, const StepContext& con
   disclosure.client = context.client_id;
   disclosure.permit = permit;
   disclosure.service = *service;
-  disclosure.data_groups = parse_groups(context, optional_param(context, "groups"));
+  disclosure.data_groups = data_groups(context, "groups");
+  if (disclosure.data_groups.empty()) {
+    fail(context, "groups is empty: a disclosure names its data groups");
+  }
   for (const PlannedFile& f : plan)
     disclosure.files.push_back({f.name, f.sha256, f.bytes});
   disclosure.persons = read_persons(context, context.work_dir / persons);
@@ -209,8 +199,9 @@ std::vector<ParamSpec> deliver_params() {
           param_spec("permit", ParamType::string, false, "",
                      "The permit that allows the disclosure (${steps.<permit step>.permit}). "
                      "Required when the workflow has a service."),
-          param_spec("groups", ParamType::string, false, "",
-                     "The disclosed data groups, comma-separated (${steps.<permit step>.groups})."),
+          data_groups_param("groups", DataGroupKinds::persons_and_buildings, false,
+                            "The disclosed data groups: ${steps.<permit step>.groups}. Required "
+                            "when the workflow has a service."),
           std::move(rows),
           param_spec("status", ParamType::boolean, false, "true",
                      "Write outbox/<job>-status.json (no personal data) after the files."),
@@ -237,6 +228,7 @@ StepType deliver_step(StepEnvironment env) {
   type.outputs = {{"files", "The delivered file names, comma-separated, in order."},
                   {"status", "The status file, relative to the client's root (empty if none)."},
                   {"audit", "The audit record's number (empty when the workflow has no service)."}};
+  type.discloses = ClientDisclosure::recorded;
   type.run = [env](StepContext& context) {
     const fs::path dir = context.work_dir / context.param("dir");
     const std::vector<PlannedFile> plan = load_or_make_plan(context, dir);

@@ -14,6 +14,7 @@
 #include "registry/date.h"
 #include "registry/update_row.h"
 #include "steps/builtin_steps.h"
+#include "steps/data_groups_param.h"
 #include "steps/param_spec.h"
 #include "steps/step_files.h"
 
@@ -32,20 +33,11 @@ using formats::ClientField;
 }
 
 std::vector<registry::DataGroup> person_groups(const StepContext& context) {
-  std::vector<registry::DataGroup> groups;
-  std::string name;
-  for (const char c : context.param("groups") + ",") {
-    if (c != ',') {
-      name += c;
-      continue;
+  const std::vector<registry::DataGroup> groups = data_groups(context, "groups");
+  for (const registry::DataGroup group : groups) {
+    if (group == registry::DataGroup::building) {
+      bad_param(context, "'building' is not a data group of persons");
     }
-    if (name.empty()) continue;
-    const std::optional<registry::DataGroup> group = registry::parse_data_group(name);
-    if (!group || *group == registry::DataGroup::building) {
-      bad_param(context, "'" + name + "' is not a data group of persons");
-    }
-    groups.push_back(*group);
-    name.clear();
   }
   if (groups.empty()) bad_param(context, "groups is empty");
   return groups;
@@ -393,9 +385,9 @@ std::vector<ParamSpec> match_params() {
                      "The client's register file in the work dir; empty: the job's input."),
           param_spec("permit", ParamType::string, true, "",
                      "The permit that allows the job (${steps.<permit step>.permit})."),
-          param_spec("groups", ParamType::string, true, "",
-                     "The data groups of the result, comma-separated, as the permit step "
-                     "checked them (${steps.<permit step>.groups})."),
+          data_groups_param("groups", DataGroupKinds::persons, true,
+                            "The data groups of the result, as the permit step checked them: "
+                            "${steps.<permit step>.groups}."),
           std::move(separator),
           std::move(encoding),
           std::move(columns),

@@ -3,6 +3,7 @@
 // delivery; the denial names the rule that failed.
 #include "registry/date.h"
 #include "steps/builtin_steps.h"
+#include "steps/data_groups_param.h"
 #include "steps/param_spec.h"
 
 namespace popgate::workflows::steps {
@@ -16,19 +17,18 @@ StepType permit_step(StepEnvironment env) {
       "every data group in `groups` today, against the permits installed last (so a reload "
       "that revokes a permit applies to running jobs). A denial fails the job at once, not "
       "retried, and its message names the rule that failed. A workflow with a service must "
-      "start with this step and run it again right before each `publish` or `sftp_push`.";
-  ParamSpec groups_param =
-      param_spec("groups", ParamType::string_list, true, "",
-                 "The data groups the result will hold, e.g. [identity, names].");
-  for (const registry::DataGroup group : registry::person_data_groups())
-    groups_param.allowed.emplace_back(registry::to_string(group));
-  groups_param.allowed.emplace_back(registry::to_string(registry::DataGroup::building));
+      "start with this step and run it again right before each step that hands data to the "
+      "client (`deliver`).";
   type.params = {
-      std::move(groups_param),
+      data_groups_param("groups", DataGroupKinds::persons_and_buildings, true,
+                        "The data groups the result will hold, e.g. [identity, names]."),
       param_spec("permit", ParamType::string, false, "",
                  "Only this permit (its id) may allow it; default: any of the client's.")};
   type.outputs = {{"permit", "The id of the permit that allows the job."},
-                  {"groups", "The checked data groups, comma-separated."}};
+                  {"groups",
+                   "The checked data groups, a list: give it whole to a later step's `groups`, "
+                   "e.g. `groups: ${steps.<permit step>.groups}`.",
+                   true}};
   type.run = [env](StepContext& context) {
     if (!env.check_permit) {
       throw StepError("step " + context.step_id + ": permits cannot be checked here", false,
@@ -45,22 +45,15 @@ StepType permit_step(StepEnvironment env) {
     request.service = *service;
     request.day = registry::Date::today();
     request.permit_id = context.params.count("permit") ? context.params.at("permit") : "";
-    std::string groups;
-    for (const std::string& name : context.lists.at("groups")) {
-      const std::optional<registry::DataGroup> group = registry::parse_data_group(name);
-      if (!group) {
-        throw StepError("step " + context.step_id + ": unknown data group '" + name + "'", false,
-                        "internal error");
-      }
-      request.groups.push_back(*group);
-      groups += (groups.empty() ? "" : ",") + name;
+    request.groups = data_groups(context, "groups");
+    const registry::PermitDecision decision = env.check_permit(request);
+    if (!decision.allowed()) {
+      throw StepError("permit check failed: " + decision.explanation(), false,
+                      decision.explanation());
     }
-    const PermitCheck check = env.check_permit(request);
-    if (!check.allowed) {
-      throw StepError("permit check failed: " + check.explanation, false, check.explanation);
-    }
-    if (context.log) context.log(check.explanation);
-    return StepOutputs{{"permit", check.permit}, {"groups", groups}};
+    if (context.log) context.log(decision.explanation());
+    return StepOutputs{{"permit", decision.permit_id()},
+                       {"groups", list_output(context.lists.at("groups"))}};
   };
   return type;
 }

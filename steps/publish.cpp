@@ -19,6 +19,7 @@ StepType publish_step() {
                  "Its name in the outbox; default: the file's own name. "
                  "E.g. \"${job.id}-result.csv\".")};
   type.outputs = {{"path", "Where the file was published, relative to the client's root."}};
+  type.discloses = ClientDisclosure::unrecorded;
   type.run = [](StepContext& context) {
     const std::filesystem::path file = context.param("file");
     auto name_param = context.params.find("name");

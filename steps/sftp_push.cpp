@@ -68,6 +68,7 @@ StepType sftp_push_step(StepEnvironment env) {
                    "relative to the login directory)."},
                   {"sha256", "SHA-256 of the bytes sent, 64 lowercase hex digits."},
                   {"bytes", "The file's size in bytes."}};
+  type.discloses = ClientDisclosure::unrecorded;
   type.run = [env = std::move(env)](StepContext& context) {
     const std::string step = "step " + context.step_id + ": ";
     std::optional<ClientConfig> client;

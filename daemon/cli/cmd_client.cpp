@@ -39,7 +39,7 @@ void print_client(std::ostream& out, const workflows::ClientConfig& c,
                        c.push->directory
                  : "-")
       << "\n";
-  const registry::PermitSet permits = workflows::make_permit_set(config.permits, config.clients);
+  const workflows::ConfiguredPermits permits(config.permits, config.clients);
   out << "permits      ";
   const std::vector<const registry::Permit*> held = permits.permits_of(c.id);
   if (held.empty()) out << " none";

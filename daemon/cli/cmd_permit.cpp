@@ -144,10 +144,10 @@ int check_permit(const ParsedArgs& parsed, const workflows::ConfigSet& config) {
     throw UsageError("--on: '" + on + "' is not a date (YYYY-MM-DD)");
   }
   request.permit_id = parsed.get_or("permit", "");
-  const workflows::PermitVerdict verdict =
-      workflows::decide_permit(config.permits, config.clients, request);
-  std::cout << verdict.explanation << "\n";
-  return verdict.allowed ? kExitOk : kExitFailure;
+  const registry::PermitDecision decision =
+      workflows::ConfiguredPermits(config.permits, config.clients).decide(request);
+  std::cout << decision.explanation() << "\n";
+  return decision.allowed() ? kExitOk : kExitFailure;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "workflows/config/permit_config.h"
 
-#include <algorithm>
 #include <map>
 
 #include "base/strings.h"
@@ -190,10 +189,8 @@ class PermitParser {
   Diagnostics& out_;
 };
 
-}  // namespace
-
-registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
-                                    const std::vector<ClientConfig>& clients) {
+registry::PermitSet permit_set(const std::vector<PermitConfig>& permits,
+                               const std::vector<ClientConfig>& clients) {
   std::vector<registry::Permit> plain(permits.begin(), permits.end());
   std::map<std::string, std::vector<std::string>> joined;
   for (const ClientConfig& client : clients) {
@@ -202,23 +199,24 @@ registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
   return registry::PermitSet(std::move(plain), std::move(joined));
 }
 
-PermitVerdict decide_permit(const std::vector<PermitConfig>& permits,
-                            const std::vector<ClientConfig>& clients,
-                            const registry::PermitRequest& request) {
-  PermitVerdict verdict;
-  const auto client = std::find_if(clients.begin(), clients.end(),
-                                   [&](const ClientConfig& c) { return c.id == request.client; });
-  if (client == clients.end() || client->disabled) {
-    verdict.explanation = "denied: client " + request.client +
-                          (client == clients.end() ? " does not exist" : " is disabled");
-    return verdict;
+}  // namespace
+
+ConfiguredPermits::ConfiguredPermits(const std::vector<PermitConfig>& permits,
+                                     const std::vector<ClientConfig>& clients)
+    : set_(permit_set(permits, clients)) {
+  for (const ClientConfig& client : clients)
+    disabled_.emplace(client.id, client.disabled);
+}
+
+registry::PermitDecision ConfiguredPermits::decide(const registry::PermitRequest& request) const {
+  const auto client = disabled_.find(request.client);
+  if (client == disabled_.end()) {
+    return registry::PermitDecision::denied("client " + request.client + " does not exist");
   }
-  const registry::PermitSet set = make_permit_set(permits, clients);
-  const registry::PermitDecision decision = set.decide(request);
-  verdict.allowed = decision.allowed();
-  if (decision.allowed()) verdict.permit = decision.permit->id;
-  verdict.explanation = decision.explanation();
-  return verdict;
+  if (client->second) {
+    return registry::PermitDecision::denied("client " + request.client + " is disabled");
+  }
+  return set_.decide(request);
 }
 
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out) {

@@ -4,6 +4,7 @@
 #ifndef POPGATE_WORKFLOWS_CONFIG_PERMIT_CONFIG_H_
 #define POPGATE_WORKFLOWS_CONFIG_PERMIT_CONFIG_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,22 +26,29 @@ struct PermitConfig : registry::Permit {
 // Loads one permit file; nullopt (and diagnostics) when it has errors.
 std::optional<PermitConfig> load_permit_file(const std::string& path, Diagnostics& out);
 
-// A permit decision in plain values, for CLI output and steps.
-struct PermitVerdict {
-  bool allowed = false;
-  std::string permit;       // the allowing permit's id
-  std::string explanation;  // "allowed by permit ..." or "denied: ..."; client-safe
+// The permits of one configuration, ready to decide with: sorted once, with each active
+// client's umbrella memberships from its own file (joins:). Build it once per configuration
+// load and keep it with the configuration (the daemon's LiveConfig does; `popgate permit
+// check` and `popgate client show` build one from the files they read), so that a decision
+// never rebuilds the permit set.
+class ConfiguredPermits {
+ public:
+  ConfiguredPermits(const std::vector<PermitConfig>& permits,
+                    const std::vector<ClientConfig>& clients);
+
+  // Decides `request`; an unknown or disabled client is denied whatever the permits say.
+  registry::PermitDecision decide(const registry::PermitRequest& request) const;
+  // The permit with this id; null when there is none.
+  const registry::Permit* find(const std::string& id) const { return set_.find(id); }
+  // The permits a client holds or has joined, in id order.
+  std::vector<const registry::Permit*> permits_of(const std::string& client) const {
+    return set_.permits_of(client);
+  }
+
+ private:
+  registry::PermitSet set_;
+  std::map<std::string, bool> disabled_;  // every configured client's id -> disabled
 };
-
-// Decides `request` against the configured permits; an unknown or disabled client is denied.
-PermitVerdict decide_permit(const std::vector<PermitConfig>& permits,
-                            const std::vector<ClientConfig>& clients,
-                            const registry::PermitRequest& request);
-
-// The permits as the registry decides with them: each client's umbrella memberships come
-// from its own file (joins:).
-registry::PermitSet make_permit_set(const std::vector<PermitConfig>& permits,
-                                    const std::vector<ClientConfig>& clients);
 
 }  // namespace popgate::workflows
 

@@ -98,15 +98,10 @@ class WorkflowParser {
   // Deny by default, in the workflow's shape: a workflow that discloses data (it has a
   // service) checks its permit first and again right before each step that hands data to the
   // client, so that a permit revoked while the job runs stops the delivery. It delivers only
-  // with `deliver`, which records the disclosure in the audit log first, and tells the
-  // client when it fails.
+  // through steps that record the disclosure in the audit log first (`deliver`), and tells
+  // the client when it fails. What each step does with the client's data is its type's
+  // `discloses` (step_type.h).
   void check_permit_steps() {
-    static constexpr std::array<std::string_view, 3> kDeliverySteps = {"deliver", "publish",
-                                                                       "sftp_push"};
-    const auto delivers = [](const StepSpec& s) {
-      return std::find(kDeliverySteps.begin(), kDeliverySteps.end(), s.uses) !=
-             kDeliverySteps.end();
-    };
     const std::vector<StepSpec>& steps = workflow_.steps;
     if (workflow_.service == Service::none) {
       for (const StepSpec& step : steps) {
@@ -124,7 +119,8 @@ class WorkflowParser {
                                     "' must start with a `permit` step (deny by default)");
     }
     for (std::size_t i = 0; i < steps.size(); ++i) {
-      if (delivers(steps[i]) && (i == 0 || steps[i - 1].uses != "permit")) {
+      const bool discloses = disclosure_of(steps[i]) != ClientDisclosure::none;
+      if (discloses && (i == 0 || steps[i - 1].uses != "permit")) {
         error(steps[i].mark, "delivery step '" + steps[i].id +
                                  "' must come right after a `permit` step, so that a permit "
                                  "revoked while the job runs stops the delivery");
@@ -133,7 +129,7 @@ class WorkflowParser {
     for (const std::vector<StepSpec>* list :
          std::array<const std::vector<StepSpec>*, 2>{&steps, &workflow_.on_failure}) {
       for (const StepSpec& step : *list) {
-        if (step.uses == "publish" || step.uses == "sftp_push") {
+        if (disclosure_of(step) == ClientDisclosure::unrecorded) {
           error(step.mark, "step '" + step.id + "' uses `" + step.uses +
                                "`, which does not record the disclosure: a workflow with "
                                "service '" +
@@ -148,6 +144,13 @@ class WorkflowParser {
                                     "' must tell its client why a job failed: add an "
                                     "`error_report` step to on_failure");
     }
+  }
+
+  // What `step` does with data the client receives; none for an unknown step type (reported
+  // where it is named).
+  ClientDisclosure disclosure_of(const StepSpec& step) const {
+    const StepType* type = steps_.find(step.uses);
+    return type != nullptr ? type->discloses : ClientDisclosure::none;
   }
 
   void parse_name(const ConfigNode& node) {
@@ -355,9 +358,12 @@ class WorkflowParser {
       }
       ParamValue value;
       value.mark = entry.value.mark();
-      if (param != nullptr && !check_param_value(entry.value, *param, value)) continue;
+      if (param != nullptr && !check_param_value(entry.value, *param, here, value)) continue;
       if (param == nullptr) read_any_value(entry.value, value);
-      check_references(entry.value, here);
+      // A list output may stand alone as a list parameter's value; of an unknown step type
+      // nothing is known.
+      const bool takes_list = param == nullptr || param->type == ParamType::string_list;
+      check_references(entry.value, here, takes_list && entry.value.is_scalar());
       spec.with.emplace(name, std::move(value));
     }
     if (type != nullptr) report_missing_params(with.mark(), &with, *type);
@@ -396,9 +402,17 @@ class WorkflowParser {
   }
 
   // Checks `node` against the parameter's type. A scalar holding a reference is only known
-  // at run time, so its type is checked there; lint checks the reference itself.
-  bool check_param_value(const ConfigNode& node, const ParamSpec& param, ParamValue& value) {
+  // at run time, so its type is checked there; lint checks the reference itself. A list
+  // parameter is a sequence, or one reference to a list output.
+  bool check_param_value(const ConfigNode& node, const ParamSpec& param, const StepSlot& here,
+                         ParamValue& value) {
     if (param.type == ParamType::string_list) {
+      if (node.is_scalar()) {
+        if (const std::optional<ParamReference> ref = whole_reference(node.text())) {
+          value.text = node.text();
+          return check_list_reference(node, param, *ref, here);
+        }
+      }
       const std::optional<std::vector<std::string>> items = as_string_list(node, out_, file_);
       if (!items) return false;
       value.is_list = true;
@@ -430,6 +444,20 @@ class WorkflowParser {
         break;
     }
     return dynamic || check_allowed(node, param, *text);
+  }
+
+  // A list parameter given one reference takes the items of a list output. A reference that
+  // does not resolve is check_references' to report; one to a step of an unknown type may be
+  // anything.
+  bool check_list_reference(const ConfigNode& node, const ParamSpec& param,
+                            const ParamReference& ref, const StepSlot& here) {
+    if (!reference_problem(ref, here).empty()) return true;
+    const OutputSpec* output = referenced_output(ref.name);
+    const bool of_unknown_type = output == nullptr && ref.name.starts_with("steps.");
+    if (of_unknown_type || (output != nullptr && output->list)) return true;
+    error(node.mark(), "parameter '" + param.name + "' takes a list, and '" + node.text() +
+                           "' is a single value (write [" + node.text() + "] for a list of one)");
+    return false;
   }
 
   bool check_allowed(const ConfigNode& node, const ParamSpec& param, const std::string& text) {
@@ -489,19 +517,39 @@ class WorkflowParser {
 
   // --- references ------------------------------------------------------------------------------
 
-  void check_references(const ConfigNode& node, const StepSlot& here) {
+  // `list_allowed`: the node is a list parameter's whole value, where a list output may stand.
+  void check_references(const ConfigNode& node, const StepSlot& here, bool list_allowed) {
     if (node.is_sequence()) {
       for (const ConfigNode& item : node.items())
-        check_references(item, here);
+        check_references(item, here, false);
       return;
     }
     if (!node.is_scalar()) return;
     const std::vector<ParamReference> refs = find_references(node.text());
     for (std::size_t i = 0; i < refs.size(); ++i) {
       const Mark at = source_.find(node.mark(), "${", i);
-      const std::string problem = reference_problem(refs[i], here);
+      std::string problem = reference_problem(refs[i], here);
+      if (problem.empty() && !list_allowed) problem = list_output_problem(refs[i]);
       if (!problem.empty()) error(at, problem);
     }
+  }
+
+  // A list output's text is its items joined by ','; spliced into other text it would pass
+  // for one value.
+  std::string list_output_problem(const ParamReference& ref) const {
+    const OutputSpec* output = referenced_output(ref.name);
+    if (output == nullptr || !output->list) return {};
+    return "'${" + ref.name + "}' is a list: it can only be the whole value of a list parameter";
+  }
+
+  // The output a ${steps.<id>.<output>} reference names; null when it names none of a known
+  // step type.
+  const OutputSpec* referenced_output(const std::string& name) const {
+    const std::size_t dot = name.find('.', 6);
+    if (!name.starts_with("steps.") || dot == std::string::npos) return nullptr;
+    const auto it = slots_.find(name.substr(6, dot - 6));
+    if (it == slots_.end() || it->second.type == nullptr) return nullptr;
+    return it->second.type->output(name.substr(dot + 1));
   }
 
   // Why `ref` cannot be resolved for a step at `here`; empty when it can.

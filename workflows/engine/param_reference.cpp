@@ -17,6 +17,14 @@ std::vector<ParamReference> find_references(std::string_view text) {
   return found;
 }
 
+std::optional<ParamReference> whole_reference(std::string_view text) {
+  std::vector<ParamReference> found = find_references(text);
+  if (found.size() != 1 || !found[0].closed || found[0].offset != 0 ||
+      found[0].name.size() + 3 != text.size())
+    return std::nullopt;
+  return std::move(found[0]);
+}
+
 std::string without_references(std::string_view text, std::string_view placeholder) {
   std::string result;
   std::size_t copied = 0;

@@ -7,6 +7,7 @@
 #define POPGATE_WORKFLOWS_ENGINE_PARAM_REFERENCE_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@ struct ParamReference {
 };
 
 std::vector<ParamReference> find_references(std::string_view text);
+
+// The reference when `text` is exactly one closed reference and nothing else ("${steps.a.b}"),
+// as a list parameter given a list output is written; nullopt otherwise.
+std::optional<ParamReference> whole_reference(std::string_view text);
 
 // The text with every reference replaced by `placeholder`, for checks of the literal parts.
 std::string without_references(std::string_view text, std::string_view placeholder);

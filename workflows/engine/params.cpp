@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "base/units.h"
+#include "workflows/engine/param_reference.h"
 
 namespace popgate::workflows {
 namespace {
@@ -87,6 +88,20 @@ void check_value(const ParamSpec& spec, const std::string& value, const std::str
   }
 }
 
+// A list parameter's items: the YAML sequence's, each substituted; or, when it is given one
+// reference to a list output (lint checked that it names one), that output's items.
+std::vector<std::string> list_items(const ParamValue& value, const ParamScope& scope,
+                                    const std::string& what) {
+  std::vector<std::string> items;
+  if (value.is_list) {
+    for (const std::string& item : value.items)
+      items.push_back(substitute(item, scope));
+    return items;
+  }
+  if (!whole_reference(value.text)) throw StepError(what + ": expected a list of strings", false);
+  return list_output_items(substitute(value.text, scope));
+}
+
 }  // namespace
 
 std::string substitute(const std::string& text, const ParamScope& scope) {
@@ -122,14 +137,12 @@ ResolvedParams resolve_params(const StepType& type, const StepSpec& spec, const 
     if (param.type == ParamType::string_list) {
       std::vector<std::string> items;
       if (given != spec.with.end()) {
-        if (!given->second.is_list) throw StepError(what + ": expected a list of strings", false);
-        for (const std::string& item : given->second.items) {
-          items.push_back(substitute(item, scope));
-          check_allowed(param, items.back(), what);
-        }
+        items = list_items(given->second, scope, what);
       } else if (param.required) {
         throw StepError(what + " is required", false);
       }
+      for (const std::string& item : items)
+        check_allowed(param, item, what);
       resolved.lists[param.name] = std::move(items);
       continue;
     }

@@ -18,11 +18,32 @@ const ParamSpec* StepType::param(std::string_view param_name) const {
   return nullptr;
 }
 
-bool StepType::has_output(std::string_view output) const {
+const OutputSpec* StepType::output(std::string_view output_name) const {
   for (const OutputSpec& o : outputs) {
-    if (o.name == output) return true;
+    if (o.name == output_name) return &o;
   }
-  return false;
+  return nullptr;
+}
+
+std::string list_output(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) {
+    if (item.empty() || item.find(',') != std::string::npos)
+      throw StepError("list output item '" + item + "' is empty or holds a ','", false);
+    text += (text.empty() ? "" : ",") + item;
+  }
+  return text;
+}
+
+std::vector<std::string> list_output_items(std::string_view text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    if (end > start) items.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
 }
 
 std::string_view param_type_name(ParamType type) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popgate::workflows {
@@ -50,6 +51,20 @@ struct ParamSpec {
 struct OutputSpec {
   std::string name;
   std::string description;
+  // A list of names rather than one value (the permit step's `groups`). It is written with
+  // list_output() and read by a later step as a string_list parameter given exactly
+  // ${steps.<id>.<output>}, which takes its items; lint allows it nowhere else.
+  bool list = false;
+};
+
+// Whether a step hands data to the client, and whether it records the disclosure first. Lint's
+// deny-by-default check of a workflow's shape reads it (workflow_loader.cpp): a disclosing step
+// must come right after a `permit` step, and a workflow with a service may disclose only
+// through steps that record the disclosure in the audit log before the client sees anything.
+enum class ClientDisclosure {
+  none,        // nothing this step does reaches the client
+  unrecorded,  // hands files to the client without an audit record (publish, sftp_push)
+  recorded,    // records the disclosure, then hands the files over (deliver)
 };
 
 // Thrown by a step. `retryable` failures (a remote host down, a busy database) are retried
@@ -97,8 +112,15 @@ struct StepContext {
   const std::string& param(const std::string& name) const;  // throws StepError if absent
 };
 
-// A step's outputs, referable by later steps as ${steps.<id>.<name>}.
+// A step's outputs, referable by later steps as ${steps.<id>.<name>}. Text, because state.db
+// keeps them (a job resumed after a restart reads its earlier steps' outputs from there).
 using StepOutputs = std::map<std::string, std::string>;
+
+// A list output's text: the items joined by ','. Throws StepError (not retryable) for an item
+// that is empty or holds a ',': list outputs carry names, which never do.
+std::string list_output(const std::vector<std::string>& items);
+// The items of a list output's text, in order ("" has none).
+std::vector<std::string> list_output_items(std::string_view text);
 
 struct StepType {
   std::string name;         // what `uses:` names: "checksum"
@@ -106,10 +128,12 @@ struct StepType {
   std::string description;  // a paragraph for the reference docs
   std::vector<ParamSpec> params;
   std::vector<OutputSpec> outputs;
+  ClientDisclosure discloses = ClientDisclosure::none;
   std::function<StepOutputs(StepContext&)> run;
 
   const ParamSpec* param(std::string_view name) const;
-  bool has_output(std::string_view name) const;
+  const OutputSpec* output(std::string_view output_name) const;  // null: it has no such output
+  bool has_output(std::string_view output_name) const { return output(output_name) != nullptr; }
 };
 
 std::string_view param_type_name(ParamType type);

@@ -37,14 +37,11 @@ class DeliverStepTest : public ::testing::Test {
     context_.work_dir = work();
     context_.client_root = dir_.path() / "client";
     context_.cancelled = &cancelled_;
-    context_.params = {{"dir", "encrypted"},
-                       {"persons", "persons.txt"},
-                       {"permit", "DVV/1/2026"},
-                       {"groups", "identity,names"},
-                       {"rows", "2"},
-                       {"status", "true"},
-                       {"delete_after_download", "true"},
+    context_.params = {{"dir", "encrypted"},     {"persons", "persons.txt"},
+                       {"permit", "DVV/1/2026"}, {"rows", "2"},
+                       {"status", "true"},       {"delete_after_download", "true"},
                        {"keep_days", "7"}};
+    context_.lists = {{"groups", {"identity", "names"}}};
   }
 
   fs::path work() const { return dir_.path() / "work"; }

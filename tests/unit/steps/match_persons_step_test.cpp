@@ -66,11 +66,11 @@ class MatchPersonsStepTest : public ::testing::Test {
     context_.work_dir = dir_.path() / "work";
     context_.input_file = dir_.file("input.csv");
     context_.cancelled = &cancelled_;
-    context_.params = {{"permit", "P/1"},       {"groups", "identity,names,permanent_address"},
-                       {"separator", "auto"},   {"encoding", "auto"},
-                       {"to", "result"},        {"fallback_to_names", "false"},
-                       {"batch_rows", "100000"}};
-    context_.lists = {{"columns", {"client_ref=AsNro"}}, {"fixed_width", {}}};
+    context_.params = {{"permit", "P/1"}, {"separator", "auto"},          {"encoding", "auto"},
+                       {"to", "result"},  {"fallback_to_names", "false"}, {"batch_rows", "100000"}};
+    context_.lists = {{"groups", {"identity", "names", "permanent_address"}},
+                      {"columns", {"client_ref=AsNro"}},
+                      {"fixed_width", {}}};
   }
 
   StepOutputs run(const std::string& input) {
@@ -247,7 +247,7 @@ TEST_F(MatchPersonsStepTest, AFileThatIsNotATableFailsWithAReasonForTheClient) {
 }
 
 TEST_F(MatchPersonsStepTest, GroupsThePermitDoesNotGrantAreRefusedBeforeAnyRow) {
-  context_.params["groups"] = "identity,home_municipality";
+  context_.lists["groups"] = {"identity", "home_municipality"};
   EXPECT_THROW(run("hetu\n" + testing::hetu(1, 1, 1990, 2) + "\n"), StepError);
   EXPECT_FALSE(fs::exists(context_.work_dir / "result" / "result.csv"));
 }

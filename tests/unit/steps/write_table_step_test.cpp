@@ -325,7 +325,7 @@ steps:
     uses: match_persons
     with:
       permit: P/1
-      groups: identity
+      groups: [identity]
       columns: [client_ref=AsNro, hetu, nosuchfield=X, "${job.id}"]
       fixed_width: [hetu:1:11, hetu:0:11]
   - id: table

@@ -32,19 +32,21 @@ inline StepRegistry lint_test_registry() {
   ParamSpec groups = param("groups", ParamType::string_list, true);
   groups.allowed = {"identity", "names", "permanent_address"};
   permit.params = {groups, param("permit", ParamType::string)};
-  permit.outputs = {{"permit", ""}};
+  permit.outputs = {{"permit", ""}, {"groups", "", true}};
   registry.add(permit);
   StepType publish;
   publish.name = "publish";
   publish.summary = "Moves a file into the outbox";
   publish.params = {param("file", ParamType::path, true), param("name", ParamType::path)};
   publish.outputs = {{"path", ""}};
+  publish.discloses = ClientDisclosure::unrecorded;
   registry.add(publish);
   StepType deliver;
   deliver.name = "deliver";
   deliver.summary = "Records and delivers files";
   deliver.params = {param("dir", ParamType::path, true), param("persons", ParamType::path),
                     param("permit", ParamType::string)};
+  deliver.discloses = ClientDisclosure::recorded;
   registry.add(deliver);
   StepType error_report;
   error_report.name = "error_report";

@@ -275,6 +275,37 @@ TEST(WorkflowLoader, AServiceChecksItsPermitFirstAndBeforeEachDelivery) {
       "names, permanent_address)\n");
 }
 
+TEST(WorkflowLoader, AListOutputIsOnlyEverTheWholeValueOfAListParameter) {
+  const auto load = [](const std::string& with) {
+    Diagnostics out;
+    load_workflow(
+        "name: w\nservice: update\ntrigger: {manual: {}}\nsteps:\n"
+        "  - {id: p, uses: permit, with: {groups: [names]}}\n"
+        "  - {id: s, uses: checksum}\n"
+        "  - id: t\n    uses: tune\n    with:\n      " +
+            with + "\non_failure:\n  - {id: r, uses: error_report}\n",
+        kFile, testing::lint_test_registry(), out);
+    return format_text(out.sorted());
+  };
+  EXPECT_EQ(load("tags: ${steps.p.groups}"), "");
+  EXPECT_EQ(load("tags: ${steps.s.sha256}"),
+            "w.yaml:10:13: error: parameter 'tags' takes a list, and '${steps.s.sha256}' is a "
+            "single value (write [${steps.s.sha256}] for a list of one)\n");
+  EXPECT_EQ(load("tags: ${date}"),
+            "w.yaml:10:13: error: parameter 'tags' takes a list, and '${date}' is a single value "
+            "(write [${date}] for a list of one)\n");
+  // A reference that does not resolve is reported once, as such.
+  EXPECT_EQ(load("tags: ${steps.q.groups}"),
+            "w.yaml:10:13: error: reference to undefined step 'q' (did you mean 'p'?)\n");
+  // Spliced into text or made one item of a list, its items would pass for one value.
+  EXPECT_EQ(load("mode: ${steps.p.groups}"),
+            "w.yaml:10:13: error: '${steps.p.groups}' is a list: it can only be the whole value "
+            "of a list parameter\n");
+  EXPECT_EQ(load("tags: [\"${steps.p.groups}\"]"),
+            "w.yaml:10:15: error: '${steps.p.groups}' is a list: it can only be the whole value "
+            "of a list parameter\n");
+}
+
 TEST(WorkflowLoader, ReportsAllErrorsAtOnce) {
   const std::string text = problems(with_head(
       "  - id: a\n    uses: chcksum\n  - id: b\n    uses: publish\n    with: {fiel: x}\n"));
