@@ -552,7 +552,9 @@ TEST_F(SftpServerTest, SshEachHostKeyTypeNegotiatesAndSha1IsRefused) {
         << algorithm << ": " << sftp_output_;
   // RSA signatures with SHA-1 are not offered.
   EXPECT_NE(sftp("ls outbox\n", key_, "demo", "-o HostKeyAlgorithms=ssh-rsa"), 0);
-  EXPECT_TRUE(logged("ssh key exchange failed from 127.0.0.1")) << log_text();
+  // The session thread logs the failure after the client has gone: wait for the line.
+  EXPECT_TRUE(wait_for([&] { return logged("ssh key exchange failed from 127.0.0.1"); }))
+      << log_text();
   EXPECT_EQ(log_count("login: user \"demo\""), 4);
 }
 
