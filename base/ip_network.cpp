@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace popgate::base {
 
 namespace {
@@ -26,19 +28,15 @@ IpAddress mask(IpAddress address, int prefix) {
   return address;
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
-
 // The error for `text`, and the network in *out when there is none.
 std::string parse(std::string_view text, IpNetwork* out, HostBits host_bits) {
   if (text.empty()) return "empty address";
   const std::size_t slash = text.find('/');
   const std::string_view address_text = text.substr(0, slash);
   if (address_text.find('%') != std::string_view::npos)
-    return quoted(text) + ": zone ids are not supported";
+    return quoted(text, '\'') + ": zone ids are not supported";
   const std::optional<IpAddress> parsed = parse_ip_address(address_text);
-  if (!parsed) return quoted(address_text) + " is not an IPv4 or IPv6 address";
+  if (!parsed) return quoted(address_text, '\'') + " is not an IPv4 or IPv6 address";
   // A rule written as IPv4-mapped IPv6 ("::ffff:10.0.0.0/104") is the IPv4 network.
   const bool written_v6 = address_text.find(':') != std::string_view::npos;
   const int written_bits = written_v6 ? 128 : 32;
@@ -47,7 +45,7 @@ std::string parse(std::string_view text, IpNetwork* out, HostBits host_bits) {
     const std::string_view digits = text.substr(slash + 1);
     if (digits.empty() || digits.size() > 3 ||
         !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return quoted(text) + ": the prefix length after '/' must be a number";
+      return quoted(text, '\'') + ": the prefix length after '/' must be a number";
     prefix = 0;
     for (char c : digits)
       prefix = prefix * 10 + (c - '0');
@@ -58,12 +56,12 @@ std::string parse(std::string_view text, IpNetwork* out, HostBits host_bits) {
   if (written_v6 && !parsed->v6) {
     // Mapped: the first 96 bits are the ::ffff: prefix.
     if (prefix < 96)
-      return quoted(text) + ": an IPv4-mapped network needs a prefix of at least /96";
+      return quoted(text, '\'') + ": an IPv4-mapped network needs a prefix of at least /96";
     prefix -= 96;
   }
   const IpNetwork network{mask(*parsed, prefix), prefix};
   if (host_bits == HostBits::refused && network.base != *parsed) {
-    return quoted(text) + " has host bits set after /" + std::to_string(prefix) +
+    return quoted(text, '\'') + " has host bits set after /" + std::to_string(prefix) +
            " (did you mean " + network.to_string() + "?)";
   }
   if (out) *out = network;

@@ -46,10 +46,6 @@ DurationParse duration_error(std::string message) {
   return {std::nullopt, std::move(message)};
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
-
 }  // namespace
 
 SizeParse parse_size(std::string_view text) {
@@ -76,12 +72,12 @@ SizeParse parse_size(std::string_view text) {
   std::string_view unit = text.substr(pos);
   if (unit.starts_with(' ')) unit.remove_prefix(1);
   if (digits.empty()) {
-    return {std::nullopt, quoted(text) +
+    return {std::nullopt, quoted(text, '\'') +
                               " is not a size; write a whole number with a unit, e.g. '500MB' "
                               "or '2GiB'"};
   }
   if (unit.empty()) {
-    return {std::nullopt, quoted(text) + " needs a unit, e.g. '" + std::string(digits) +
+    return {std::nullopt, quoted(text, '\'') + " needs a unit, e.g. '" + std::string(digits) +
                               "MB' (units: " + std::string(kSizeUnitList) + ")"};
   }
   for (const SizeUnit& u : kSizeUnits) {
@@ -89,16 +85,16 @@ SizeParse parse_size(std::string_view text) {
     const std::int64_t limit =
         std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(u.bytes);
     const std::optional<std::int64_t> count = parse_digits(digits, limit);
-    if (!count) return {std::nullopt, quoted(text) + " is too large a size"};
+    if (!count) return {std::nullopt, quoted(text, '\'') + " is too large a size"};
     return {static_cast<std::uint64_t>(*count) * u.bytes, ""};
   }
-  return {std::nullopt, "unknown unit " + quoted(unit) + " in " + quoted(text) +
+  return {std::nullopt, "unknown unit " + quoted(unit, '\'') + " in " + quoted(text, '\'') +
                             " (units: " + std::string(kSizeUnitList) + ")"};
 }
 
 DurationParse parse_duration(std::string_view text) {
   if (text.empty()) return duration_error("empty duration (write e.g. '30s')");
-  const std::string shape_error = quoted(text) +
+  const std::string shape_error = quoted(text, '\'') +
                                   " is not a duration; write whole numbers with units, e.g. "
                                   "'250ms', '30s' or '1h30m'";
   std::int64_t total = 0;
@@ -116,23 +112,23 @@ DurationParse parse_duration(std::string_view text) {
     if (digits.empty()) return duration_error(shape_error);
     if (unit_name.empty()) {
       if (pos < text.size()) return duration_error(shape_error);
-      return duration_error(quoted(text) + " needs a unit, e.g. '" + std::string(digits) +
+      return duration_error(quoted(text, '\'') + " needs a unit, e.g. '" + std::string(digits) +
                             "s' (units: " + std::string(kUnitList) + ")");
     }
     const std::size_t unit = unit_index(unit_name);
     if (unit == kUnits.size()) {
-      return duration_error("unknown unit " + quoted(unit_name) + " in " + quoted(text) +
-                            " (units: " + std::string(kUnitList) + ")");
+      return duration_error("unknown unit " + quoted(unit_name, '\'') + " in " +
+                            quoted(text, '\'') + " (units: " + std::string(kUnitList) + ")");
     }
     if (unit + 1 <= previous_unit) {
-      return duration_error("in " + quoted(text) + ", " + quoted(unit_name) +
+      return duration_error("in " + quoted(text, '\'') + ", " + quoted(unit_name, '\'') +
                             " follows a smaller or equal unit; write larger units first, e.g. "
                             "'1h30m'");
     }
     previous_unit = unit + 1;
     const std::int64_t limit = std::numeric_limits<std::int64_t>::max() - total;
     const std::optional<std::int64_t> count = parse_digits(digits, limit / kUnits[unit].millis);
-    if (!count) return duration_error(quoted(text) + " is too long a duration");
+    if (!count) return duration_error(quoted(text, '\'') + " is too long a duration");
     total += *count * kUnits[unit].millis;
   }
   return {milliseconds(total), ""};

@@ -81,6 +81,16 @@ bool is_interrupted_upload(const fs::path& file) {
   return name.size() > 6 && name.front() == '.' && name.ends_with(".part");
 }
 
+// The SFTP settings that apply to the next connection after a reload.
+sftp::SessionLimits session_limits(const workflows::SftpServerConfig& server) {
+  sftp::SessionLimits limits;
+  limits.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(server.idle_timeout);
+  limits.login_timeout = std::chrono::duration_cast<std::chrono::seconds>(server.login_timeout);
+  limits.max_sessions = static_cast<std::size_t>(server.max_sessions);
+  limits.max_sessions_per_address = static_cast<std::size_t>(server.max_sessions_per_address);
+  return limits;
+}
+
 }  // namespace
 
 int remove_interrupted_uploads(const fs::path& exchange_dir) {
@@ -134,13 +144,11 @@ void SftpService::start() {
   options.bind_address = settings.sftp.address;
   options.port = static_cast<std::uint16_t>(settings.sftp.port);
   options.host_key_dir = data_dir_ / "keys";
-  options.idle_timeout =
-      std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.idle_timeout);
-  options.login_timeout =
-      std::chrono::duration_cast<std::chrono::seconds>(settings.sftp_server.login_timeout);
-  options.max_sessions = static_cast<std::size_t>(settings.sftp_server.max_sessions);
-  options.max_sessions_per_address =
-      static_cast<std::size_t>(settings.sftp_server.max_sessions_per_address);
+  options.limits = session_limits(settings.sftp_server);
+  options.current_limits = [this] {
+    return session_limits(
+        live_.snapshot()->config.daemon.value_or(workflows::DaemonConfig{}).sftp_server);
+  };
   options.account = [this](const std::string& user) { return account(user); };
   options.defender = make_defender(settings.sftp_server.defender);
   options.on_upload_complete = [this](const std::string& user, const std::string& path,
@@ -184,7 +192,7 @@ std::shared_ptr<sftp::Defender> SftpService::make_defender(
   options.threshold = config.threshold;
   options.score_invalid_user = config.score_invalid_user;
   options.score_invalid_auth = config.score_invalid_auth;
-  options.score_limit_exceeded = config.score_limit_exceeded;
+  options.score_protocol_error = config.score_protocol_error;
   options.observation_time =
       std::chrono::duration_cast<std::chrono::seconds>(config.observation_time);
   options.ban_time = std::chrono::duration_cast<std::chrono::seconds>(config.ban_time);

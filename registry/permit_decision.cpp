@@ -5,13 +5,7 @@
 #include "base/strings.h"
 
 namespace popgate::registry {
-namespace {
-
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
   const std::string name = "permit " + permit.id;
@@ -23,11 +17,12 @@ std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
     return name + " expired on " + permit.valid_until->iso();
   }
   if (!permit.grants(request.service)) {
-    return name + " does not grant the " + quoted(to_string(request.service)) + " service";
+    return name + " does not grant the " + base::quoted(to_string(request.service), '\'') +
+           " service";
   }
   std::vector<std::string> missing;
   for (const DataGroup group : request.groups) {
-    if (!permit.grants(group)) missing.push_back(quoted(to_string(group)));
+    if (!permit.grants(group)) missing.push_back(base::quoted(to_string(group), '\''));
   }
   if (!missing.empty()) {
     return name + " does not grant the data group" + (missing.size() > 1 ? "s " : " ") +

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "base/strings.h"
 #include "registry/hetu.h"
 #include "registry/prt.h"
 #include "registry/reference.h"
@@ -21,26 +22,23 @@ bool all_digits(std::string_view text, size_t count) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
-
 // Empty or exactly `digits` digits (postal code 5, use class 4).
 Problem check_code(std::string_view text, size_t digits, const std::string& field) {
   if (text.empty() || all_digits(text, digits)) return std::nullopt;
-  return problem(field, quoted(text) + " is not " + std::to_string(digits) + " digits");
+  return problem(field, base::quoted(text, '\'') + " is not " + std::to_string(digits) + " digits");
 }
 
 // Codes are checked against the reference data popgate ships (config/reference/), which
 // also holds the register's own codes such as country 99, "unknown".
 Problem check_country(std::string_view text, const std::string& field) {
   if (ReferenceData::embedded().country(text) != nullptr) return std::nullopt;
-  return problem(field, quoted(text) + " is not a country code (ISO 3166-1 alpha-2, or 99)");
+  return problem(field,
+                 base::quoted(text, '\'') + " is not a country code (ISO 3166-1 alpha-2, or 99)");
 }
 
 Problem check_language(std::string_view text, const std::string& field) {
   if (text.empty() || ReferenceData::embedded().language(text) != nullptr) return std::nullopt;
-  return problem(field, quoted(text) + " is not a language code (ISO 639-1)");
+  return problem(field, base::quoted(text, '\'') + " is not a language code (ISO 639-1)");
 }
 
 // Empty or a municipality of the reference data.
@@ -48,7 +46,7 @@ Problem check_municipality(std::string_view text, const std::string& field) {
   if (text.empty() || ReferenceData::embedded().municipality(text) != nullptr) {
     return std::nullopt;
   }
-  return problem(field, quoted(text) + " is not a municipality code");
+  return problem(field, base::quoted(text, '\'') + " is not a municipality code");
 }
 
 Problem check_identity(const Person& p) {

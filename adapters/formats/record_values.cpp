@@ -45,10 +45,6 @@ std::optional<DataGroup> parse_name(std::string_view t, DataGroup*) {
   return registry::parse_data_group(t);
 }
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
-
 template <typename Bit, typename Parse, typename Name>
 std::uint32_t parse_bits(const std::vector<std::string>& names, std::string_view field, Parse parse,
                          Name name) {
@@ -64,7 +60,8 @@ std::uint32_t parse_bits(const std::vector<std::string>& names, std::string_view
           choices += name(candidate);
         }
       }
-      throw FormatError(0, std::string(field), quoted(n) + " is not one of: " + choices);
+      throw FormatError(0, std::string(field),
+                        base::quoted(n, '\'') + " is not one of: " + choices);
     }
     bits |= *bit;
   }
@@ -76,9 +73,9 @@ std::string join_items(const Items& items, std::string_view field) {
   for (const auto& item : items) {
     if (std::string_view(item).empty() ||
         std::string_view(item).find(kSeparator) != std::string_view::npos) {
-      throw FormatError(
-          0, std::string(field),
-          "item " + quoted(item) + " is empty or contains '|'; a CSV list cannot hold it");
+      throw FormatError(0, std::string(field),
+                        "item " + base::quoted(item, '\'') +
+                            " is empty or contains '|'; a CSV list cannot hold it");
     }
   }
   return base::join(items, std::string_view(&kSeparator, 1));
@@ -90,7 +87,8 @@ registry::Date parse_date_value(std::string_view text, std::string_view field) {
   auto date = registry::Date::parse(text);
   // Date::parse also takes the Finnish form; only ISO is ours.
   if (!date || text.size() != 10 || text[4] != '-') {
-    throw FormatError(0, std::string(field), quoted(text) + " is not a date (YYYY-MM-DD)");
+    throw FormatError(0, std::string(field),
+                      base::quoted(text, '\'') + " is not a date (YYYY-MM-DD)");
   }
   return *date;
 }
@@ -107,11 +105,11 @@ std::int64_t parse_int_value(std::string_view text, std::string_view field, std:
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec == std::errc::invalid_argument || ptr != end) {
-    throw FormatError(0, std::string(field), quoted(text) + " is not a whole number");
+    throw FormatError(0, std::string(field), base::quoted(text, '\'') + " is not a whole number");
   }
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
     throw FormatError(0, std::string(field),
-                      quoted(text) + " is out of range (" + std::to_string(min) + ".." +
+                      base::quoted(text, '\'') + " is out of range (" + std::to_string(min) + ".." +
                           std::to_string(max) + ")");
   }
   return value;
@@ -135,7 +133,7 @@ template <typename Enum>
 Enum parse_enum_value(std::string_view text, std::string_view field) {
   if (auto value = parse_name(text, static_cast<Enum*>(nullptr))) return *value;
   throw FormatError(0, std::string(field),
-                    quoted(text) + " is not one of: " + enum_choices<Enum>());
+                    base::quoted(text, '\'') + " is not one of: " + enum_choices<Enum>());
 }
 
 #define POPGATE_ENUM_VALUE(Enum)                                            \

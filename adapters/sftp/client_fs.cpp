@@ -76,8 +76,8 @@ ClientPath ClientFs::parse(std::string_view raw, std::string_view operation) {
   try {
     return parse_client_path(raw);
   } catch (const FsException& e) {
-    context_->log("refused " + std::string(operation) + " \"" + base::printable(raw) +
-                  "\": " + e.error().message);
+    context_->log("refused " + std::string(operation) + " " + base::quoted(raw) + ": " +
+                  e.error().message);
     throw;
   }
 }
@@ -276,7 +276,7 @@ std::string ClientFs::realpath(std::string_view raw) {
   try {
     return parse_client_path_for_realpath(raw).canonical();
   } catch (const FsException& e) {
-    context_->log("refused realpath \"" + base::printable(raw) + "\": " + e.error().message);
+    context_->log("refused realpath " + base::quoted(raw) + ": " + e.error().message);
     throw;
   }
 }
@@ -300,7 +300,7 @@ FsStatVfs ClientFs::statvfs(std::string_view raw) {
 }
 
 void ClientFs::link(std::string_view target, std::string_view link_path) {
-  refuse("link", "\"" + base::printable(link_path) + "\" -> \"" + base::printable(target) + "\"",
+  refuse("link", base::quoted(link_path) + " -> " + base::quoted(target),
          "links are not supported");
 }
 

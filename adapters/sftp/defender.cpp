@@ -17,8 +17,8 @@ std::string_view to_string(DefenderEvent event) {
       return "invalid_user";
     case DefenderEvent::invalid_auth:
       return "invalid_auth";
-    case DefenderEvent::limit_exceeded:
-      return "limit_exceeded";
+    case DefenderEvent::protocol_error:
+      return "protocol_error";
   }
   return "unknown";
 }
@@ -109,8 +109,8 @@ std::optional<Ban> Defender::add_event(std::string_view address, DefenderEvent e
     case DefenderEvent::invalid_auth:
       points = options_.score_invalid_auth;
       break;
-    case DefenderEvent::limit_exceeded:
-      points = options_.score_limit_exceeded;
+    case DefenderEvent::protocol_error:
+      points = options_.score_protocol_error;
       break;
   }
   if (points <= 0) return std::nullopt;

@@ -32,7 +32,7 @@ namespace popgate::sftp {
 enum class DefenderEvent {
   invalid_user,    // a login as a user that does not exist (or is disabled)
   invalid_auth,    // wrong key, bad signature, address not allowed, auth never completed
-  limit_exceeded,  // a session or connection limit hit
+  protocol_error,  // an authenticated session sent what is not SFTP (a framing error)
 };
 
 std::string_view to_string(DefenderEvent event);
@@ -42,7 +42,7 @@ struct DefenderOptions {
   int threshold = 15;
   int score_invalid_user = 2;
   int score_invalid_auth = 1;
-  int score_limit_exceeded = 3;
+  int score_protocol_error = 3;
   std::chrono::seconds observation_time{30 * 60};
   std::chrono::seconds ban_time{30 * 60};
   int ban_time_increment_percent = 50;

@@ -52,9 +52,11 @@ class RequestDecoder {
     std::string message;
     return decode_attributes(&in_, &request_->attrs, &message) || fail(std::move(message));
   }
-  // Trailing bytes mean the client and we disagree on the layout: refuse rather than guess.
+  // The request's fields are complete: what remains of the packet is ignored, as OpenSSH's
+  // sftp-server does (see sftp_protocol.h), and counted so the session can say so once.
   bool end() {
-    return in_.empty() || fail(std::to_string(in_.remaining()) + " trailing bytes after request");
+    request_->trailing_bytes = in_.remaining();
+    return true;
   }
 
   bool init();

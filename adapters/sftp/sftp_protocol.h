@@ -1,7 +1,11 @@
 // SFTP version 3 requests as OpenSSH's sftp client sends them, decoded from the packets
 // that PacketReader (sftp_protocol_framing.h) splits off the channel. Decoding is strict
 // because every byte comes from an untrusted client: lengths are checked against what
-// remains, trailing bytes are refused, attribute flags must be known. A malformed packet
+// remains, attribute flags must be known. Bytes after the last field of a well-formed request
+// are ignored (and counted in Request::trailing_bytes), as OpenSSH's sftp-server discards
+// "the remaining bytes from the current packet" and later filexfer drafts require: Go's
+// pkg/sftp (rclone) sends WRITE packets whose data string is followed by the rest of its
+// 32 KiB buffer, and refusing them broke every rclone upload. A malformed packet
 // becomes a DecodeError carrying the request id whenever it could be read, so the server can
 // answer SSH_FX_BAD_MESSAGE and keep the session; unknown packet types and unknown extended
 // requests decode normally (kind kUnsupported / kUnknownExtended) so the server can answer
@@ -129,6 +133,9 @@ struct Request {
   FileAttributes attrs;      // OPEN, SETSTAT, FSETSTAT, MKDIR, lsetstat
 
   std::string_view extension_name;  // every SSH_FXP_EXTENDED request
+
+  // Bytes after the request's last field, ignored (see the top of this file).
+  std::size_t trailing_bytes = 0;
 };
 
 // Why a packet could not be decoded. `status` is what the server answers: kBadMessage for a

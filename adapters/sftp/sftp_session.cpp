@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters/sftp/sftp_protocol_replies.h"
+#include "base/strings.h"
 
 namespace popgate::sftp {
 
@@ -81,6 +82,7 @@ bool SftpSession::handle_packet(const Packet& packet, std::string* out) {
     log("sftp request before INIT");
     return false;
   }
+  note_trailing_bytes(request);
   try {
     dispatch(request, out);
   } catch (const FsException& e) {
@@ -94,6 +96,16 @@ bool SftpSession::handle_packet(const Packet& packet, std::string* out) {
     append_status(out, request.id, Status::failure, "internal error");
   }
   return true;
+}
+
+// Once per session: a client that pads its requests pads all of them (rclone every WRITE),
+// and one line is enough to tell an operator why its packets are longer than their fields.
+void SftpSession::note_trailing_bytes(const Request& request) {
+  if (request.trailing_bytes == 0 || trailing_bytes_logged_) return;
+  trailing_bytes_logged_ = true;
+  log("sftp ignoring " + std::to_string(request.trailing_bytes) +
+      " bytes after the fields of request type " + std::to_string(request.type) +
+      " (logged once per session)");
 }
 
 void SftpSession::dispatch(const Request& r, std::string* out) {
@@ -192,7 +204,7 @@ void SftpSession::dispatch(const Request& r, std::string* out) {
       // treat OP_UNSUPPORTED as "not available here".
       return append_status(out, r.id, Status::op_unsupported, "readlink is not supported");
     case RequestKind::k_unknown_extended:
-      log("sftp unsupported extension \"" + std::string(r.extension_name) + "\"");
+      log("sftp unsupported extension " + base::quoted(r.extension_name));
       return append_status(out, r.id, Status::op_unsupported, "unsupported extended request");
     case RequestKind::k_unsupported:
       log("sftp unsupported packet type " + std::to_string(r.type));

@@ -74,6 +74,7 @@ class SftpSession {
   void read(const Request& request, std::string* out);
   void readdir(const Request& request, std::string* out);
   void close(const Request& request, std::string* out);
+  void note_trailing_bytes(const Request& request);
 
   void log(const std::string& line) const {
     if (log_) log_(line);
@@ -84,6 +85,7 @@ class SftpSession {
   PacketReader reader_;
   bool initialized_ = false;
   bool backlog_ = false;
+  bool trailing_bytes_logged_ = false;  // the first request with ignored bytes is logged
   std::uint64_t next_handle_ = 1;
   // Declared last so handles go before the ClientFs they came from.
   std::map<std::string, Handle, std::less<>> handles_;

@@ -5,8 +5,9 @@
 //
 // A login that does not end in an SFTP channel is logged once with its reason, and scored with
 // the defender when the client had its key exchange but did not authenticate (a connection
-// that never finished key exchange is not scored: a load balancer's TCP check looks the same),
-// or when the client's max_sessions were all open. Internal to adapters/sftp.
+// that never finished key exchange is not scored: a load balancer's TCP check looks the same).
+// A client whose max_sessions are all open is refused with a message saying so, and never
+// scored: it authenticated. Internal to adapters/sftp.
 #ifndef POPGATE_ADAPTERS_SFTP_SSH_LOGIN_H_
 #define POPGATE_ADAPTERS_SFTP_SSH_LOGIN_H_
 
@@ -74,9 +75,11 @@ class SshLogin {
   const std::string& key() const;  // the key that logged in: "ssh-ed25519 SHA256:..."
   ssh_channel_struct* channel() const;
 
-  // Sends EOF on the channel and closes it, then disconnects the session: how every session
-  // ends, logged in or not, unless an exception ended it first.
-  void disconnect();
+  // Ends the session as OpenSSH's sshd does: the channel's exit-status (when given), EOF and
+  // CLOSE; then the client has a few seconds to close the channel and the connection itself;
+  // then the session is disconnected. How every session ends, logged in or not, unless an
+  // exception ended it first.
+  void disconnect(std::optional<int> exit_status = std::nullopt);
 
  private:
   // Polls the session until the login ends one way or another. The failure to log if it did
@@ -85,6 +88,8 @@ class SshLogin {
   std::optional<std::string> poll_until_sftp(const std::atomic<bool>& stopping);
   // True if the login ended in an SFTP channel; otherwise logs why not, and scores it.
   bool conclude(const std::string& failure);
+  // Polls the session until the client has disconnected, or a few seconds have passed.
+  void await_client_goodbye();
 
   ssh_session_struct* session_;
   std::unique_ptr<SshLoginState> state_;

@@ -23,6 +23,7 @@
 #include "adapters/sftp/ssh_login.h"
 #include "base/atomic_file.h"
 #include "base/ip_network.h"
+#include "base/strings.h"
 #include "base/time_text.h"
 
 namespace popgate::sftp {
@@ -57,8 +58,19 @@ constexpr const char* kHostKeyAlgorithms =
 constexpr const char* kPubkeyAlgorithms =
     "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
     "sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
-// Smaller RSA client keys are refused.
-constexpr int kRsaMinBits = 2048;
+// Smaller RSA client keys are refused: docs/client-exchange.md and lint ask for 3072 bits
+// (NIST SP 800-57's 128-bit security level), and the server agrees.
+constexpr int kRsaMinBits = 3072;
+// What the server calls itself in its SSH version line: "SSH-2.0-popgate", not the library
+// and its version, which would tell a scanner which advisories to try.
+constexpr const char* kSoftwareVersion = "popgate";
+// Connections waiting for accept(). libssh listens with a backlog of 10, which refused part of
+// 200 clients connecting at once; the kernel caps this at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
+// Reasons a pump ends with (SftpPumpResult::reason, sftp_channel_pump.h) that decide the
+// channel's exit status and the defender's score.
+constexpr std::string_view kPumpClientClosed = "client closed";
+constexpr std::string_view kPumpProtocolError = "protocol error";
 // How long the accept thread waits for a connection at a time: how soon it notices stop().
 constexpr int kPollMillis = 200;
 
@@ -171,11 +183,15 @@ void SshServer::start() {
   set(SSH_BIND_OPTIONS_CIPHERS_S_C, kCiphers, "ciphers");
   set(SSH_BIND_OPTIONS_HMAC_C_S, kMacs, "macs");
   set(SSH_BIND_OPTIONS_HMAC_S_C, kMacs, "macs");
+  set(SSH_BIND_OPTIONS_BANNER, kSoftwareVersion, "banner");
   if (ssh_bind_listen(b) != SSH_OK)
     throw std::runtime_error("cannot listen on " + options_.bind_address + ":" +
                              std::to_string(options_.port) + ": " + ssh_get_error(b));
-  // A connection reset between poll() and accept() must not block the accept thread.
   const int listen_fd = ssh_bind_get_fd(b);
+  // listen() again on a listening socket changes its backlog (Linux).
+  if (::listen(listen_fd, kListenBacklog) != 0)
+    throw std::system_error(errno, std::generic_category(), "listen backlog");
+  // A connection reset between poll() and accept() must not block the accept thread.
   const int flags = ::fcntl(listen_fd, F_GETFL);
   if (flags < 0 || ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
     throw std::system_error(errno, std::generic_category(), "fcntl O_NONBLOCK");
@@ -276,11 +292,14 @@ void SshServer::accept_connection() {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
   // Refusals close the socket (freeing the session) before any byte is sent.
   if (refuse_if_banned(peer)) return;
-  if (const std::optional<ConnectionRefusal> refusal = admit(std::move(session), peer)) {
-    log("connection refused: " + peer + ": " + refusal->reason);
-    if (refusal->scored)
-      score_and_log_ban(options_.defender.get(), peer, DefenderEvent::limit_exceeded, options_.log);
-  }
+  // Over a limit is not scored: the defender scores failed logins and protocol abuse, and an
+  // allowed client's burst of connections must not get its own address banned.
+  if (const std::optional<std::string> refusal = admit(std::move(session), peer, current_limits()))
+    log("connection refused: " + peer + ": " + *refusal);
+}
+
+SessionLimits SshServer::current_limits() const {
+  return options_.current_limits ? options_.current_limits() : options_.limits;
 }
 
 bool SshServer::refuse_if_banned(const std::string& peer) const {
@@ -292,19 +311,19 @@ bool SshServer::refuse_if_banned(const std::string& peer) const {
   return true;
 }
 
-std::optional<SshServer::ConnectionRefusal> SshServer::admit(SshSessionPtr session,
-                                                             const std::string& peer) {
+std::optional<std::string> SshServer::admit(SshSessionPtr session, const std::string& peer,
+                                            const SessionLimits& limits) {
   std::lock_guard<std::mutex> lock(sessions_mu_);
-  if (std::optional<ConnectionRefusal> refusal = connection_limit_refusal(peer)) return refusal;
+  if (std::optional<std::string> refusal = connection_limit_refusal(peer, limits)) return refusal;
   ++active_;
   ++connections_by_address_[peer];
-  long timeout = options_.login_timeout.count();
+  long timeout = limits.login_timeout.count();
   ssh_options_set(session.get(), SSH_OPTIONS_TIMEOUT, &timeout);
   SessionThread& slot = sessions_.emplace_back();
   try {
-    slot.thread = std::thread([this, &slot, s = std::move(session), peer]() mutable {
+    slot.thread = std::thread([this, &slot, s = std::move(session), peer, limits]() mutable {
       try {
-        serve(std::move(s), peer);
+        serve(std::move(s), peer, limits);
       } catch (const std::exception& e) {
         log("session from " + peer + " failed: " + e.what());
       }
@@ -315,40 +334,40 @@ std::optional<SshServer::ConnectionRefusal> SshServer::admit(SshSessionPtr sessi
     sessions_.pop_back();
     --active_;
     if (--connections_by_address_[peer] == 0) connections_by_address_.erase(peer);
-    return ConnectionRefusal{std::string("cannot start a session thread: ") + e.what()};
+    return std::string("cannot start a session thread: ") + e.what();
   }
   return std::nullopt;
 }
 
-std::optional<SshServer::ConnectionRefusal> SshServer::connection_limit_refusal(
-    const std::string& peer) const {
-  if (options_.max_sessions != 0 && active_ >= options_.max_sessions)
-    return ConnectionRefusal{std::to_string(active_) + " sessions open (max_sessions " +
-                             std::to_string(options_.max_sessions) + ")"};
+std::optional<std::string> SshServer::connection_limit_refusal(const std::string& peer,
+                                                               const SessionLimits& limits) const {
+  if (limits.max_sessions != 0 && active_ >= limits.max_sessions)
+    return std::to_string(active_) + " sessions open (max_sessions " +
+           std::to_string(limits.max_sessions) + ")";
   const auto it = connections_by_address_.find(peer);
   const std::size_t from_peer = it == connections_by_address_.end() ? 0 : it->second;
-  if (options_.max_sessions_per_address != 0 && from_peer >= options_.max_sessions_per_address)
-    return ConnectionRefusal{std::to_string(from_peer) + " sessions open from this address " +
-                                 "(max_sessions_per_address " +
-                                 std::to_string(options_.max_sessions_per_address) + ")",
-                             true};
+  if (limits.max_sessions_per_address != 0 && from_peer >= limits.max_sessions_per_address)
+    return std::to_string(from_peer) + " sessions open from this address " +
+           "(max_sessions_per_address " + std::to_string(limits.max_sessions_per_address) + ")";
   return std::nullopt;
 }
 
-void SshServer::serve(SshSessionPtr session, const std::string& peer) {
-  SshLogin login(session.get(), peer, login_context());
-  if (login.run(stopping_)) serve_sftp(session.get(), login, peer);
-  login.disconnect();
+void SshServer::serve(SshSessionPtr session, const std::string& peer, const SessionLimits& limits) {
+  SshLogin login(session.get(), peer, login_context(limits));
+  int exit_status = 1;  // sent only if the login got as far as a channel
+  if (login.run(stopping_))
+    exit_status = serve_sftp(session.get(), login, peer, limits.idle_timeout);
+  login.disconnect(exit_status);
 }
 
-SshLoginContext SshServer::login_context() {
+SshLoginContext SshServer::login_context(const SessionLimits& limits) {
   SshLoginContext context;
   context.account = [this](const std::string& user) -> std::optional<ClientAccount> {
     if (!options_.account) return std::nullopt;
     return options_.account(user);
   };
   context.defender = options_.defender;
-  context.login_timeout = options_.login_timeout;
+  context.login_timeout = limits.login_timeout;
   context.max_auth_attempts = kMaxAuthAttempts;
   context.acquire_client_session = [this](const std::string& user, std::size_t max) {
     return acquire_client_session(user, max);
@@ -360,14 +379,16 @@ SshLoginContext SshServer::login_context() {
   return context;
 }
 
-void SshServer::serve_sftp(ssh_session session, const SshLogin& login, const std::string& peer) {
+int SshServer::serve_sftp(ssh_session session, const SshLogin& login, const std::string& peer,
+                          std::chrono::seconds idle_timeout) {
   const std::string& user = login.user();
   const ClientAccount& account = login.account();
   std::unique_ptr<SftpSession> sftp = open_sftp_session(user, account, peer);
-  if (!sftp) return;
-  log("login: user \"" + user + "\" from " + peer + " with " + login.key());
-  const std::chrono::seconds idle_timeout =
-      account.idle_timeout.count() > 0 ? account.idle_timeout : options_.idle_timeout;
+  if (!sftp) return 1;
+  const char* client_version = ssh_get_clientbanner(session);
+  log("login: user \"" + user + "\" from " + peer + " with " + login.key() + ", client " +
+      base::quoted(client_version ? client_version : ""));
+  if (account.idle_timeout.count() > 0) idle_timeout = account.idle_timeout;
   const auto started = std::chrono::steady_clock::now();
   const SftpPumpResult pumped =
       pump_sftp_channel(session, login.channel(), *sftp, idle_timeout, stopping_);
@@ -378,6 +399,12 @@ void SshServer::serve_sftp(ssh_session session, const SshLogin& login, const std
   log("disconnect: user \"" + user + "\" from " + peer + " (" + pumped.reason + "; " +
       std::to_string(pumped.bytes_in) + " bytes up, " + std::to_string(pumped.bytes_out) +
       " bytes down, " + std::to_string(seconds) + " s)");
+  // A stream that is not SFTP, from a client that holds a key: abuse or a broken client,
+  // scored either way (sftp.defender.score_protocol_error).
+  if (pumped.reason == kPumpProtocolError)
+    score_and_log_ban(options_.defender.get(), peer, DefenderEvent::protocol_error,
+                      [this](const std::string& line) { log(line); });
+  return pumped.reason == kPumpClientClosed ? 0 : 1;
 }
 
 std::unique_ptr<SftpSession> SshServer::open_sftp_session(const std::string& user,
@@ -410,6 +437,10 @@ ClientFsCallbacks SshServer::client_fs_callbacks(const std::string& user) {
     if (options_.on_download_complete) options_.on_download_complete(user, path);
   };
   return callbacks;
+}
+
+void SshServer::log(const std::string& line) const {
+  if (options_.log) options_.log(base::printable(line));
 }
 
 }  // namespace popgate::sftp

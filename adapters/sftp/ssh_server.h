@@ -54,6 +54,20 @@ struct SshSessionDeleter {
 using SshBindPtr = std::unique_ptr<ssh_bind_struct, SshBindDeleter>;
 using SshSessionPtr = std::unique_ptr<ssh_session_struct, SshSessionDeleter>;
 
+// What a reload may change without a restart (see SshServerOptions::current_limits).
+struct SessionLimits {
+  // A session with no channel traffic this long is closed (a client's account may say
+  // otherwise).
+  std::chrono::seconds idle_timeout{600};
+  // Key exchange and authentication must finish within this.
+  std::chrono::seconds login_timeout{60};
+  // Concurrent connections in all; one over it is closed right after accept, before key
+  // exchange. 0 = unlimited.
+  std::size_t max_sessions = 0;
+  // Concurrent connections from one source address, checked the same way. 0 = unlimited.
+  std::size_t max_sessions_per_address = 0;
+};
+
 struct SshServerOptions {
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 2222;  // 0 picks a free port: see SshServer::port()
@@ -72,16 +86,11 @@ struct SshServerOptions {
   // A served file read whole and closed: path relative to the client's root ("outbox/x").
   std::function<void(const std::string& user, const std::string& path)> on_download_complete;
   std::function<void(const std::string& line)> log;
-  // A session with no channel traffic this long is closed.
-  std::chrono::seconds idle_timeout{600};
-  // Key exchange and authentication must finish within this.
-  std::chrono::seconds login_timeout{60};
-  // Concurrent connections in all; one over it is closed right after accept, before key
-  // exchange. 0 = unlimited.
-  std::size_t max_sessions = 0;
-  // Concurrent connections from one source address, checked the same way (and scored as
-  // limit_exceeded). 0 = unlimited.
-  std::size_t max_sessions_per_address = 0;
+  SessionLimits limits;
+  // The limits as a reload left them, asked for at each connection (the connection keeps what
+  // it got); null: `limits` holds for the server's life. Called from the accept thread: must
+  // be cheap and thread-safe.
+  std::function<SessionLimits()> current_limits;
   // Scores failures and bans addresses; null = no defender. May be shared with other
   // listeners and with the code that lists or lifts bans.
   std::shared_ptr<Defender> defender;
@@ -118,12 +127,6 @@ class SshServer {
     std::atomic<bool> done{false};
   };
 
-  // Why a connection is refused right after accept; `scored` ones count with the defender.
-  struct ConnectionRefusal {
-    std::string reason;
-    bool scored = false;
-  };
-
   // Loads or generates host key `which` (an index into the .cpp's list); returns its path.
   std::filesystem::path ensure_host_key(std::size_t which);
 
@@ -133,20 +136,25 @@ class SshServer {
   void accept_connection();
   // True (and logged) if `peer` is banned.
   bool refuse_if_banned(const std::string& peer) const;
-  // Starts a session thread serving `session`, or says why not (a connection limit, or no
-  // thread to be had). The caller logs and scores the refusal.
-  std::optional<ConnectionRefusal> admit(SshSessionPtr session, const std::string& peer);
+  // Starts a session thread serving `session` under `limits`, or says why not (a connection
+  // limit, or no thread to be had). The caller logs the refusal.
+  std::optional<std::string> admit(SshSessionPtr session, const std::string& peer,
+                                   const SessionLimits& limits);
   // The global or per-address connection limit that `peer`'s connection would exceed.
   // Called with sessions_mu_ held.
-  std::optional<ConnectionRefusal> connection_limit_refusal(const std::string& peer) const;
+  std::optional<std::string> connection_limit_refusal(const std::string& peer,
+                                                      const SessionLimits& limits) const;
+  SessionLimits current_limits() const;
   void reap_finished();
 
   // A session thread: the login, then SFTP if the login ended in an SFTP channel.
-  void serve(SshSessionPtr session, const std::string& peer);
-  SshLoginContext login_context();
+  void serve(SshSessionPtr session, const std::string& peer, const SessionLimits& limits);
+  SshLoginContext login_context(const SessionLimits& limits);
   // Serves SFTP on the channel of `login` until the session ends; logs the login (it is
-  // complete once the client's file system is open) and the disconnect.
-  void serve_sftp(ssh_session_struct* session, const SshLogin& login, const std::string& peer);
+  // complete once the client's file system is open) and the disconnect. The channel's exit
+  // status: 0 when the client ended the session, 1 otherwise.
+  int serve_sftp(ssh_session_struct* session, const SshLogin& login, const std::string& peer,
+                 std::chrono::seconds idle_timeout);
   // The SFTP session over `account`'s root, its events reported as `user`'s; null (logged)
   // when the account has no root or its file system cannot be opened.
   std::unique_ptr<SftpSession> open_sftp_session(const std::string& user,
@@ -158,9 +166,8 @@ class SshServer {
   bool acquire_client_session(const std::string& user, std::size_t max);
   void release_client_session(const std::string& user);
   void release_connection(const std::string& peer);
-  void log(const std::string& line) const {
-    if (options_.log) options_.log(line);
-  }
+  // Every line the server logs, whatever the caller quoted: no client text can forge a line.
+  void log(const std::string& line) const;
 
   const SshServerOptions options_;
   std::atomic<bool> stopping_{false};

@@ -257,6 +257,47 @@ TEST_F(ServeSftpTest, AReloadThatDisablesAClientLocksItOut) {
   EXPECT_TRUE(daemon->wait_for("login refused: user \"demo\"")) << daemon->log();
 }
 
+// docs/configuration.md: the sftp settings other than listen and the defender apply to the next
+// login after a reload. The connection limits used to be read once at start.
+TEST_F(ServeSftpTest, AReloadAppliesTheSftpLimitsToTheNextConnection) {
+  auto daemon = start_daemon("serve.log");
+  const int port = daemon->sftp_port();
+  ASSERT_GT(port, 0) << daemon->log();
+  const auto reload_with = [&](const std::string& sftp_settings, int reloads) {
+    write(config() / "popgate.yaml",
+          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "sftp:\n  idle_timeout: 1m\n" +
+              sftp_settings);
+    daemon->signal(SIGHUP);
+    return daemon->wait_for("reloaded:", reloads);
+  };
+  write_random(root_ / "big.csv", 8);
+  write_random(root_ / "two.dat", 2);
+
+  ASSERT_TRUE(reload_with("  max_sessions_per_address: 1\n  max_file_size: 1MB\n", 1))
+      << daemon->log();
+  const pid_t upload = start_slow_upload(port, "big.csv", "inbox/big.csv");
+  ASSERT_TRUE(wait_for_partial_upload()) << daemon->log();
+  EXPECT_NE(sftp(port, "ls inbox\n"), 0) << sftp_output();
+  EXPECT_TRUE(daemon->wait_for("sessions open from this address (max_sessions_per_address 1)"))
+      << daemon->log();
+
+  ASSERT_TRUE(reload_with("  max_sessions: 1\n", 2)) << daemon->log();
+  EXPECT_NE(sftp(port, "ls inbox\n"), 0) << sftp_output();
+  EXPECT_TRUE(daemon->wait_for("1 sessions open (max_sessions 1)")) << daemon->log();
+  kill(-upload, SIGKILL);
+  waitpid(upload, nullptr, 0);
+  ASSERT_TRUE(daemon->wait_for("disconnect: user \"demo\"")) << daemon->log();
+
+  ASSERT_TRUE(reload_with("  max_file_size: 1MB\n", 3)) << daemon->log();
+  EXPECT_NE(sftp(port, "put two.dat inbox/two.dat\n"), 0) << sftp_output();
+  EXPECT_NE(sftp_output().find("write remote \"/inbox/two.dat\": Failure"), std::string::npos)
+      << sftp_output();
+  EXPECT_FALSE(fs::exists(inbox() / "two.dat"));
+  ASSERT_TRUE(reload_with("", 4)) << daemon->log();
+  EXPECT_EQ(sftp(port, "put two.dat inbox/two.dat\n"), 0) << sftp_output();
+}
+
 TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   write(config() / "popgate.yaml",
         "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"

@@ -391,7 +391,7 @@ TEST_F(SftpServerTest, SshRepeatedFailuresBanTheAddressAcrossRestarts) {
 
 TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
   SshServerOptions options = server_options();
-  options.max_sessions = 1;
+  options.limits.max_sessions = 1;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   Held& held = hold(key_);
   ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
@@ -406,9 +406,10 @@ TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
   ASSERT_TRUE(wait_for([&] { return server_->active_sessions() == 0; }));
   EXPECT_EQ(sftp("ls outbox\n", key_), 0) << sftp_output_;
 
-  // The per-address limit refuses the same way, and scores.
+  // The per-address limit refuses the same way, and does not score: over a limit is no failed
+  // login.
   options = server_options();
-  options.max_sessions_per_address = 1;
+  options.limits.max_sessions_per_address = 1;
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
@@ -419,7 +420,7 @@ TEST_F(SftpServerTest, SshGlobalMaxSessionsRefusesBeforeKeyExchange) {
       logged("connection refused: 127.0.0.1: 1 sessions open from this address "
              "(max_sessions_per_address 1)"))
       << log_text();
-  EXPECT_EQ(defender->score("127.0.0.1"), 3);
+  EXPECT_EQ(defender->score("127.0.0.1"), 0);
   EXPECT_EQ(release(again), 0) << sftp_output_;
 }
 
@@ -446,7 +447,7 @@ TEST_F(SftpServerTest, SshTooManyKeyAttemptsEndTheConnection) {
 
 TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
   SshServerOptions options = server_options();
-  options.login_timeout = std::chrono::seconds(30);
+  options.limits.login_timeout = std::chrono::seconds(30);
   options.defender = std::make_shared<Defender>(DefenderOptions{});
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
@@ -482,20 +483,34 @@ TEST_F(SftpServerTest, SshStuckClientsDoNotBlockOthers) {
   EXPECT_EQ(defender->score("127.0.0.1"), 0);
 }
 
-TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
+// 50 parallel logins of a client allowed 8 sessions used to score each refusal, so that its
+// own address was banned and 42 of 50 failed, later ones too. Over-limit sessions are refused
+// with a message saying why, never scored: the client gets in again once a session ends.
+TEST_F(SftpServerTest, SshClientMaxSessionsRefusesWithAMessageAndNeverBans) {
   set_account([](ClientAccount& a) { a.max_sessions = 1; });
   SshServerOptions options = server_options();
-  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  DefenderOptions defender_options;
+  defender_options.threshold = 3;  // a ban after a few scored events, if they were scored
+  options.defender = std::make_shared<Defender>(defender_options);
   std::shared_ptr<Defender> defender = options.defender;
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   Held& held = hold(key_);
   ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
 
-  EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NE(sftp("ls outbox\n", key_), 0) << sftp_output_;
+    EXPECT_NE(sftp_output_.find("popgate: too many sessions: client demo has its 1 sessions "
+                                "(max_sessions) open"),
+              std::string::npos)
+        << sftp_output_;
+  }
   ASSERT_TRUE(wait_for([&] {
-    return logged("session limit: user \"demo\" from 127.0.0.1: max_sessions 1 reached");
+    return log_count(
+               "session refused: user \"demo\" from 127.0.0.1: its 1 sessions (max_sessions) "
+               "are open") == 5;
   })) << log_text();
-  ASSERT_TRUE(wait_for([&] { return defender->score("127.0.0.1") == 3; }));
+  EXPECT_EQ(defender->score("127.0.0.1"), 0);
+  EXPECT_FALSE(defender->is_banned("127.0.0.1"));
   EXPECT_EQ(log_count("login: user \"demo\""), 1);
 
   // The held session is unharmed, and its slot is free once it ends.
@@ -507,7 +522,7 @@ TEST_F(SftpServerTest, SshClientMaxSessionsRefusesTheSessionAndScores) {
 TEST_F(SftpServerTest, SshClientIdleTimeoutClosesAnIdleSession) {
   set_account([](ClientAccount& a) { a.idle_timeout = std::chrono::seconds(1); });
   SshServerOptions options = server_options();
-  options.idle_timeout = std::chrono::seconds(600);
+  options.limits.idle_timeout = std::chrono::seconds(600);
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   Held& held = hold(key_);
   ASSERT_TRUE(wait_for([&] { return logged("login: user \"demo\""); })) << log_text();
@@ -572,6 +587,12 @@ TEST_F(SftpServerTest, SshClientKeyAlgorithms) {
   EXPECT_EQ(sftp("ls outbox\n", ecdsa), 0) << sftp_output_;
   EXPECT_TRUE(logged("with ssh-rsa SHA256:")) << log_text();
   EXPECT_TRUE(logged("with ecdsa-sha2-nistp384 SHA256:")) << log_text();
+  // RSA keys under 3072 bits are refused, as docs/client-exchange.md and lint say.
+  const fs::path rsa2048 = base_ / "rsa2048_key";
+  ASSERT_EQ(Run("ssh-keygen -t rsa -b 2048 -N '' -q -f " + rsa2048.string()), 0);
+  set_account(
+      [&](ClientAccount& a) { a.authorized_keys.push_back(slurp(rsa2048.string() + ".pub")); });
+  EXPECT_NE(sftp("ls outbox\n", rsa2048), 0) << sftp_output_;
   // An RSA key signing with SHA-1 is refused.
   EXPECT_NE(sftp("ls outbox\n", rsa, "demo", "-o PubkeyAcceptedAlgorithms=ssh-rsa"), 0)
       << sftp_output_;
@@ -604,7 +625,7 @@ TEST_F(SftpServerTest, SshShellExecPtyAndOtherSubsystemsAreRefused) {
 
 TEST_F(SftpServerTest, SshLoginWithoutSftpEndsAtTheLoginTimeout) {
   SshServerOptions options = server_options();
-  options.login_timeout = std::chrono::seconds(2);
+  options.limits.login_timeout = std::chrono::seconds(2);
   ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
   // -N: authenticate, then open no channel at all.
   const auto started = std::chrono::steady_clock::now();
@@ -624,14 +645,94 @@ TEST_F(SftpServerTest, SshAccountWithoutRootIsRefused) {
   EXPECT_FALSE(logged("login: user \"demo\"")) << log_text();
 }
 
-TEST_F(SftpServerTest, SshBytesThatAreNotSftpEndTheSession) {
-  // A length of 0x67617262 ("garb"): far over any packet the server accepts.
-  EXPECT_NE(ssh("-s", "sftp", "garbage, not sftp"), 0) << sftp_output_;
+TEST_F(SftpServerTest, SshBytesThatAreNotSftpEndTheSessionAndScore) {
+  SshServerOptions options = server_options();
+  options.defender = std::make_shared<Defender>(DefenderOptions{});
+  std::shared_ptr<Defender> defender = options.defender;
+  ASSERT_NO_FATAL_FAILURE(start(std::move(options)));
+  // A length of 0x67617262 ("garb"): far over any packet the server accepts. The channel's
+  // exit status says the session failed (ssh exits with it).
+  EXPECT_EQ(ssh("-s", "sftp", "garbage, not sftp"), 1) << sftp_output_;
   EXPECT_TRUE(wait_for([&] {
     return logged("disconnect: user \"demo\" from 127.0.0.1 (protocol error; ");
   })) << log_text();
   EXPECT_TRUE(logged("demo: sftp framing error")) << log_text();
   EXPECT_TRUE(logged("login: user \"demo\" from 127.0.0.1")) << log_text();
+  EXPECT_TRUE(wait_for([&] { return defender->score("127.0.0.1") == 3; }))
+      << defender->score("127.0.0.1");
+}
+
+// A session ends as sshd ends it: exit-status, EOF, CLOSE, and the client disconnects first.
+// OpenSSH's ssh exits with the channel's exit status, and with 255 when none came.
+TEST_F(SftpServerTest, SshSessionEndsWithExitStatusZeroWhenTheClientCloses) {
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(ssh("-s", "sftp", ""), 0) << sftp_output_;
+  EXPECT_TRUE(wait_for([&] {
+    return log_count("disconnect: user \"demo\" from 127.0.0.1 (client closed; ") == 3;
+  })) << log_text();
+}
+
+TEST_F(SftpServerTest, SshVersionLineAndListenBacklog) {
+  // The version line names popgate and no library: "SSH-2.0-libssh_0.10.6" told scanners
+  // which advisories to try.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server_->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  char line[64] = {};
+  std::size_t got = 0;
+  while (got < sizeof line - 1 && std::string_view(line, got).find('\n') == std::string::npos) {
+    const ssize_t n = ::read(fd, line + got, sizeof line - 1 - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  EXPECT_EQ(std::string(line, got), "SSH-2.0-popgate\r\n");
+  // The accept queue (ss shows a listener's backlog as Send-Q): libssh's 10 refused part of
+  // 200 clients connecting at once.
+  ASSERT_EQ(Run("ss -ltnH 'sport = :" + std::to_string(server_->port()) + "' > " +
+                (base_ / "ss.out").string()),
+            0);
+  std::istringstream ss(slurp(base_ / "ss.out"));
+  std::string state;
+  long receive_queue = -1, backlog = -1;
+  ss >> state >> receive_queue >> backlog;
+  EXPECT_GE(backlog, 128) << slurp(base_ / "ss.out");
+}
+
+// Text a client chooses (its user name before authentication, its version line, paths) is
+// logged escaped: a user name with a newline and a terminal escape forged a log line.
+TEST_F(SftpServerTest, SshClientTextCannotForgeLogLines) {
+  const std::string script = base_ / "forge.py";
+  spit(script,
+       "import paramiko, socket, sys\n"
+       "s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+       "t = paramiko.Transport(s)\n"
+       "t.start_client(timeout=30)\n"
+       "key = paramiko.Ed25519Key.from_private_key_file(sys.argv[2])\n"
+       "try:\n"
+       "    t.auth_publickey('x\\nsftp: login: user \"demo\" from 10.0.0.1 with "
+       "forged\\x1b[2J', key)\n"
+       "except paramiko.AuthenticationException:\n"
+       "    pass\n"
+       "t.close()\n");
+  EXPECT_EQ(Run("/usr/bin/python3 " + script + " " + std::to_string(server_->port()) + " " +
+                key_.string() + " > " + (base_ / "forge.out").string() + " 2>&1"),
+            0)
+      << slurp(base_ / "forge.out");
+  ASSERT_TRUE(wait_for([&] { return logged("login failed from 127.0.0.1"); })) << log_text();
+  EXPECT_TRUE(
+      logged("login refused: user \"x\\x0asftp: login: user \\x22demo\\x22 from "
+             "10.0.0.1 with forged\\x1b[2J\" from 127.0.0.1: unknown user"))
+      << log_text();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& line : log_) {
+    EXPECT_EQ(line.find_first_of("\n\x1b"), std::string::npos) << line;
+    EXPECT_FALSE(line.starts_with("sftp: login: user \"demo\" from 10.0.0.1")) << line;
+  }
 }
 
 TEST_F(SftpServerTest, SshStopEndsTheSessionsBeingServed) {

@@ -98,7 +98,7 @@ class DaemonConfigParser {
   void parse_defender(const ConfigNode& node, DefenderConfig& d) {
     check_keys(
         node,
-        {"enabled", "threshold", "score_invalid_user", "score_invalid_auth", "score_limit_exceeded",
+        {"enabled", "threshold", "score_invalid_user", "score_invalid_auth", "score_protocol_error",
          "observation_time", "ban_time", "ban_time_increment", "safelist"},
         {}, out_, file_);
     if (!node.is_mapping()) return;
@@ -108,7 +108,7 @@ class DaemonConfigParser {
     read_int(node, "threshold", 1, 1000, d.threshold);
     read_int(node, "score_invalid_user", 0, 1000, d.score_invalid_user);
     read_int(node, "score_invalid_auth", 0, 1000, d.score_invalid_auth);
-    read_int(node, "score_limit_exceeded", 0, 1000, d.score_limit_exceeded);
+    read_int(node, "score_protocol_error", 0, 1000, d.score_protocol_error);
     read_duration(node, "observation_time", d.observation_time);
     read_duration(node, "ban_time", d.ban_time);
     read_int(node, "ban_time_increment", 0, 1000, d.ban_time_increment_percent);

@@ -25,7 +25,7 @@ struct DefenderConfig {
   int threshold = 15;
   int score_invalid_user = 2;
   int score_invalid_auth = 1;
-  int score_limit_exceeded = 3;
+  int score_protocol_error = 3;
   std::chrono::milliseconds observation_time{std::chrono::minutes(30)};
   std::chrono::milliseconds ban_time{std::chrono::minutes(30)};
   int ban_time_increment_percent = 50;

@@ -77,6 +77,25 @@ TEST(Strings, PrintableShowsControlCharactersAndNothingElse) {
             "x\\x0asftp: login: user \"demo\"\\x1b[2J");
   EXPECT_EQ(printable(std::string("a\0b\t\x7f", 5)), "a\\x00b\\x09\\x7f");
   EXPECT_EQ(printable("Hämeenlinna € /"), "Hämeenlinna € /");
+  // C1 controls (CSI as U+009B, NEL as U+0085) and bytes that are not UTF-8 (a raw 0x9B is
+  // CSI to an 8-bit terminal; Latin-1 "ä" is 0xE4), each byte shown.
+  EXPECT_EQ(printable("a\xc2\x9b"
+                      "2Jb\xc2\x85"),
+            "a\\xc2\\x9b2Jb\\xc2\\x85");
+  EXPECT_EQ(printable("\x9b"
+                      "2J M\xe4kel\xe4"),
+            "\\x9b2J M\\xe4kel\\xe4");
+  EXPECT_EQ(printable("\xf0\x9f\x98\x80 \xc2\xa0"), "\xf0\x9f\x98\x80 \xc2\xa0");
+}
+
+TEST(Strings, QuotedCannotBeClosedFromInside) {
+  EXPECT_EQ(quoted("demo"), "\"demo\"");
+  EXPECT_EQ(quoted(""), "\"\"");
+  EXPECT_EQ(quoted("x\" from 10.0.0.1 with forged\x1b[2J"),
+            "\"x\\x22 from 10.0.0.1 with forged\\x1b[2J\"");
+  EXPECT_EQ(quoted("a\\b\nc\""), "\"a\\b\\x0ac\\x22\"");
+  EXPECT_EQ(quoted("it's", '\''), "'it\\x27s'");
+  EXPECT_EQ(quoted("Mäkelä"), "\"Mäkelä\"");
 }
 
 TEST(Strings, ParseDigitsTakesDigitsOnlyWithinTheLimit) {

@@ -72,12 +72,12 @@ TEST_F(DefenderTest, ScoresAddUpToABan) {
   // Another address has its own score.
   EXPECT_FALSE(d.add_event("192.0.2.2", DefenderEvent::invalid_auth));
   EXPECT_EQ(d.score("192.0.2.2"), 1);
-  const auto ban = d.add_event("192.0.2.1", DefenderEvent::limit_exceeded);  // 6 >= 5
+  const auto ban = d.add_event("192.0.2.1", DefenderEvent::protocol_error);  // 6 >= 5
   ASSERT_TRUE(ban);
   EXPECT_EQ(ban->address, "192.0.2.1");
   EXPECT_EQ(ban->ban_count, 1);
   EXPECT_EQ(ban->banned_until, unix_now() + 20 * 60);
-  EXPECT_EQ(ban->reason, "score 6 >= 5, last event limit_exceeded");
+  EXPECT_EQ(ban->reason, "score 6 >= 5, last event protocol_error");
   EXPECT_TRUE(d.is_banned("192.0.2.1"));
   EXPECT_TRUE(d.is_banned("::ffff:192.0.2.1"));  // the same address, mapped
   EXPECT_FALSE(d.is_banned("192.0.2.2"));
@@ -110,8 +110,8 @@ TEST_F(DefenderTest, ScoreAndLogBanLogsOnlyTheBanItCaused) {
             "invalid_auth)");
   // No defender, or no log: nothing happens, nothing breaks.
   score_and_log_ban(nullptr, "192.0.2.2", DefenderEvent::invalid_user, log);
-  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::limit_exceeded, {});
-  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::limit_exceeded, {});
+  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::protocol_error, {});
+  score_and_log_ban(&d, "192.0.2.3", DefenderEvent::protocol_error, {});
   EXPECT_TRUE(d.is_banned("192.0.2.3"));
   EXPECT_EQ(lines.size(), 1u);
 }

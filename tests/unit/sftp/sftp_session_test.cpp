@@ -146,6 +146,31 @@ TEST_F(SftpSessionTest, OpenWriteCloseCompletesUploadOnce) {
   EXPECT_EQ(session_->open_handles(), 0u);
 }
 
+TEST_F(SftpSessionTest, PaddedWritesStoreTheirDataAndAreLoggedOnce) {
+  init();
+  const std::string handle = open(1, "/inbox/p.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
+  ASSERT_FALSE(handle.empty());
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    auto w = send(PacketBuilder(packet_type::kWrite)
+                      .u32(2 + i)
+                      .string(handle)
+                      .u64(i)
+                      .string(std::string(1, "abc"[i]))
+                      .raw("padding"));
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(status_of(w[0]), std::make_pair(2u + i, Status::ok));
+  }
+  send(PacketBuilder(packet_type::kClose).u32(9).string(handle));
+  ASSERT_EQ(completed_.size(), 1u);
+  EXPECT_EQ(completed_[0].size, 3u);
+  EXPECT_EQ(completed_[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // "abc"
+  EXPECT_EQ(std::count(log_.begin(), log_.end(),
+                       "sftp ignoring 7 bytes after the fields of request type 6 (logged once "
+                       "per session)"),
+            1);
+}
+
 TEST_F(SftpSessionTest, SessionEndAbandonsOpenUpload) {
   init();
   const std::string handle = open(1, "/inbox/b.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
