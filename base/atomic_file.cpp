@@ -1,6 +1,7 @@
 #include "base/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,27 +78,99 @@ void AtomicFile::write(std::string_view data) {
 }
 
 void AtomicFile::copy_from(int in, const fs::path& from, std::uint64_t max_bytes) {
-  std::uint64_t left = max_bytes;
-  bool in_kernel = true;
+  struct stat info {};
+  const off_t start = ::lseek(in, 0, SEEK_CUR);
+  const off_t out_start = ::lseek(fd_.get(), 0, SEEK_CUR);
+  if (start < 0 || out_start < 0 || ::fstat(in, &info) != 0 || !S_ISREG(info.st_mode)) {
+    copy_stream(in, from, max_bytes);
+    return;
+  }
+  const std::uint64_t rest =
+      info.st_size > start ? static_cast<std::uint64_t>(info.st_size - start) : 0;
+  const off_t end = start + static_cast<off_t>(std::min(rest, max_bytes));
+  // Only the data is copied: a hole stays a hole, or a 4 KB upload written at offset 500 MB
+  // would take 500 MB here.
+  off_t at = start, stop = end;
+  while (at < stop) {
+    off_t data = ::lseek(in, at, SEEK_DATA);
+    if (data < 0 && errno == ENXIO) break;  // only a hole is left
+    off_t hole = stop;
+    if (data < 0 && errno == EINVAL) {
+      data = at;  // a file system without SEEK_DATA: all of it is data
+    } else if (data < 0 || (hole = ::lseek(in, data, SEEK_HOLE)) < 0) {
+      fail("cannot copy " + from.string() + " to", shown_as_);
+    }
+    if (data >= stop) break;
+    hole = std::min(hole, stop);
+    const off_t copied = copy_range(in, data, out_start + (data - start), hole - data, from);
+    if (copied < hole - data) stop = data + copied;  // the source got shorter
+    at = data + copied;
+  }
+  finish_copy(in, stop, out_start + (stop - start));
+}
+
+// Copies `length` bytes at `in_at` of `in` to `out_at` (in the kernel where the file systems
+// allow); fewer only at the source's end.
+off_t AtomicFile::copy_range(int in, off_t in_at, off_t out_at, off_t length,
+                             const fs::path& from) {
   std::array<char, 64 * 1024> buffer{};
-  while (left > 0) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 30));
+  bool in_kernel = true;
+  off_t done = 0;
+  while (done < length) {
+    const std::size_t want = static_cast<std::size_t>(std::min<off_t>(length - done, 1 << 30));
+    loff_t in_offset = in_at + done, out_offset = out_at + done;
     ssize_t n = -1;
     if (in_kernel) {
-      n = ::copy_file_range(in, nullptr, fd_.get(), nullptr, want, 0);
-      // Not between these file systems on this kernel, or not for this kind of file: copy by
-      // reading and writing instead.
+      n = ::copy_file_range(in, &in_offset, fd_.get(), &out_offset, want, 0);
+      // Not between these file systems on this kernel: copy by reading and writing instead.
       if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
         in_kernel = false;
         continue;
       }
     } else {
-      n = ::read(in, buffer.data(), std::min(want, buffer.size()));
-      if (n > 0) write(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      n = ::pread(in, buffer.data(), std::min(want, buffer.size()), in_at + done);
+      if (n > 0)
+        write_at(std::string_view(buffer.data(), static_cast<std::size_t>(n)), out_at + done);
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail("cannot copy " + from.string() + " to", shown_as_);
     if (n == 0) break;
+    done += n;
+  }
+  return done;
+}
+
+// Leaves both files positioned after the copy, with the copy as long as the source's range
+// (a hole at the end included).
+void AtomicFile::finish_copy(int in, off_t in_end, off_t out_end) {
+  struct stat out {};
+  if (::fstat(fd_.get(), &out) != 0) fail("cannot write", shown_as_);
+  if (out.st_size < out_end && ::ftruncate(fd_.get(), out_end) != 0)
+    fail("cannot write", shown_as_);
+  if (::lseek(fd_.get(), out_end, SEEK_SET) < 0 || ::lseek(in, in_end, SEEK_SET) < 0)
+    fail("cannot write", shown_as_);
+}
+
+void AtomicFile::write_at(std::string_view data, off_t at) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd_.get(), data.data(), data.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot write", shown_as_);
+    data.remove_prefix(static_cast<std::size_t>(n));
+    at += n;
+  }
+}
+
+// A pipe or another file that cannot seek: read to its end (or `max_bytes`).
+void AtomicFile::copy_stream(int in, const fs::path& from, std::uint64_t max_bytes) {
+  std::uint64_t left = max_bytes;
+  std::array<char, 64 * 1024> buffer{};
+  while (left > 0) {
+    const ssize_t n = ::read(in, buffer.data(), std::min<std::uint64_t>(left, buffer.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot copy " + from.string() + " to", shown_as_);
+    if (n == 0) break;
+    write(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     left -= static_cast<std::uint64_t>(n);
   }
 }

@@ -75,6 +75,8 @@ class AtomicFile {
 
   // Copies the rest of the open file `in` (at most `max_bytes` of it) at the current position;
   // `from` names it in errors. In the kernel where the file systems allow (copy_file_range).
+  // Holes in a regular file stay holes (SEEK_DATA, SEEK_HOLE): the copy takes no more disk
+  // space than the source.
   void copy_from(int in, const std::filesystem::path& from, std::uint64_t max_bytes = UINT64_MAX);
 
   // Steps 2-4 above. Afterwards the object owns nothing.
@@ -89,6 +91,11 @@ class AtomicFile {
 
  private:
   void create(mode_t mode);
+  off_t copy_range(int in, off_t in_at, off_t out_at, off_t length,
+                   const std::filesystem::path& from);
+  void finish_copy(int in, off_t in_end, off_t out_end);
+  void write_at(std::string_view data, off_t at);
+  void copy_stream(int in, const std::filesystem::path& from, std::uint64_t max_bytes);
   void sync_and_close();
   void sync_parent();
 
@@ -108,7 +115,8 @@ std::filesystem::path temp_path_for(const std::filesystem::path& target);
 void write_file_atomically(const std::filesystem::path& target, std::string_view content,
                            mode_t mode = kDefaultFileMode, TempName temp_name = TempName::fixed);
 
-// Publishes a copy of `from` as `to` (copied in the kernel where the file systems allow).
+// Publishes a copy of `from` as `to` (copied in the kernel where the file systems allow; holes
+// stay holes).
 void copy_file_atomically(const std::filesystem::path& from, const std::filesystem::path& to,
                           mode_t mode = kDefaultFileMode);
 

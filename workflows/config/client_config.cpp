@@ -5,6 +5,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "base/base64.h"
 #include "base/ip_network.h"
 #include "registry/business_id.h"
 #include "workflows/config/check_keys.h"
@@ -26,7 +27,60 @@ bool is_base64(std::string_view text) {
   });
 }
 
+// Reads one SSH wire string (uint32 length, bytes) off the front of `blob`.
+std::optional<std::string_view> take_string(std::string_view& blob) {
+  if (blob.size() < 4) return std::nullopt;
+  std::uint32_t length = 0;
+  for (int i = 0; i < 4; ++i)
+    length = (length << 8) | static_cast<unsigned char>(blob[static_cast<std::size_t>(i)]);
+  if (blob.size() - 4 < length) return std::nullopt;
+  const std::string_view value = blob.substr(4, length);
+  blob.remove_prefix(4 + length);
+  return value;
+}
+
+// The number of significant bits of a positive mpint's bytes.
+int mpint_bits(std::string_view bytes) {
+  while (!bytes.empty() && bytes.front() == '\0')
+    bytes.remove_prefix(1);
+  if (bytes.empty()) return 0;
+  int bits = static_cast<int>(bytes.size() - 1) * 8;
+  for (auto top = static_cast<unsigned char>(bytes.front()); top != 0; top >>= 1)
+    ++bits;
+  return bits;
+}
+
 }  // namespace
+
+// An ssh-rsa key blob (RFC 4253 6.6): string "ssh-rsa", mpint e, mpint n.
+std::optional<int> rsa_key_bits(std::string_view base64_blob) {
+  const std::optional<std::string> decoded = base::decode_base64(base64_blob);
+  if (!decoded) return std::nullopt;
+  std::string_view blob = *decoded;
+  const std::optional<std::string_view> type = take_string(blob);
+  const std::optional<std::string_view> e = type ? take_string(blob) : std::nullopt;
+  const std::optional<std::string_view> n = e ? take_string(blob) : std::nullopt;
+  if (!n || *type != "ssh-rsa" || !blob.empty() || mpint_bits(*e) == 0) return std::nullopt;
+  // A positive mpint whose top bit is set starts with a zero byte; without it, it is negative.
+  if (n->empty() || (static_cast<unsigned char>(n->front()) & 0x80) != 0) return std::nullopt;
+  return mpint_bits(*n);
+}
+
+std::string ssh_client_key_error(std::string_view line) {
+  std::string why = ssh_key_error(line);
+  if (!why.empty() || !line.starts_with("ssh-rsa ")) return why;
+  std::string_view blob = line.substr(8);
+  blob = blob.substr(0, blob.find(' '));
+  const std::optional<int> bits = rsa_key_bits(blob);
+  if (!bits)
+    return "the ssh-rsa key data is not an RSA public key (copy the whole line of the .pub file)";
+  if (*bits < kMinRsaKeyBits)
+    return "the key is RSA of " + std::to_string(*bits) + " bits; at least " +
+           std::to_string(kMinRsaKeyBits) +
+           " are needed (make a new key with `ssh-keygen -t ed25519`, or `ssh-keygen -t rsa -b " +
+           std::to_string(kMinRsaKeyBits) + "`)";
+  return {};
+}
 
 // The server (and the push client) do the real parsing.
 std::string ssh_key_error(std::string_view line) {
@@ -128,7 +182,7 @@ class ClientParser {
   void parse_keys(const ConfigNode& node, ClientConfig& client) {
     if (!as_string_list(node, out_, file_)) return;
     for (const ConfigNode& item : node.items()) {
-      const std::string why = ssh_key_error(item.text());
+      const std::string why = ssh_client_key_error(item.text());
       if (!why.empty()) out_.error(file_, item.mark(), why);
       client.ssh_keys.push_back(item.text());
     }

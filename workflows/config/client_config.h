@@ -71,6 +71,17 @@ std::optional<ClientConfig> load_client_file(const std::string& path, Diagnostic
 // Empty when `line` looks like an OpenSSH public key line ("TYPE BASE64 [comment]").
 std::string ssh_key_error(std::string_view line);
 
+// The smallest RSA client key the SFTP server accepts (kRsaMinBits in
+// adapters/sftp/ssh_server.cpp, and docs/client-exchange.md, say the same).
+constexpr int kMinRsaKeyBits = 3072;
+
+// ssh_key_error, and for an ssh-rsa key also that it is an RSA key of at least kMinRsaKeyBits.
+std::string ssh_client_key_error(std::string_view line);
+
+// The modulus size of an ssh-rsa public key given as its base64 blob; nullopt when the blob is
+// not an ssh-rsa key.
+std::optional<int> rsa_key_bits(std::string_view base64_blob);
+
 // Whether `id` can be a client id (and so an SFTP user name): [a-z0-9_-]+, at most 32.
 bool valid_client_id(const std::string& id);
 

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace popgate::base {
@@ -124,6 +126,92 @@ TEST_F(AtomicFileTest, CopiesAndMoves) {
     EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
     EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
   }
+}
+
+// A sparse file: `data` at each offset, holes between them, and a hole up to `size`.
+void put_sparse(const fs::path& path, const std::vector<std::pair<off_t, std::string>>& parts,
+                off_t size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  for (const auto& [at, data] : parts)
+    ASSERT_EQ(::pwrite(fd, data.data(), data.size(), at), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(::ftruncate(fd, size), 0);
+  ::close(fd);
+}
+
+struct stat stat_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st;
+}
+
+std::string read_at(const fs::path& path, off_t at, std::size_t n) {
+  std::string out(n, '\0');
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  out.resize(static_cast<std::size_t>(std::max<ssize_t>(::pread(fd, out.data(), n, at), 0)));
+  ::close(fd);
+  return out;
+}
+
+// paramiko's f.seek(500 << 20); f.write(b"x\n") makes a file of a few KB on disk: its copies
+// (the upload's snapshot in inputs/, a step's copy) must not take 500 MB.
+TEST_F(AtomicFileTest, CopiesKeepHoles) {
+  const off_t mib = 1 << 20;
+  put_sparse(dir_ / "sparse", {{0, "head"}, {64 * mib, "middle"}, {500 * mib, "x\n"}},
+             500 * mib + 2);
+  put_sparse(dir_ / "hole-at-end", {{10, "data"}}, 300 * mib);
+  const struct stat source = stat_of(dir_ / "sparse");
+  ASSERT_LT(source.st_blocks * 512, 1 * mib) << "the file system keeps no holes";
+
+  copy_file_atomically(dir_ / "sparse", dir_ / "copy");
+  const struct stat copy = stat_of(dir_ / "copy");
+  EXPECT_EQ(copy.st_size, source.st_size);
+  EXPECT_LE(copy.st_blocks, source.st_blocks);
+  EXPECT_EQ(read_at(dir_ / "copy", 0, 5), std::string("head\0", 5));
+  EXPECT_EQ(read_at(dir_ / "copy", 64 * mib - 1, 8), std::string("\0middle\0", 8));
+  EXPECT_EQ(read_at(dir_ / "copy", 300 * mib, 4), std::string(4, '\0'));
+  EXPECT_EQ(read_at(dir_ / "copy", 500 * mib, 10), "x\n");
+
+  copy_file_atomically(dir_ / "hole-at-end", dir_ / "copy-end");
+  EXPECT_EQ(stat_of(dir_ / "copy-end").st_size, 300 * mib);
+  EXPECT_LE(stat_of(dir_ / "copy-end").st_blocks, stat_of(dir_ / "hole-at-end").st_blocks);
+  EXPECT_EQ(read_at(dir_ / "copy-end", 8, 8), std::string("\0\0data\0\0", 8));
+}
+
+// The daemon's snapshot: a copy of at most `max_bytes` from the descriptor's position, after
+// what the writer already wrote; both descriptors end up after the copy.
+TEST_F(AtomicFileTest, CopyFromADescriptorKeepsHolesAndStopsAtTheLimit) {
+  const off_t mib = 1 << 20;
+  put_sparse(dir_ / "sparse", {{0, "skip"}, {4, "from here"}, {200 * mib, "end"}}, 300 * mib);
+  const int in = ::open((dir_ / "sparse").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(in, 0);
+  ASSERT_EQ(::lseek(in, 4, SEEK_SET), 4);
+  {
+    AtomicFile out(dir_ / "part");
+    out.write("prefix:");
+    out.copy_from(in, dir_ / "sparse", 200 * mib);
+    EXPECT_EQ(::lseek(in, 0, SEEK_CUR), 200 * mib + 4);
+    EXPECT_EQ(::lseek(out.fd(), 0, SEEK_CUR), 200 * mib + 7);
+    out.commit();
+  }
+  ::close(in);
+  EXPECT_EQ(stat_of(dir_ / "part").st_size, 200 * mib + 7);
+  EXPECT_LT(stat_of(dir_ / "part").st_blocks * 512, 1 * mib);
+  EXPECT_EQ(read_at(dir_ / "part", 0, 17), "prefix:from here" + std::string(1, '\0'));
+  EXPECT_EQ(read_at(dir_ / "part", 200 * mib + 3, 10), std::string("end\0", 4));
+}
+
+// Pipes have no holes and no size: the copy reads them to their end.
+TEST_F(AtomicFileTest, CopyFromAPipe) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ASSERT_EQ(::write(fds[1], "piped", 5), 5);
+  ::close(fds[1]);
+  AtomicFile out(dir_ / "piped");
+  out.copy_from(fds[0], "pipe");
+  out.commit();
+  ::close(fds[0]);
+  EXPECT_EQ(read(dir_ / "piped"), "piped");
 }
 
 TEST_F(AtomicFileTest, WritesInsideADirectoryByDescriptor) {

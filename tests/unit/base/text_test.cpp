@@ -1,10 +1,11 @@
-// The base layer's text mechanisms: UTF-8 and JSON string literals.
+// The base layer's text mechanisms: UTF-8, JSON string literals, base64.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/json_text.h"
 #include "base/strings.h"
 #include "base/utf8.h"
@@ -106,6 +107,25 @@ TEST(Strings, ParseDigitsTakesDigitsOnlyWithinTheLimit) {
   EXPECT_EQ(parse_digits("9223372036854775808", INT64_MAX), std::nullopt);
   for (const char* bad : {"", "-1", "+1", " 1", "1x"})
     EXPECT_EQ(parse_digits(bad, 100), std::nullopt) << bad;
+}
+
+TEST(Base64, DecodesEveryPaddingLength) {
+  EXPECT_EQ(decode_base64(""), "");
+  EXPECT_EQ(decode_base64("Zg=="), "f");
+  EXPECT_EQ(decode_base64("Zm8="), "fo");
+  EXPECT_EQ(decode_base64("Zm9v"), "foo");
+  EXPECT_EQ(decode_base64("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(decode_base64("AAAAB3NzaC1yc2E="), std::string("\0\0\0\x07ssh-rsa", 11));
+  EXPECT_EQ(decode_base64("+/+/"), "\xfb\xff\xbf");
+}
+
+TEST(Base64, RefusesWhatIsNotCanonical) {
+  EXPECT_EQ(decode_base64("Zm9"), std::nullopt);     // not a multiple of 4
+  EXPECT_EQ(decode_base64("Zm9v\n"), std::nullopt);  // a character outside the alphabet
+  EXPECT_EQ(decode_base64("Zm-v"), std::nullopt);    // the URL alphabet
+  EXPECT_EQ(decode_base64("Z==="), std::nullopt);    // three padding characters
+  EXPECT_EQ(decode_base64("Zg=a"), std::nullopt);    // padding in the middle
+  EXPECT_EQ(decode_base64("Zh=="), std::nullopt);    // bits set past the end
 }
 
 }  // namespace

@@ -430,6 +430,24 @@ TEST_F(ClientFsTest, QuotaCountsInboxAndOutbox) {
   EXPECT_EQ(completed_.size(), 1u);
 }
 
+// A write far past the end makes a sparse file of a few blocks, but the quota counts its size:
+// what the client could download, and what the copies of it would hold.
+TEST_F(ClientFsTest, QuotaCountsTheSizeOfASparseUpload) {
+  ClientLimits limits;
+  limits.quota_bytes = 1000;
+  reopen(limits);
+  auto handle = cfs_->open("/inbox/sparse", kOpenWrite | kOpenCreate | kOpenTruncate);
+  handle->write(0, "head");
+  EXPECT_EQ(message_of([&] { handle->write(1000, "x\n"); }), "quota exceeded (limit 1000 bytes)");
+  EXPECT_EQ(status_of([&] { handle->close(); }), Status::failure);
+  EXPECT_TRUE(inbox_disk().empty());
+  auto fits = cfs_->open("/inbox/sparse", kOpenWrite | kOpenCreate | kOpenTruncate);
+  fits->write(998, "x\n");
+  fits->close();
+  ASSERT_EQ(completed_.size(), 1u);
+  EXPECT_EQ(completed_.at(0).size, 1000u);
+}
+
 TEST_F(ClientFsTest, OpenHandlesAreLimited) {
   write_file(root_ / "outbox" / "f", "f");
   ClientLimits limits;

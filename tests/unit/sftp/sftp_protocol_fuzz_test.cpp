@@ -1,9 +1,16 @@
 // Replays the libFuzzer target's input function (tests/fuzz/) over random and mutated inputs
 // in the ordinary sanitizer build: g++ has no libFuzzer, and CI should still exercise the
-// hostile-input paths on every run. The seed is fixed so a failure reproduces.
+// hostile-input paths on every run. The seed is fixed so a failure reproduces. The mutations
+// start from a stream built here (every request kind, and some the server does not know) and
+// from what real clients send (tests/fuzz/seeds/, captured by scripts/capture-sftp-seeds),
+// every packet of which the decoder must accept.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,13 +58,38 @@ std::string seed_stream() {
   return s;
 }
 
+namespace fs = std::filesystem;
+
+struct Seed {
+  std::string name;
+  std::string stream;  // framed packets, without the fuzz input's selector byte
+};
+
+// tests/fuzz/seeds/*.sftp: one selector byte, then one client's packets.
+std::vector<Seed> client_seeds() {
+  std::vector<Seed> seeds;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(POPGATE_SOURCE_DIR) / "tests" / "fuzz" / "seeds")) {
+    if (entry.path().extension() != ".sftp") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    seeds.push_back({entry.path().stem().string(), bytes.str().substr(1)});
+  }
+  std::sort(seeds.begin(), seeds.end(),
+            [](const Seed& a, const Seed& b) { return a.name < b.name; });
+  return seeds;
+}
+
 void run_input(const std::string& input) {
   fuzz::run_sftp_protocol_input(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
 }
 
 TEST(SftpFuzzTest, RandomAndMutatedInputs) {
   std::mt19937 rng(20240601);
-  const std::string seed = seed_stream();
+  std::vector<std::string> starts = {seed_stream()};
+  for (const Seed& seed : client_seeds())
+    starts.push_back(seed.stream);
   auto byte = [&] { return static_cast<char>(rng() & 0xFF); };
   for (int i = 0; i < 20000; ++i) {
     std::string input(1, byte());  // chunking / limit selector
@@ -69,7 +101,7 @@ TEST(SftpFuzzTest, RandomAndMutatedInputs) {
       input += (i % 8 == 0) ? PacketBuilder(static_cast<std::uint8_t>(rng() % 24)).raw(body).frame()
                             : body;
     } else {
-      std::string mutated = seed;
+      std::string mutated = starts[static_cast<std::size_t>(i) % starts.size()];
       const int edits = 1 + static_cast<int>(rng() % 8);
       for (int e = 0; e < edits && !mutated.empty(); ++e) {
         const std::size_t at = rng() % mutated.size();
@@ -110,6 +142,36 @@ TEST(SftpFuzzTest, SeedStreamDecodesCleanly) {
     ++count;
   }
   EXPECT_EQ(count, 13);
+}
+
+// Every packet that OpenSSH sftp, curl, paramiko, lftp, rclone and psftp sent for the client
+// matrix's operations (tests/integration/sftp_client_matrix_test.cpp) is one the server
+// accepts: it decodes, without a BAD_MESSAGE.
+TEST(SftpFuzzTest, EveryPacketRealClientsSendDecodes) {
+  const std::vector<Seed> seeds = client_seeds();
+  std::vector<std::string> names;
+  for (const Seed& seed : seeds)
+    names.push_back(seed.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"curl", "lftp", "openssh", "paramiko", "psftp", "rclone"}));
+  for (const Seed& seed : seeds) {
+    PacketReader reader;
+    reader.feed(seed.stream);
+    Packet packet;
+    int count = 0;
+    PacketReader::Result result;
+    while ((result = reader.next(&packet)) == PacketReader::Result::k_packet) {
+      Request request;
+      DecodeError error;
+      EXPECT_TRUE(decode_request(packet.type, packet.payload, &request, &error))
+          << seed.name << " packet " << count << " (type " << int{packet.type}
+          << "): " << error.message;
+      ++count;
+    }
+    EXPECT_EQ(result, PacketReader::Result::k_need_more) << seed.name << ": " << reader.error();
+    EXPECT_EQ(reader.buffered(), 0u) << seed.name << ": a packet cut off at the end";
+    EXPECT_GT(count, 20) << seed.name;
+  }
 }
 
 }  // namespace

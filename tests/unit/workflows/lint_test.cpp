@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -84,6 +85,35 @@ TEST_F(LintTest, ClientUnknownKeyAndBadSshKey) {
             "clients/acme.yaml:3:1: error: unknown key 'disabld' (did you mean 'disabled'?)\n"
             "clients/acme.yaml:4:12: error: not an OpenSSH public key: it must start with a key "
             "type such as ssh-ed25519\n");
+}
+
+// docs/client-exchange.md asks for RSA keys of at least 3072 bits, as the server does.
+TEST_F(LintTest, ClientRsaKeysNeedAtLeast3072Bits) {
+  auto rsa_key = [&](int bits) {
+    const fs::path key = dir_ / ("rsa" + std::to_string(bits));
+    EXPECT_EQ(std::system(("ssh-keygen -q -t rsa -b " + std::to_string(bits) + " -N '' -C k -f " +
+                           key.string())
+                              .c_str()),
+              0);
+    std::ifstream in(key.string() + ".pub");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  const std::string short_key = rsa_key(2048), long_key = rsa_key(3072);
+  EXPECT_EQ(rsa_key_bits(short_key.substr(8, short_key.find(' ', 8) - 8)), 2048);
+  EXPECT_EQ(rsa_key_bits(long_key.substr(8, long_key.find(' ', 8) - 8)), 3072);
+  write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " +
+                                 long_key + "\n  - " + short_key +
+                                 "\n  - ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIAcmeKey x\n");
+  EXPECT_EQ(lint(),
+            "clients/acme.yaml:5:5: error: the key is RSA of 2048 bits; at least 3072 are needed "
+            "(make a new key with `ssh-keygen -t ed25519`, or `ssh-keygen -t rsa -b 3072`)\n"
+            "clients/acme.yaml:6:5: error: the ssh-rsa key data is not an RSA public key (copy "
+            "the whole line of the .pub file)\n");
+  write("clients/acme.yaml",
+        "organisation: Acme Oy\nbusiness_id: 0737546-2\nssh_keys:\n  - " + long_key + "\n");
+  EXPECT_EQ(lint(), "");
 }
 
 TEST_F(LintTest, ClientSftpAndPushErrorsSayWhere) {
