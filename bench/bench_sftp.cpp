@@ -801,13 +801,16 @@ class Concurrency {
     }
     all_correct_ = all_correct_ && p.correct && (!o_.sshd_concurrency || s.correct);
     const double gib = static_cast<double>(bytes_) * o_.clients / kGiB;
-    std::printf(
-        "  round %d %-29s popgate %6.2f s (%s, peak RSS %.1f MB)  OpenSSH %6.2f s +sync %5.2f s "
-        "(%s)  ratio %5.2f vs +sync %5.2f | server CPU s/GiB OpenSSH %5.2f popgate %5.2f\n",
-        round, cipher.c_str(), p.elapsed, p.correct ? "all correct" : "NOT all correct",
-        static_cast<double>(p.cost.peak_rss_kib) * 1024 / 1e6, s.elapsed, s.sync,
-        s.correct ? "all correct" : "NOT all correct", s.elapsed / p.elapsed,
-        (s.elapsed + s.sync) / p.elapsed, s.cost.cpu / gib, p.cost.cpu / gib);
+    std::printf("  round %d %-29s popgate %6.2f s (%s, peak RSS %.1f MB)", round, cipher.c_str(),
+                p.elapsed, p.correct ? "all correct" : "NOT all correct",
+                static_cast<double>(p.cost.peak_rss_kib) * 1024 / 1e6);
+    if (o_.sshd_concurrency)
+      std::printf(
+          "  OpenSSH %6.2f s +sync %5.2f s (%s)  ratio %5.2f vs +sync %5.2f | server CPU s/GiB "
+          "OpenSSH %5.2f popgate %5.2f",
+          s.elapsed, s.sync, s.correct ? "all correct" : "NOT all correct", s.elapsed / p.elapsed,
+          (s.elapsed + s.sync) / p.elapsed, s.cost.cpu / gib, p.cost.cpu / gib);
+    std::printf("\n");
     std::fflush(stdout);
     Row& row = rows_[cipher];
     row.plain.push_back(s.elapsed / p.elapsed);
