@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -25,7 +26,22 @@ int write_all(int fd, const char* data, std::size_t length, std::uint64_t offset
   return 0;
 }
 
+// Writer threads running in this process, held within max_threads().
+std::atomic<std::size_t> running_threads{0};
+
+bool take_thread_slot() {
+  std::size_t running = running_threads.load();
+  while (running < UploadWriter::max_threads())
+    if (running_threads.compare_exchange_weak(running, running + 1)) return true;
+  return false;
+}
+
 }  // namespace
+
+std::size_t UploadWriter::max_threads() {
+  static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return cores;
+}
 
 UploadWriter::UploadWriter(int fd) : fd_(fd) {}
 
@@ -35,7 +51,10 @@ UploadWriter::~UploadWriter() {
     stop_ = true;
   }
   work_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+    --running_threads;
+  }
 }
 
 int UploadWriter::write(std::uint64_t offset, std::string_view data) {
@@ -82,11 +101,11 @@ void UploadWriter::queue_current(bool start_thread) {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(current_));
   }
-  if (!thread_.joinable() && start_thread) {
+  if (!thread_.joinable() && start_thread && take_thread_slot()) {
     try {
       thread_ = std::thread([this] { run(); });
     } catch (const std::system_error&) {
-      // Out of threads: slower, not wrong.
+      --running_threads;  // out of threads: slower, not wrong
     }
   }
   if (thread_.joinable()) {

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/crypto/sha256.h"
 #include "base/unique_fd.h"
@@ -92,6 +94,37 @@ TEST_F(UploadWriterTest, TheDigestCoversOnlyTheWholeFile) {
   write_in_requests(w, 0, data);
   ASSERT_EQ(w.flush(), 0);
   EXPECT_FALSE(w.digest_of_first(data.size() - 1).has_value());  // the file is longer
+}
+
+TEST_F(UploadWriterTest, BeyondOneThreadPerCoreUploadsAreWrittenOnTheCallersThread) {
+  // Each writer below gets a file of its own (the fixture's is the last one's).
+  const std::string data = pattern(2 * UploadWriter::kChunkBytes + 5);
+  std::vector<base::UniqueFd> files;
+  std::vector<std::unique_ptr<UploadWriter>> busy;
+  for (std::size_t i = 0; i < UploadWriter::max_threads(); ++i) {
+    files.emplace_back(::open((dir_ / ("busy" + std::to_string(i))).c_str(),
+                              O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    ASSERT_TRUE(files.back().valid());
+    busy.push_back(std::make_unique<UploadWriter>(files.back().get()));
+    write_in_requests(*busy.back(), 0, data);
+    ASSERT_TRUE(busy.back()->threaded());
+  }
+  {
+    UploadWriter inline_writer(fd_.get());
+    write_in_requests(inline_writer, 0, data);
+    ASSERT_EQ(inline_writer.flush(), 0);
+    EXPECT_FALSE(inline_writer.threaded());
+    EXPECT_EQ(contents(), data);
+    EXPECT_EQ(inline_writer.digest_of_first(data.size()).value_or("none"),
+              crypto::sha256_hex(data));
+  }
+  busy.pop_back();  // its thread ends and frees its place
+  ASSERT_EQ(::ftruncate(fd_.get(), 0), 0);
+  UploadWriter again(fd_.get());
+  write_in_requests(again, 0, data);
+  ASSERT_EQ(again.flush(), 0);
+  EXPECT_TRUE(again.threaded());
+  EXPECT_EQ(contents(), data);
 }
 
 TEST_F(UploadWriterTest, WritesOutOfOrderGiveTheRightFileButNoStreamedDigest) {
