@@ -1,25 +1,33 @@
 // SFTP throughput and concurrency: popgate's SshServer against OpenSSH's sshd (internal-sftp),
 // both driven by the same OpenSSH `sftp -b` client over loopback with the same options.
 //
-// 1. Throughput: upload and download of one large file (--size-mib, default 1 GiB), per cipher,
-//    the two servers interleaved round by round (sshd, popgate, sshd, popgate, ...); the best
-//    of each is reported with the ratio popgate/OpenSSH (target >= 0.9 both ways). Every
-//    transferred file's SHA-256 is checked against the source's, and popgate's completion
-//    event against both.
-// 2. Concurrency: --clients (default 100) `sftp -b` processes started at once, each uploading a
-//    distinct --client-mib (default 20) MiB file to a fresh popgate server process: every file
-//    must arrive with the right SHA-256, the server's on_upload_complete must fire exactly once
-//    per file with the right size and digest, and the server's peak RSS (wait4) must stay within
-//    300 MB. The same load against sshd gives the elapsed-time ratio.
+// Every transfer gets a server process of its own, started before and stopped after it, so
+// that wait4 gives the server's whole CPU time (sshd's includes the connection processes it
+// reaped): CPU seconds per GiB for both servers, beside the wall time.
 //
-// The servers run in child processes: popgate's is forked before this process starts any
-// thread (it never does: clients and sshd are spawned processes), and reports its port and its
-// completion events back through a pipe and a file. Prints figures; exits 1 only when a check
-// of correctness fails or a server cannot be started (timings are never asserted).
+// 1. Throughput: upload and download of one --size-mib (default 512) MiB file, per cipher
+//    (aes128-gcm, chacha20-poly1305), --rounds (default 3) interleaved rounds whose first
+//    server alternates (sshd first in odd rounds, popgate first in even ones). Each round's
+//    figures are printed, then the median per cipher and direction, against a target of 1.0:
+//    - popgate/OpenSSH as OpenSSH's users see it: popgate's upload is on disk when its CLOSE is
+//      answered (fsync), OpenSSH's is in the page cache;
+//    - for uploads also popgate/(OpenSSH + `sync FILE`), the like-for-like durable figure.
+//    Every transferred file's SHA-256 is checked against the source's, and popgate's
+//    completion event against both.
+// 2. Concurrency: --clients (default 20) `sftp -b` processes started at once, each uploading a
+//    distinct --client-mib (default 20) MiB file, per cipher, the same rounds against popgate
+//    and sshd interleaved: every file must arrive with the right SHA-256, popgate's
+//    on_upload_complete must fire exactly once per file with the right size and digest, and
+//    popgate's peak RSS (wait4) is held against 300 MB. Printed: the elapsed-time ratio
+//    sshd/popgate as sshd's users see it and with a `sync` of its files, and both servers' CPU.
+//
+// popgate's server is a forked child (this process never starts a thread: clients and sshd are
+// spawned processes); it reports its port and its completion events back through a pipe and a
+// file. Prints figures; exits 1 only when a check of correctness fails or a server cannot be
+// started (timings are never asserted).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -38,14 +46,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/crypto/sha256.h"
@@ -59,13 +66,15 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr double kGiB = 1024.0 * 1024 * 1024;
 constexpr double kRssLimitBytes = 300e6;  // 300 MB
+constexpr double kTarget = 1.0;           // popgate at least as fast as OpenSSH
 
 struct Options {
-  std::uint64_t size_mib = 1024;
-  int clients = 100;
+  std::uint64_t size_mib = 512;
+  int clients = 20;
   std::uint64_t client_mib = 20;
-  int rounds = 2;
+  int rounds = 3;
   fs::path dir;
   std::vector<std::string> ciphers = {"aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"};
   bool sshd_concurrency = true;
@@ -74,7 +83,7 @@ struct Options {
   std::string sshd = "/usr/sbin/sshd";
 };
 
-// What Die() cleans up: sshd processes still running and the work directory. (popgate's
+// What die() cleans up: sshd processes still running and the work directory. (popgate's
 // server child stops by itself when this process exits and its control pipe closes.)
 std::vector<pid_t> g_sshd_pids;
 fs::path g_work;
@@ -92,6 +101,11 @@ fs::path g_work;
 
 double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+double cpu_seconds(const rusage& usage) {
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::string slurp(const fs::path& path) {
@@ -164,22 +178,6 @@ int run(const std::vector<std::string>& argv, const fs::path& log) {
   return wait_exit(spawn(argv, log));
 }
 
-// CPU seconds used by `pid`, its threads, and its children it has reaped (utime + stime +
-// cutime + cstime from /proc/<pid>/stat). sshd reaps each connection's processes when the
-// connection ends, so the difference around one transfer is the server's whole CPU cost.
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(text.substr(paren + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 17 && fields >> field; ++i)
-    if (i >= 14) ticks += std::stod(field);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -203,6 +201,12 @@ bool port_open(std::uint16_t port) {
   ::close(fd);
   return ok;
 }
+
+// What wait4 says about a server process that has exited.
+struct ServerCost {
+  double cpu = 0;         // user + system seconds, reaped children included
+  long peak_rss_kib = 0;  // ru_maxrss
+};
 
 // ---------------------------------------------------------------------------------------------
 // popgate's server, in a child process.
@@ -285,13 +289,12 @@ PopgateServer start_popgate(const fs::path& base, const fs::path& root,
   return PopgateServer{pid, control[1], port, base / "events"};
 }
 
-// Stops the server; returns its peak RSS in KiB.
-long stop_popgate(PopgateServer& server) {
+ServerCost stop_popgate(PopgateServer& server) {
   ::close(server.control);
   rusage usage{};
   const int code = wait_exit(server.pid, &usage);
   if (code != 0) die("popgate server exited with " + std::to_string(code));
-  return usage.ru_maxrss;
+  return ServerCost{cpu_seconds(usage), usage.ru_maxrss};
 }
 
 struct Event {
@@ -317,15 +320,16 @@ struct Sshd {
   std::uint16_t port = 0;
 };
 
-Sshd start_sshd(const Options& o, const fs::path& base, const std::string& authorized) {
+// Writes base/sshd_config for a fresh port (the host key is made on the first call).
+void configure_sshd(const fs::path& base, const std::string& authorized, std::uint16_t port) {
   fs::create_directories(base);
   if (::geteuid() == 0) fs::create_directories("/run/sshd");  // privilege separation directory
   const fs::path host_key = base / "ssh_host_ed25519_key";
-  if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key.string()},
+  if (!fs::exists(host_key) &&
+      run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key.string()},
           base / "keygen.log") != 0)
     die("ssh-keygen failed for the sshd host key");
   spit(base / "authorized_keys", authorized);
-  const std::uint16_t port = free_port();
   const passwd* pw = ::getpwuid(::getuid());
   if (pw == nullptr) die("no passwd entry for the current user");
   std::ostringstream config;
@@ -346,6 +350,11 @@ Sshd start_sshd(const Options& o, const fs::path& base, const std::string& autho
          << "LogLevel ERROR\n"
          << "Subsystem sftp internal-sftp\n";
   spit(base / "sshd_config", config.str());
+}
+
+Sshd start_sshd(const Options& o, const fs::path& base, const std::string& authorized) {
+  const std::uint16_t port = free_port();
+  configure_sshd(base, authorized, port);
   const pid_t pid =
       spawn({o.sshd, "-D", "-e", "-f", (base / "sshd_config").string()}, base / "sshd.log");
   g_sshd_pids.push_back(pid);
@@ -359,10 +368,22 @@ Sshd start_sshd(const Options& o, const fs::path& base, const std::string& autho
   return Sshd{pid, port};
 }
 
-void stop_sshd(Sshd& sshd) {
+bool has_children(pid_t pid) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid);
+  return !slurp(task + "/children").empty();
+}
+
+// Stops sshd once it has reaped its connection processes (their CPU time reaches wait4 only
+// through that), then reaps it.
+ServerCost stop_sshd(Sshd& sshd) {
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (has_children(sshd.pid) && Clock::now() < deadline)
+    ::usleep(5000);
   ::kill(sshd.pid, SIGTERM);
-  wait_exit(sshd.pid);
+  rusage usage{};
+  wait_exit(sshd.pid, &usage);
   std::erase(g_sshd_pids, sshd.pid);
+  return ServerCost{cpu_seconds(usage), usage.ru_maxrss};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +391,8 @@ void stop_sshd(Sshd& sshd) {
 
 struct Client {
   fs::path key;
-  std::string user;  // for sshd; popgate's user is "bench"
+  std::string authorized;  // the key's public line
+  std::string user;        // for sshd; popgate's user is "bench"
 };
 
 std::vector<std::string> sftp_argv(const Client& c, const std::string& user, std::uint16_t port,
@@ -403,36 +425,53 @@ std::vector<std::string> sftp_argv(const Client& c, const std::string& user, std
           user + "@127.0.0.1"};
 }
 
-struct Timing {
-  double wall = 0;        // seconds, the whole sftp run
-  double server_cpu = 0;  // CPU seconds of the server process tree
-  double client_cpu = 0;  // CPU seconds of sftp and its ssh
+// One transfer as measured: the client's wall and CPU time, then (for OpenSSH uploads) how
+// long `sync FILE` took, and the server's CPU time from wait4.
+struct Sample {
+  double wall = 0;
+  double sync = 0;
+  double server_cpu = 0;
+  double client_cpu = 0;
 };
 
-// One `sftp -b` run against the server `server_pid`, or dies if it failed.
-Timing transfer(const Client& c, const std::string& user, std::uint16_t port, pid_t server_pid,
+// One `sftp -b` run of `command`; dies if it failed. Fills wall and client_cpu.
+Sample transfer(const Client& c, const std::string& user, std::uint16_t port,
                 const std::string& cipher, const std::string& command, const fs::path& work,
                 const std::string& what) {
   const fs::path batch = work / "batch";
   spit(batch, command + "\n");
-  const double cpu_before = cpu_seconds(server_pid);
   const auto start = Clock::now();
   rusage usage{};
   const int code =
       wait_exit(spawn(sftp_argv(c, user, port, cipher, batch), work / "sftp.log"), &usage);
-  Timing t;
-  t.wall = seconds(Clock::now() - start);
-  // sshd reaps the connection's processes a moment after the client has gone.
-  for (int i = 0; i < 50; ++i) {
-    t.server_cpu = cpu_seconds(server_pid) - cpu_before;
-    ::usleep(20000);
-    if (cpu_seconds(server_pid) - cpu_before == t.server_cpu) break;
-  }
-  t.client_cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                 static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  Sample s;
+  s.wall = seconds(Clock::now() - start);
+  s.client_cpu = cpu_seconds(usage);
   if (code != 0)
     die(what + ": sftp exited with " + std::to_string(code) + ": " + slurp(work / "sftp.log"));
-  return t;
+  return s;
+}
+
+// How long coreutils' `sync FILE...` takes (an fsync of each file): what an OpenSSH upload
+// still needs to be on disk.
+double sync_files(const std::vector<fs::path>& files, const fs::path& work) {
+  std::vector<std::string> argv = {"sync"};
+  for (const fs::path& f : files)
+    argv.push_back(f.string());
+  const auto start = Clock::now();
+  if (run(argv, work / "sync.log") != 0) die("sync failed: " + slurp(work / "sync.log"));
+  return seconds(Clock::now() - start);
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+double m_bps(double bytes, double secs) {
+  return secs > 0 ? bytes / 1e6 / secs : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,11 +488,11 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--size-mib") {
-      o.size_mib = std::stoull(value());
+      o.size_mib = std::max<std::uint64_t>(1, std::stoull(value()));
     } else if (a == "--clients") {
-      o.clients = std::stoi(value());
+      o.clients = std::max(1, std::stoi(value()));
     } else if (a == "--client-mib") {
-      o.client_mib = std::stoull(value());
+      o.client_mib = std::max<std::uint64_t>(1, std::stoull(value()));
     } else if (a == "--rounds") {
       o.rounds = std::max(1, std::stoi(value()));
     } else if (a == "--dir") {
@@ -490,22 +529,443 @@ Options parse(int argc, char** argv) {
       std::exit(2);
     }
   }
+  if (o.ciphers.empty()) o.ciphers = Options().ciphers;
   if (o.dir.empty()) o.dir = fs::path("build") / "bench-work";
   return o;
 }
 
-double m_bps(std::uint64_t bytes, double seconds) {
-  return seconds > 0 ? static_cast<double>(bytes) / 1e6 / seconds : 0;
+// ---------------------------------------------------------------------------------------------
+// 1. Throughput.
+
+enum class Direction { upload, download };
+
+const char* name_of(Direction d) {
+  return d == Direction::upload ? "upload" : "download";
 }
 
-struct Best {
-  Timing sshd{1e300, 1e300, 1e300}, popgate{1e300, 1e300, 1e300};
-  static void keep(Timing* best, const Timing& t) {
-    best->wall = std::min(best->wall, t.wall);
-    best->server_cpu = std::min(best->server_cpu, t.server_cpu);
-    best->client_cpu = std::min(best->client_cpu, t.client_cpu);
-  }
+// The samples of one cipher and direction, one per round and server.
+struct Series {
+  std::vector<Sample> sshd, popgate;
 };
+
+class Throughput {
+ public:
+  Throughput(const Options& o, const Client& client, const fs::path& work)
+      : o_(o), client_(client), work_(work), bytes_(o.size_mib * kMiB) {}
+
+  void run() {
+    prepare();
+    for (int round = 1; round <= o_.rounds; ++round)
+      for (const std::string& cipher : o_.ciphers)
+        run_round(round, cipher);
+    summarize();
+    fs::remove_all(root_);
+    fs::remove_all(sshd_files_);
+    fs::remove(source_);
+  }
+
+ private:
+  void prepare() {
+    root_ = work_ / "popgate-root";
+    sshd_files_ = work_ / "sshd-files";
+    fs::create_directories(root_ / "inbox");
+    fs::create_directories(root_ / "outbox");
+    fs::create_directories(sshd_files_);
+    std::printf("\n== throughput: %llu MiB over loopback, OpenSSH sftp -b client\n",
+                static_cast<unsigned long long>(o_.size_mib));
+    source_ = work_ / "source.bin";
+    source_sha_ = write_random_file(source_, bytes_, 1);
+    fs::copy_file(source_, root_ / "outbox" / "big.bin");
+    fs::copy_file(source_, sshd_files_ / "big.bin");
+    // The first start makes the host keys (RSA 3072 among them): not a transfer's cost.
+    PopgateServer warm = start_popgate(work_ / "popgate-server", root_, client_.authorized);
+    stop_popgate(warm);
+    std::printf(
+        "%d interleaved rounds (odd: sshd first, even: popgate first), a fresh server process "
+        "per transfer\n",
+        o_.rounds);
+  }
+
+  void run_round(int round, const std::string& cipher) {
+    const bool sshd_first = round % 2 == 1;
+    for (const Direction d : {Direction::upload, Direction::download}) {
+      if (!(d == Direction::upload ? o_.run_upload : o_.run_download)) continue;
+      Series& series = results_[{cipher, d}];
+      for (int turn = 0; turn < 2; ++turn) {
+        const bool sshd = (turn == 0) == sshd_first;
+        if (sshd && o_.run_sshd) series.sshd.push_back(sshd_transfer(round, cipher, d));
+        if (!sshd && o_.run_popgate) series.popgate.push_back(popgate_transfer(round, cipher, d));
+      }
+      print_round(round, cipher, d, series);
+    }
+  }
+
+  std::string tag(int round, const std::string& cipher, Direction d, const char* server) const {
+    return std::string(server) + " " + name_of(d) + " [" + cipher + ", round " +
+           std::to_string(round) + "]";
+  }
+
+  void check(const fs::path& path, const std::string& what) const {
+    const std::string sha = file_sha(path);
+    if (sha != source_sha_) die(what + ": SHA-256 mismatch (" + sha + ")");
+  }
+
+  Sample sshd_transfer(int round, const std::string& cipher, Direction d) {
+    const std::string what = tag(round, cipher, d, "sshd");
+    Sshd sshd = start_sshd(o_, work_ / "sshd", client_.authorized);
+    const fs::path up = sshd_files_ / "up.bin";
+    const fs::path local = work_ / "download.bin";
+    Sample s = d == Direction::upload
+                   ? transfer(client_, client_.user, sshd.port, cipher,
+                              "put " + source_.string() + " " + up.string(), work_, what)
+                   : transfer(client_, client_.user, sshd.port, cipher,
+                              "get " + (sshd_files_ / "big.bin").string() + " " + local.string(),
+                              work_, what);
+    if (d == Direction::upload) s.sync = sync_files({up}, work_);
+    s.server_cpu = stop_sshd(sshd).cpu;
+    const fs::path& arrived = d == Direction::upload ? up : local;
+    check(arrived, what);
+    fs::remove(arrived);
+    return s;
+  }
+
+  Sample popgate_transfer(int round, const std::string& cipher, Direction d) {
+    const std::string what = tag(round, cipher, d, "popgate");
+    PopgateServer server = start_popgate(work_ / "popgate-server", root_, client_.authorized);
+    const fs::path local = work_ / "download.bin";
+    Sample s = d == Direction::upload
+                   ? transfer(client_, "bench", server.port, cipher,
+                              "put " + source_.string() + " inbox/up.bin", work_, what)
+                   : transfer(client_, "bench", server.port, cipher,
+                              "get outbox/big.bin " + local.string(), work_, what);
+    const ServerCost cost = stop_popgate(server);
+    s.server_cpu = cost.cpu;
+    peak_rss_kib_ = std::max(peak_rss_kib_, cost.peak_rss_kib);
+    if (d == Direction::upload) {
+      check(root_ / "inbox" / "up.bin", what);
+      check_event(what);
+      fs::remove(root_ / "inbox" / "up.bin");
+    } else {
+      check(local, what);
+      fs::remove(local);
+    }
+    return s;
+  }
+
+  void check_event(const std::string& what) {
+    ++expected_events_;
+    const std::vector<Event> events = read_events(work_ / "popgate-server" / "events");
+    if (events.size() != expected_events_ || events.back().path != "inbox/up.bin" ||
+        events.back().size != bytes_ || events.back().sha != source_sha_)
+      die(what + ": the completion event is missing or wrong");
+  }
+
+  double per_gib(double cpu) const { return cpu / (static_cast<double>(bytes_) / kGiB); }
+
+  void print_round(int round, const std::string& cipher, Direction d, const Series& s) const {
+    const double b = static_cast<double>(bytes_);
+    const Sample none;
+    const Sample& a = s.sshd.empty() ? none : s.sshd.back();
+    const Sample& p = s.popgate.empty() ? none : s.popgate.back();
+    std::printf("  round %d %-29s %-8s OpenSSH %6.1f MB/s", round, cipher.c_str(), name_of(d),
+                m_bps(b, a.wall));
+    if (d == Direction::upload)
+      std::printf(" (+sync %5.2f s: %6.1f)", a.sync, m_bps(b, a.wall + a.sync));
+    std::printf("  popgate %6.1f MB/s  ratio %5.2f", m_bps(b, p.wall), ratio(a.wall, p.wall));
+    if (d == Direction::upload) std::printf(" vs +sync %5.2f", ratio(a.wall + a.sync, p.wall));
+    std::printf("  | server CPU s/GiB OpenSSH %5.2f popgate %5.2f\n", per_gib(a.server_cpu),
+                per_gib(p.server_cpu));
+    std::fflush(stdout);
+  }
+
+  static double ratio(double sshd_seconds, double popgate_seconds) {
+    return popgate_seconds > 0 ? sshd_seconds / popgate_seconds : 0;
+  }
+
+  // Per-round ratios, paired by round (both servers ran in it).
+  static std::vector<double> ratios(const Series& s, bool with_sync) {
+    std::vector<double> r;
+    for (std::size_t i = 0; i < std::min(s.sshd.size(), s.popgate.size()); ++i)
+      r.push_back(ratio(s.sshd[i].wall + (with_sync ? s.sshd[i].sync : 0), s.popgate[i].wall));
+    return r;
+  }
+
+  static std::vector<double> field(const std::vector<Sample>& v, double Sample::*member) {
+    std::vector<double> out;
+    for (const Sample& s : v)
+      out.push_back(s.*member);
+    return out;
+  }
+
+  static std::string range_of(const std::vector<double>& v) {
+    if (v.empty()) return "n/a";
+    char text[64];
+    std::snprintf(text, sizeof text, "%.2f (%.2f-%.2f)", median(v),
+                  *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    return text;
+  }
+
+  static const char* verdict(const std::vector<double>& v) {
+    return v.empty() ? "" : median(v) >= kTarget ? "met" : "NOT met";
+  }
+
+  void summarize() const {
+    const double b = static_cast<double>(bytes_);
+    std::printf(
+        "\nmedian of %d interleaved rounds (MB/s = 10^6 bytes/s, whole sftp run incl. login; "
+        "every file's SHA-256 verified); ratio = popgate speed / OpenSSH speed, median "
+        "(min-max), target >= %.1f\n",
+        o_.rounds, kTarget);
+    std::printf("  %-29s %-8s %8s %8s  %-18s %-7s | %-26s | %s\n", "cipher", "dir", "OpenSSH",
+                "popgate", "ratio as users see", "target", "ratio vs OpenSSH + sync",
+                "CPU s/GiB server OpenSSH, popgate; client");
+    for (const auto& [key, s] : results_) {
+      const auto& [cipher, d] = key;
+      const std::vector<double> plain = ratios(s, false);
+      const std::vector<double> synced = ratios(s, true);
+      const std::string sync_text =
+          d == Direction::upload ? range_of(synced) + " " + verdict(synced) : "-";
+      std::printf("  %-29s %-8s %8.1f %8.1f  %-18s %-7s | %-26s | %5.2f %5.2f; %5.2f %5.2f\n",
+                  cipher.c_str(), name_of(d), m_bps(b, median(field(s.sshd, &Sample::wall))),
+                  m_bps(b, median(field(s.popgate, &Sample::wall))), range_of(plain).c_str(),
+                  verdict(plain), sync_text.c_str(),
+                  per_gib(median(field(s.sshd, &Sample::server_cpu))),
+                  per_gib(median(field(s.popgate, &Sample::server_cpu))),
+                  per_gib(median(field(s.sshd, &Sample::client_cpu))),
+                  per_gib(median(field(s.popgate, &Sample::client_cpu))));
+    }
+    std::printf("  popgate server peak RSS (wait4 ru_maxrss): %.1f MB\n",
+                static_cast<double>(peak_rss_kib_) * 1024 / 1e6);
+  }
+
+  const Options& o_;
+  const Client& client_;
+  const fs::path work_;
+  const std::uint64_t bytes_;
+  fs::path root_, sshd_files_, source_;
+  std::string source_sha_;
+  std::size_t expected_events_ = 0;
+  long peak_rss_kib_ = 0;
+  std::map<std::pair<std::string, Direction>, Series> results_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// 2. Concurrency.
+
+// One storm: every client started at once against one fresh server.
+struct Storm {
+  double elapsed = 0;  // first client started .. last client exited
+  double sync = 0;     // sshd: `sync` of every uploaded file afterwards
+  ServerCost cost;
+  int failures = 0;  // clients that exited non-zero
+  bool correct = false;
+};
+
+class Concurrency {
+ public:
+  Concurrency(const Options& o, const Client& client, const fs::path& work)
+      : o_(o), client_(client), work_(work), bytes_(o.client_mib * kMiB) {}
+
+  // False when a check of correctness failed.
+  bool run() {
+    prepare();
+    for (int round = 1; round <= o_.rounds; ++round)
+      for (const std::string& cipher : o_.ciphers)
+        run_round(round, cipher);
+    summarize();
+    fs::remove_all(sources_);
+    return all_correct_;
+  }
+
+ private:
+  void prepare() {
+    std::printf(
+        "\n== concurrency: %d clients at once, each uploading a distinct %llu MiB file; "
+        "%d interleaved rounds, a fresh server per storm\n",
+        o_.clients, static_cast<unsigned long long>(o_.client_mib), o_.rounds);
+    sources_ = work_ / "sources";
+    fs::create_directories(sources_);
+    for (int i = 0; i < o_.clients; ++i)
+      shas_.push_back(write_random_file(source(i), bytes_, 1000 + static_cast<std::uint64_t>(i)));
+  }
+
+  fs::path source(int i) const { return sources_ / ("f" + std::to_string(i) + ".bin"); }
+
+  void run_round(int round, const std::string& cipher) {
+    const bool sshd_first = round % 2 == 0;  // the other way round from the throughput part
+    Storm p, s;
+    for (int turn = 0; turn < 2; ++turn) {
+      const bool sshd = (turn == 0) == sshd_first;
+      if (sshd && o_.sshd_concurrency) s = sshd_storm(cipher);
+      if (!sshd) p = popgate_storm(cipher);
+    }
+    all_correct_ = all_correct_ && p.correct && (!o_.sshd_concurrency || s.correct);
+    const double gib = static_cast<double>(bytes_) * o_.clients / kGiB;
+    std::printf("  round %d %-29s popgate %6.2f s (%s, peak RSS %.1f MB)", round, cipher.c_str(),
+                p.elapsed, p.correct ? "all correct" : "NOT all correct",
+                static_cast<double>(p.cost.peak_rss_kib) * 1024 / 1e6);
+    if (o_.sshd_concurrency)
+      std::printf(
+          "  OpenSSH %6.2f s +sync %5.2f s (%s)  ratio %5.2f vs +sync %5.2f | server CPU s/GiB "
+          "OpenSSH %5.2f popgate %5.2f",
+          s.elapsed, s.sync, s.correct ? "all correct" : "NOT all correct", s.elapsed / p.elapsed,
+          (s.elapsed + s.sync) / p.elapsed, s.cost.cpu / gib, p.cost.cpu / gib);
+    std::printf("\n");
+    std::fflush(stdout);
+    Row& row = rows_[cipher];
+    row.plain.push_back(s.elapsed / p.elapsed);
+    row.synced.push_back((s.elapsed + s.sync) / p.elapsed);
+    row.sshd_cpu.push_back(s.cost.cpu / gib);
+    row.popgate_cpu.push_back(p.cost.cpu / gib);
+    row.popgate_elapsed.push_back(p.elapsed);
+    row.sshd_elapsed.push_back(s.elapsed);
+    peak_rss_kib_ = std::max(peak_rss_kib_, p.cost.peak_rss_kib);
+  }
+
+  // Starts every client at once, waits for all; fills elapsed and failures.
+  Storm storm(const std::string& user, std::uint16_t port, const std::string& cipher,
+              const std::function<std::string(int)>& target) const {
+    const fs::path batches = work_ / "batches";
+    fs::create_directories(batches);
+    for (int i = 0; i < o_.clients; ++i)
+      spit(batches / ("b" + std::to_string(i)),
+           "put " + source(i).string() + " " + target(i) + "\n");
+    std::vector<pid_t> pids;
+    const auto start = Clock::now();
+    for (int i = 0; i < o_.clients; ++i)
+      pids.push_back(
+          spawn(sftp_argv(client_, user, port, cipher, batches / ("b" + std::to_string(i))),
+                batches / ("log" + std::to_string(i))));
+    Storm result;
+    for (int i = 0; i < o_.clients; ++i)
+      if (wait_exit(pids[static_cast<std::size_t>(i)]) != 0 && result.failures++ < 3)
+        std::printf("  client %d failed: %s", i,
+                    slurp(batches / ("log" + std::to_string(i))).c_str());
+    result.elapsed = seconds(Clock::now() - start);
+    fs::remove_all(batches);
+    return result;
+  }
+
+  bool file_ok(const fs::path& path, int i) const {
+    return fs::exists(path) && fs::file_size(path) == bytes_ &&
+           file_sha(path) == shas_[static_cast<std::size_t>(i)];
+  }
+
+  Storm popgate_storm(const std::string& cipher) const {
+    const fs::path base = work_ / "popgate-storm";
+    const fs::path root = work_ / "popgate-storm-root";
+    fs::create_directories(root / "inbox");
+    fs::create_directories(root / "outbox");
+    PopgateServer server = start_popgate(base, root, client_.authorized);
+    Storm result = storm("bench", server.port, cipher,
+                         [](int i) { return "inbox/u" + std::to_string(i) + ".bin"; });
+    result.cost = stop_popgate(server);
+    const std::vector<Event> events = read_events(server.events);
+    int right_files = 0, right_events = 0;
+    for (int i = 0; i < o_.clients; ++i) {
+      const std::string rel = "inbox/u" + std::to_string(i) + ".bin";
+      right_files += file_ok(root / rel, i) ? 1 : 0;
+      right_events +=
+          static_cast<int>(std::count_if(events.begin(), events.end(), [&](const Event& e) {
+            return e.path == rel && e.size == bytes_ && e.sha == shas_[static_cast<std::size_t>(i)];
+          }));
+    }
+    // Nothing else in the inbox: no temporary files left behind, nothing unexpected.
+    int stray = 0;
+    for (const auto& entry : fs::directory_iterator(root / "inbox"))
+      stray += entry.path().filename().string().rfind("u", 0) == 0 ? 0 : 1;
+    result.correct = result.failures == 0 && right_files == o_.clients &&
+                     right_events == o_.clients &&
+                     events.size() == static_cast<std::size_t>(o_.clients) && stray == 0;
+    if (!result.correct)
+      std::printf(
+          "  popgate storm: clients failed %d, right files %d/%d, right events %d/%d of "
+          "%zu, stray files %d\n",
+          result.failures, right_files, o_.clients, right_events, o_.clients, events.size(), stray);
+    fs::remove_all(root);
+    fs::remove_all(base / "events");
+    return result;
+  }
+
+  Storm sshd_storm(const std::string& cipher) const {
+    const fs::path up_dir = work_ / "sshd-uploads";
+    fs::create_directories(up_dir);
+    const auto target = [&](int i) { return up_dir / ("u" + std::to_string(i) + ".bin"); };
+    Sshd sshd = start_sshd(o_, work_ / "sshd-storm", client_.authorized);
+    Storm result =
+        storm(client_.user, sshd.port, cipher, [&](int i) { return target(i).string(); });
+    std::vector<fs::path> files;
+    for (int i = 0; i < o_.clients; ++i)
+      files.push_back(target(i));
+    result.sync = sync_files(files, work_);
+    result.cost = stop_sshd(sshd);
+    int right_files = 0;
+    for (int i = 0; i < o_.clients; ++i)
+      right_files += file_ok(target(i), i) ? 1 : 0;
+    result.correct = result.failures == 0 && right_files == o_.clients;
+    if (!result.correct)
+      std::printf("  sshd storm: clients failed %d, right files %d/%d\n", result.failures,
+                  right_files, o_.clients);
+    fs::remove_all(up_dir);
+    return result;
+  }
+
+  void summarize() const {
+    std::printf(
+        "\nmedian of %d rounds; ratio = OpenSSH elapsed / popgate elapsed, median (min-max), "
+        "target >= %.1f\n",
+        o_.rounds, kTarget);
+    std::printf("  %-29s %9s %9s  %-18s %-7s | %-24s | %s\n", "cipher", "popgate s", "OpenSSH s",
+                "ratio as users see", "target", "ratio vs OpenSSH + sync",
+                "server CPU s/GiB OpenSSH, popgate");
+    for (const auto& [cipher, row] : rows_) {
+      const auto text = [](const std::vector<double>& v) {
+        char out[64];
+        std::snprintf(out, sizeof out, "%.2f (%.2f-%.2f)", median(v),
+                      *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+        return std::string(out);
+      };
+      if (!o_.sshd_concurrency) {
+        std::printf("  %-29s %9.2f\n", cipher.c_str(), median(row.popgate_elapsed));
+        continue;
+      }
+      std::printf("  %-29s %9.2f %9.2f  %-18s %-7s | %-24s | %5.2f %5.2f\n", cipher.c_str(),
+                  median(row.popgate_elapsed), median(row.sshd_elapsed), text(row.plain).c_str(),
+                  median(row.plain) >= kTarget ? "met" : "NOT met", text(row.synced).c_str(),
+                  median(row.sshd_cpu), median(row.popgate_cpu));
+    }
+    std::printf("  popgate server peak RSS (wait4 ru_maxrss): %.1f MB (limit 300 MB) -> %s\n",
+                static_cast<double>(peak_rss_kib_) * 1024 / 1e6,
+                static_cast<double>(peak_rss_kib_) * 1024 <= kRssLimitBytes ? "met" : "NOT met");
+  }
+
+  struct Row {
+    std::vector<double> plain, synced, sshd_cpu, popgate_cpu, popgate_elapsed, sshd_elapsed;
+  };
+
+  const Options& o_;
+  const Client& client_;
+  const fs::path work_;
+  const std::uint64_t bytes_;
+  fs::path sources_;
+  std::vector<std::string> shas_;
+  std::map<std::string, Row> rows_;
+  long peak_rss_kib_ = 0;
+  bool all_correct_ = true;
+};
+
+Client make_client(const fs::path& work) {
+  Client client;
+  client.key = work / "client_key";
+  if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", client.key.string()},
+          work / "keygen.log") != 0)
+    die("ssh-keygen failed");
+  client.authorized = slurp(client.key.string() + ".pub");
+  const passwd* pw = ::getpwuid(::getuid());
+  if (pw == nullptr) die("no passwd entry for the current user");
+  client.user = pw->pw_name;
+  return client;
+}
 
 }  // namespace
 
@@ -517,236 +977,13 @@ int main(int argc, char** argv) {
   fs::create_directories(work);
   g_work = work;
   std::printf("bench_sftp: work dir %s (removed afterwards)\n", work.c_str());
+  const Client client = make_client(work);
 
-  Client client;
-  client.key = work / "client_key";
-  if (run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", client.key.string()},
-          work / "keygen.log") != 0)
-    die("ssh-keygen failed");
-  const std::string authorized = slurp(client.key.string() + ".pub");
-  const passwd* pw = ::getpwuid(::getuid());
-  if (pw == nullptr) die("no passwd entry for the current user");
-  client.user = pw->pw_name;
-
-  // ------------------------------------------------------------------ 1. throughput
-  const std::uint64_t size = o.size_mib * kMiB;
-  const fs::path root = work / "popgate-root";
-  fs::create_directories(root / "inbox");
-  fs::create_directories(root / "outbox");
-  const fs::path sshd_dir = work / "sshd-files";
-  fs::create_directories(sshd_dir);
-  std::printf("\n== throughput: %llu MiB over loopback, OpenSSH sftp -b client\n",
-              static_cast<unsigned long long>(o.size_mib));
-  const fs::path source = work / "source.bin";
-  const std::string source_sha = write_random_file(source, size, 1);
-  fs::copy_file(source, root / "outbox" / "big.bin");
-  fs::copy_file(source, sshd_dir / "big.bin");
-
-  PopgateServer popgate = start_popgate(work / "popgate-server", root, authorized);
-  Sshd sshd = start_sshd(o, work / "sshd", authorized);
-  std::printf(
-      "popgate SshServer (child %d, port %u) vs sshd internal-sftp (%d, port %u); "
-      "%d interleaved rounds, best of each\n",
-      popgate.pid, popgate.port, sshd.pid, sshd.port, o.rounds);
-
-  const fs::path local = work / "download.bin";
-  const auto check = [&](const fs::path& path, const std::string& what) {
-    const std::string sha = file_sha(path);
-    if (sha != source_sha) die(what + ": SHA-256 mismatch (" + sha + ")");
-  };
-  std::size_t expected_events = 0;
-  std::map<std::string, std::pair<Best, Best>> results;  // cipher -> (upload, download)
-  for (int round = 1; round <= o.rounds; ++round) {
-    for (const std::string& cipher : o.ciphers) {
-      auto& [up, down] = results[cipher];
-      const std::string tag = " [" + cipher + ", round " + std::to_string(round) + "]";
-      const auto line = [&](const char* dir, const Timing& a, const Timing& b) {
-        std::printf(
-            "  %-30s round %d  %-8s  sshd %7.1f MB/s (server CPU %5.2f s)   popgate %7.1f "
-            "MB/s (server CPU %5.2f s)\n",
-            cipher.c_str(), round, dir, m_bps(size, a.wall), a.server_cpu, m_bps(size, b.wall),
-            b.server_cpu);
-        std::fflush(stdout);
-      };
-      Timing su, pu, sd, pd;
-      // Upload: sshd, then popgate.
-      if (o.run_upload && o.run_sshd) {
-        su = transfer(client, client.user, sshd.port, sshd.pid, cipher,
-                      "put " + source.string() + " " + (sshd_dir / "up.bin").string(), work,
-                      "sshd upload" + tag);
-        Best::keep(&up.sshd, su);
-        check(sshd_dir / "up.bin", "sshd upload");
-        fs::remove(sshd_dir / "up.bin");
-      }
-      if (o.run_upload && o.run_popgate) {
-        pu = transfer(client, "bench", popgate.port, popgate.pid, cipher,
-                      "put " + source.string() + " inbox/up.bin", work, "popgate upload" + tag);
-        Best::keep(&up.popgate, pu);
-        check(root / "inbox" / "up.bin", "popgate upload");
-        ++expected_events;
-        const std::vector<Event> events = read_events(popgate.events);
-        if (events.size() != expected_events || events.back().path != "inbox/up.bin" ||
-            events.back().size != size || events.back().sha != source_sha)
-          die("popgate upload: the completion event is missing or wrong");
-        fs::remove(root / "inbox" / "up.bin");
-      }
-      if (o.run_upload) line("upload", su, pu);
-      // Download: sshd, then popgate.
-      if (o.run_download && o.run_sshd) {
-        sd = transfer(client, client.user, sshd.port, sshd.pid, cipher,
-                      "get " + (sshd_dir / "big.bin").string() + " " + local.string(), work,
-                      "sshd download" + tag);
-        Best::keep(&down.sshd, sd);
-        check(local, "sshd download");
-        fs::remove(local);
-      }
-      if (o.run_download && o.run_popgate) {
-        pd = transfer(client, "bench", popgate.port, popgate.pid, cipher,
-                      "get outbox/big.bin " + local.string(), work, "popgate download" + tag);
-        Best::keep(&down.popgate, pd);
-        check(local, "popgate download");
-        fs::remove(local);
-      }
-      if (o.run_download) line("download", sd, pd);
-    }
-  }
-  stop_sshd(sshd);
-  const long throughput_rss = stop_popgate(popgate);
-  fs::remove_all(root);
-  fs::remove_all(sshd_dir);
-  fs::remove(source);
-
-  std::printf(
-      "\nbest of %d interleaved rounds (MB/s = 10^6 bytes/s, whole sftp run incl. login;"
-      " all SHA-256 verified)\n",
-      o.rounds);
-  std::printf("  %-30s %-9s %9s %9s %6s %-8s | %s\n", "cipher", "direction", "OpenSSH", "popgate",
-              "ratio", ">= 0.90", "server CPU s/GB OpenSSH, popgate; client CPU s/GB");
-  const double gb = static_cast<double>(size) / 1e9;
-  for (const std::string& cipher : o.ciphers) {
-    const auto& [up, down] = results[cipher];
-    for (const auto& [dir, best] : {std::pair{"upload", up}, std::pair{"download", down}}) {
-      const double ratio = best.sshd.wall / best.popgate.wall;
-      std::printf("  %-30s %-9s %9.1f %9.1f %6.2f %-8s | %5.2f %5.2f; %5.2f %5.2f\n",
-                  cipher.c_str(), dir, m_bps(size, best.sshd.wall), m_bps(size, best.popgate.wall),
-                  ratio, ratio >= 0.9 ? "met" : "NOT met", best.sshd.server_cpu / gb,
-                  best.popgate.server_cpu / gb, best.sshd.client_cpu / gb,
-                  best.popgate.client_cpu / gb);
-    }
-  }
-  std::printf("  popgate server peak RSS during throughput: %.1f MB\n",
-              static_cast<double>(throughput_rss) * 1024 / 1e6);
-
-  // ------------------------------------------------------------------ 2. concurrency
-  const std::uint64_t client_bytes = o.client_mib * kMiB;
-  std::printf(
-      "\n== concurrency: %d clients at once, each uploading a distinct %llu MiB file "
-      "(%s)\n",
-      o.clients, static_cast<unsigned long long>(o.client_mib), o.ciphers[0].c_str());
-  const fs::path sources = work / "sources";
-  fs::create_directories(sources);
-  std::vector<std::string> shas;
-  for (int i = 0; i < o.clients; ++i)
-    shas.push_back(write_random_file(sources / ("f" + std::to_string(i) + ".bin"), client_bytes,
-                                     1000 + static_cast<std::uint64_t>(i)));
-
-  // Starts every client, waits for all; returns (elapsed seconds, failures).
-  const auto storm = [&](const std::string& user, std::uint16_t port,
-                         const std::function<std::string(int)>& target) {
-    const fs::path batches = work / "batches";
-    fs::create_directories(batches);
-    for (int i = 0; i < o.clients; ++i)
-      spit(batches / ("b" + std::to_string(i)),
-           "put " + (sources / ("f" + std::to_string(i) + ".bin")).string() + " " + target(i) +
-               "\n");
-    std::vector<pid_t> pids;
-    const auto start = Clock::now();
-    for (int i = 0; i < o.clients; ++i)
-      pids.push_back(
-          spawn(sftp_argv(client, user, port, o.ciphers[0], batches / ("b" + std::to_string(i))),
-                batches / ("log" + std::to_string(i))));
-    int failures = 0;
-    for (int i = 0; i < o.clients; ++i)
-      if (wait_exit(pids[static_cast<std::size_t>(i)]) != 0) {
-        if (failures++ < 3)
-          std::printf("  client %d failed: %s", i,
-                      slurp(batches / ("log" + std::to_string(i))).c_str());
-      }
-    const double elapsed = seconds(Clock::now() - start);
-    fs::remove_all(batches);
-    return std::pair{elapsed, failures};
-  };
-
-  bool all_ok = true;
-  const fs::path root2 = work / "popgate-root-2";
-  fs::create_directories(root2 / "inbox");
-  fs::create_directories(root2 / "outbox");
-  PopgateServer popgate2 = start_popgate(work / "popgate-server-2", root2, authorized);
-  const auto [p_elapsed, p_failures] =
-      storm("bench", popgate2.port, [](int i) { return "inbox/u" + std::to_string(i) + ".bin"; });
-  const long peak_kib = stop_popgate(popgate2);
-  const std::vector<Event> events = read_events(popgate2.events);
-  int on_disk_ok = 0, events_ok = 0;
-  std::map<std::string, int> event_count;
-  for (const Event& e : events)
-    ++event_count[e.path];
-  for (int i = 0; i < o.clients; ++i) {
-    const std::string rel = "inbox/u" + std::to_string(i) + ".bin";
-    const fs::path path = root2 / rel;
-    if (fs::exists(path) && fs::file_size(path) == client_bytes &&
-        file_sha(path) == shas[static_cast<std::size_t>(i)])
-      ++on_disk_ok;
-    if (event_count[rel] == 1) {
-      for (const Event& e : events)
-        if (e.path == rel && e.size == client_bytes && e.sha == shas[static_cast<std::size_t>(i)])
-          ++events_ok;
-    }
-  }
-  // Nothing else in the inbox: no temporary files left behind, nothing unexpected.
-  int stray = 0;
-  for (const auto& entry : fs::directory_iterator(root2 / "inbox"))
-    if (entry.path().filename().string().rfind("u", 0) != 0) ++stray;
-  const bool popgate_ok = p_failures == 0 && on_disk_ok == o.clients && events_ok == o.clients &&
-                          static_cast<int>(events.size()) == o.clients && stray == 0;
-  all_ok = all_ok && popgate_ok;
-  const double total_mb = static_cast<double>(client_bytes) * o.clients / 1e6;
-  std::printf(
-      "  popgate: elapsed %.2f s, aggregate %.1f MB/s; clients failed %d; files with the "
-      "right SHA-256 on disk %d/%d; completion events %zu (exactly once and right: %d/%d);"
-      " stray files %d -> %s\n",
-      p_elapsed, total_mb / p_elapsed, p_failures, on_disk_ok, o.clients, events.size(), events_ok,
-      o.clients, stray, popgate_ok ? "all correct" : "NOT all correct");
-  std::printf("  popgate server peak RSS (wait4 ru_maxrss): %.1f MB (limit 300 MB) -> %s\n",
-              static_cast<double>(peak_kib) * 1024 / 1e6,
-              static_cast<double>(peak_kib) * 1024 <= kRssLimitBytes ? "met" : "NOT met");
-  fs::remove_all(root2);
-
-  if (o.sshd_concurrency) {
-    const fs::path up_dir = work / "sshd-uploads";
-    fs::create_directories(up_dir);
-    Sshd sshd2 = start_sshd(o, work / "sshd-2", authorized);
-    const auto [s_elapsed, s_failures] = storm(client.user, sshd2.port, [&](int i) {
-      return (up_dir / ("u" + std::to_string(i) + ".bin")).string();
-    });
-    stop_sshd(sshd2);
-    int s_ok = 0;
-    for (int i = 0; i < o.clients; ++i) {
-      const fs::path path = up_dir / ("u" + std::to_string(i) + ".bin");
-      if (fs::exists(path) && file_sha(path) == shas[static_cast<std::size_t>(i)]) ++s_ok;
-    }
-    std::printf(
-        "  sshd:    elapsed %.2f s, aggregate %.1f MB/s; clients failed %d; right SHA-256"
-        " %d/%d\n",
-        s_elapsed, total_mb / s_elapsed, s_failures, s_ok, o.clients);
-    std::printf(
-        "  ratio popgate/OpenSSH (aggregate throughput): %.2f (one run each, sshd after "
-        "popgate)\n",
-        s_elapsed / p_elapsed);
-    fs::remove_all(up_dir);
-  }
+  Throughput(o, client, work).run();
+  const bool correct = Concurrency(o, client, work).run();
 
   fs::remove_all(work);
-  if (!all_ok) {
+  if (!correct) {
     std::printf("\nbench_sftp: correctness check FAILED\n");
     return 1;
   }

@@ -6,8 +6,10 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 #include <vector>
 
+#include "adapters/crypto/sha256.h"
 #include "adapters/sftp/client_fs_error.h"
 #include "base/atomic_file.h"
 #include "base/random_hex.h"
@@ -16,8 +18,6 @@ namespace popgate::sftp {
 namespace {
 
 constexpr std::size_t kCopyBlock = 256 * 1024;
-// How much written data may wait before its write-out to disk is started.
-constexpr std::uint64_t kWritebackChunk = 8 * 1024 * 1024;
 
 std::string random_hex() {
   try {
@@ -32,18 +32,6 @@ std::string temp_name_for(const std::string& name) {
   const std::string suffix = "." + random_hex() + ".part";
   const std::size_t room = kMaxNameBytes - 1 - suffix.size();
   return "." + name.substr(0, room) + suffix;
-}
-
-void write_all(int fd, const char* data, std::size_t length, std::uint64_t offset,
-               const std::string& client_path) {
-  while (length > 0) {
-    const ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(errno, client_path);
-    data += n;
-    length -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
 }
 
 }  // namespace
@@ -75,7 +63,8 @@ Upload::Upload(std::shared_ptr<ClientFsContext> context, ClientPath target, base
       client_path_(target_.canonical()),
       dir_(std::move(dir)),
       file_(std::move(file)),
-      usage_before_(usage_before) {}
+      usage_before_(usage_before),
+      writer_(std::make_unique<UploadWriter>(file_->fd())) {}
 
 void Upload::copy_from(int source) {
   std::vector<char> block(kCopyBlock);
@@ -85,17 +74,25 @@ void Upload::copy_from(int source) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_errno(errno, client_path_);
     if (n == 0) break;
-    write_all(file_->fd(), block.data(), static_cast<std::size_t>(n), offset, client_path_);
-    hasher_->update(std::string_view(block.data(), static_cast<std::size_t>(n)));
+    if (const int err =
+            writer_->write(offset, std::string_view(block.data(), static_cast<std::size_t>(n))))
+      doom_errno(err);
     offset += static_cast<std::uint64_t>(n);
   }
-  initial_size_ = size_ = hashed_ = offset;
-  start_writeback();
+  initial_size_ = size_ = offset;
 }
 
 void Upload::doom(std::string message) {
   failure_ = message;
   throw FsException(Status::failure, std::move(message));
+}
+
+void Upload::doom_errno(int err) {
+  doom(errno_error(err, client_path_).message);
+}
+
+void Upload::flush() {
+  if (const int err = writer_->flush()) doom_errno(err);
 }
 
 void Upload::check_limits(std::uint64_t new_end) {
@@ -114,48 +111,29 @@ void Upload::write(std::uint64_t offset, std::string_view data) {
   const std::uint64_t end = offset + data.size();
   if (end < offset) doom("write offset out of range");
   check_limits(end);
-  try {
-    write_all(file_->fd(), data.data(), data.size(), offset, client_path_);
-  } catch (const FsException& e) {
-    doom(e.error().message);
-  }
-  if (hasher_ && offset == hashed_) {
-    hasher_->update(data);
-    hashed_ = end;
-  } else {
-    hasher_.reset();
-  }
+  // A failure reported here may be an earlier write's: the upload is lost either way.
+  if (const int err = writer_->write(offset, data)) doom_errno(err);
   if (end > size_) size_ = end;
-  if (size_ - writeback_from_ >= kWritebackChunk) start_writeback();
-}
-
-// Starts (does not wait for) the write-out of what was written since the last call. Without
-// it the kernel keeps an upload in the page cache until the dirty limits are reached (gigabytes
-// on a large machine), and commit's fsync has to write the whole file while the client waits
-// for its CLOSE; with it, the disk works while the data arrives. Durability still comes only
-// from the fsync in commit(): this is a hint, and its errors (which fsync reports again) are
-// ignored.
-void Upload::start_writeback() {
-  const std::uint64_t from = writeback_from_;
-  writeback_from_ = size_;
-  ::sync_file_range(file_->fd(), static_cast<off_t>(from), static_cast<off_t>(size_ - from),
-                    SYNC_FILE_RANGE_WRITE);
 }
 
 void Upload::truncate(std::uint64_t size) {
   if (done_ || !failure_.empty()) throw FsException(Status::failure, client_path_ + ": closed");
   check_limits(size);
+  flush();
   if (::ftruncate(file_->fd(), static_cast<off_t>(size)) != 0) throw_errno(errno, client_path_);
-  if (size != hashed_) hasher_.reset();
+  writer_->truncated(size);
   size_ = size;
-  if (writeback_from_ > size_) writeback_from_ = size_;
 }
 
 void Upload::sync() {
-  if (!done_ && ::fsync(file_->fd()) != 0) throw_errno(errno, client_path_);
+  if (done_) return;
+  if (!failure_.empty()) throw FsException(Status::failure, failure_);
+  flush();
+  if (::fsync(file_->fd()) != 0) throw_errno(errno, client_path_);
 }
 
-struct stat Upload::stat() const {
+struct stat Upload::stat() {
+  if (!done_ && failure_.empty()) flush();
   struct stat st {};
   if (::fstat(file_->fd(), &st) != 0) throw_errno(errno, client_path_);
   return st;
@@ -176,10 +154,6 @@ std::string sha256_of_fd(int fd, const std::string& client_path) {
   return digest.finish_hex();
 }
 
-std::string Upload::digest_from_file() {
-  return sha256_of_fd(file_->fd(), client_path_);
-}
-
 void Upload::commit() {
   if (done_) throw FsException(Status::failure, client_path_ + ": upload already closed");
   if (!failure_.empty()) {
@@ -188,11 +162,13 @@ void Upload::commit() {
     throw FsException(Status::failure, client_path_ + ": upload discarded: " + why);
   }
   try {
+    flush();
     // The file size is the truth (a client may leave holes); hash the file when the streamed
     // digest does not cover exactly that.
     const auto size = static_cast<std::uint64_t>(stat().st_size);
-    const std::string sha =
-        (hasher_ && hashed_ == size) ? hasher_->finish_hex() : digest_from_file();
+    const std::optional<std::string> streamed = writer_->digest_of_first(size);
+    const std::string sha = streamed ? *streamed : sha256_of_fd(file_->fd(), client_path_);
+    writer_.reset();  // its thread ends before the descriptor is handed on
     try {
       file_->commit();  // fsync, rename into the inbox, fsync the inbox
     } catch (const std::system_error& e) {
@@ -210,6 +186,7 @@ void Upload::commit() {
 void Upload::abandon() noexcept {
   if (done_) return;
   done_ = true;
+  writer_.reset();  // drops what is queued; its thread ends before the file goes
   file_->discard();
 }
 

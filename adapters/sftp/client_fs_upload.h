@@ -8,6 +8,10 @@
 // temporary file first, hashing it on the way. The finished file is old bytes + appended bytes,
 // and the old file stays untouched and visible until the commit replaces it, so atomicity holds.
 // The copy costs one read of the old file; a resume is rare enough for that.
+//
+// The bytes are written, hashed and handed to the disk by an UploadWriter (upload_writer.h), on
+// a thread of the upload's own once it outgrows one chunk; a failed write dooms the upload at
+// the next request, and commit() waits for every byte before its fsync.
 #ifndef POPGATE_ADAPTERS_SFTP_CLIENT_FS_UPLOAD_H_
 #define POPGATE_ADAPTERS_SFTP_CLIENT_FS_UPLOAD_H_
 
@@ -18,9 +22,9 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/crypto/sha256.h"
 #include "adapters/sftp/client_fs_context.h"
 #include "adapters/sftp/client_fs_path.h"
+#include "adapters/sftp/upload_writer.h"
 #include "base/atomic_file.h"
 #include "base/unique_fd.h"
 
@@ -47,7 +51,8 @@ class Upload {
   std::uint64_t size() const { return size_; }
   void truncate(std::uint64_t size);
   void sync();
-  struct stat stat() const;
+  // Waits for the writes in flight first, so that the size is that of the data written.
+  struct stat stat();
 
   // Makes the file visible under its name and reports it. Throws FsException if the upload
   // failed earlier or cannot be made durable; the temporary file is gone either way.
@@ -60,9 +65,10 @@ class Upload {
          std::unique_ptr<base::AtomicFile> file, std::uint64_t usage_before);
   void copy_from(int source);
   void check_limits(std::uint64_t new_end);
-  void start_writeback();
+  // Waits for the writer; dooms the upload if one of its writes failed.
+  void flush();
   [[noreturn]] void doom(std::string message);
-  std::string digest_from_file();
+  [[noreturn]] void doom_errno(int err);
 
   std::shared_ptr<ClientFsContext> context_;
   ClientPath target_;
@@ -72,13 +78,10 @@ class Upload {
   std::uint64_t usage_before_ = 0;
   std::uint64_t initial_size_ = 0;  // bytes copied from the resumed file
   std::uint64_t size_ = 0;          // highest end of written data
-  // Written data below this offset has been handed to the kernel for write-out already (see
-  // start_writeback); commit's fsync then waits for the last few MiB, not the whole file.
-  std::uint64_t writeback_from_ = 0;
-  // The digest follows writes while they arrive in order; the first write out of order (or a
-  // truncation) drops it, and commit() hashes the finished file instead.
-  std::unique_ptr<crypto::Sha256> hasher_ = std::make_unique<crypto::Sha256>();
-  std::uint64_t hashed_ = 0;
+  // Writes to file_'s descriptor: reset before file_ is committed or discarded. Its digest
+  // follows writes while they arrive in order; the first write out of order (or a truncation)
+  // drops it, and commit() hashes the finished file instead.
+  std::unique_ptr<UploadWriter> writer_;
   std::string failure_;  // set once a write failed: the upload can only be discarded
   bool done_ = false;
 };
