@@ -39,8 +39,8 @@ bool take_thread_slot() {
 }  // namespace
 
 std::size_t UploadWriter::max_threads() {
-  static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return cores;
+  static const std::size_t kCores = std::max(1u, std::thread::hardware_concurrency());
+  return kCores;
 }
 
 UploadWriter::UploadWriter(int fd) : fd_(fd) {}
