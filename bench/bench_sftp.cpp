@@ -7,7 +7,8 @@
 //
 // 1. Throughput: upload and download of one --size-mib (default 512) MiB file, per cipher
 //    (aes128-gcm, chacha20-poly1305), --rounds (default 3) interleaved rounds whose first
-//    server alternates (sshd first in odd rounds, popgate first in even ones). Each round's
+//    server alternates (sshd first in odd rounds, popgate first in even ones), each transfer
+//    after a sync(2) so that none pays for the previous one's write-back. Each round's
 //    figures are printed, then the median per cipher and direction, against a target of 1.0:
 //    - popgate/OpenSSH as OpenSSH's users see it: popgate's upload is on disk when its CLOSE is
 //      answered (fsync), OpenSSH's is in the page cache;
@@ -586,6 +587,12 @@ class Throughput {
         o_.rounds);
   }
 
+  // Dirty pages left by the previous transfer (a downloaded copy, an upload, the prepared
+  // files) are written back while the next one runs, and the first transfer of each round was
+  // up to 2.4x slower than the second, whichever server it was: every transfer starts from a
+  // clean page cache.
+  static void settle_page_cache() { ::sync(); }
+
   void run_round(int round, const std::string& cipher) {
     const bool sshd_first = round % 2 == 1;
     for (const Direction d : {Direction::upload, Direction::download}) {
@@ -593,6 +600,7 @@ class Throughput {
       Series& series = results_[{cipher, d}];
       for (int turn = 0; turn < 2; ++turn) {
         const bool sshd = (turn == 0) == sshd_first;
+        settle_page_cache();
         if (sshd && o_.run_sshd) series.sshd.push_back(sshd_transfer(round, cipher, d));
         if (!sshd && o_.run_popgate) series.popgate.push_back(popgate_transfer(round, cipher, d));
       }
