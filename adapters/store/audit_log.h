@@ -8,7 +8,13 @@
 // elsewhere (on_recorded hands each new head to the writer, for its log).
 //
 // Who received a person's data is answered from an index (hetu, record) that verify also
-// checks against the records themselves, so removing a row to hide a disclosure is detected.
+// checks against the records themselves, so removing a row to hide a disclosure is detected;
+// so are SQLite's own indexes (by client, by job): verify runs SQLite's integrity check, which
+// holds each index to the table that the chain check holds to the chain, so a flipped byte in
+// an index page cannot make an answer quietly shorter; `audit client` reads the table itself.
+//
+// Each record carries its format version (kAuditFormat today), and the text its hash covers is
+// chosen by that version: later fields extend a new version, and older records still verify.
 #ifndef POPGATE_ADAPTERS_STORE_AUDIT_LOG_H_
 #define POPGATE_ADAPTERS_STORE_AUDIT_LOG_H_
 
@@ -27,8 +33,12 @@
 
 namespace popgate::store {
 
+// The format version new records are written with; verify knows every version up to it.
+inline constexpr int kAuditFormat = 1;
+
 struct AuditEntry {
   std::int64_t seq = 0;
+  int format = kAuditFormat;
   std::string recorded_at;  // ISO 8601 UTC with milliseconds
   std::string job_id;
   std::string client;
@@ -44,9 +54,17 @@ struct AuditVerification {
   bool ok = true;
   std::int64_t records = 0;    // records checked
   std::int64_t persons = 0;    // person entries checked
-  std::int64_t first_bad = 0;  // the first record that fails; 0 when ok
-  std::string problem;         // what is wrong with it
+  std::int64_t first_bad = 0;  // the first record that fails; 0 when ok or not one record's
+  std::string problem;         // what is wrong (with that record)
   std::string head_hash;       // the last good record's hash
+};
+
+// A chain head an auditor kept (from `audit verify` or the journal's "audit: record N
+// appended; chain head HASH"): the chain must still reach it, so that a tail deleted together
+// with its index rows is found although the shorter chain is valid.
+struct AuditHead {
+  std::int64_t seq = 0;
+  std::string hash;
 };
 
 class AuditLog : public registry::AuditSink {
@@ -83,8 +101,11 @@ class AuditReader {
  public:
   explicit AuditReader(const std::filesystem::path& db_path);
 
-  // Checks every record against `public_pem` (the appliance key's public half).
-  AuditVerification verify(const std::string& public_pem);
+  // Checks every record against `public_pem` (the appliance key's public half), the database's
+  // structure (SQLite's integrity check), every index against the chain, and, when given, that
+  // record `kept_head.seq` still exists with hash `kept_head.hash`.
+  AuditVerification verify(const std::string& public_pem,
+                           const std::optional<AuditHead>& kept_head = std::nullopt);
   // The records that disclosed data of `hetu`, oldest first.
   std::vector<AuditEntry> person(const std::string& hetu);
   // The records of `client`, oldest first; `since` is "YYYY-MM-DD" (UTC) or empty.
@@ -93,7 +114,9 @@ class AuditReader {
  private:
   std::vector<AuditEntry> entries(const std::string& where_sql,
                                   const std::function<void(Statement&)>& bind);
+  void check_structure(AuditVerification& result);
   Database db_;
+  std::string entry_columns_;  // logs made before the format column read as format 1
 };
 
 // The text a record's hash covers (without the previous hash), exposed for tests.

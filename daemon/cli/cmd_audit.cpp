@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "adapters/crypto/signing_key.h"
 #include "adapters/store/audit_log.h"
@@ -36,20 +37,49 @@ std::string public_key(const ParsedArgs& parsed, const fs::path& data_dir) {
   return crypto::SigningKey::load(data_dir / "keys" / "appliance.key").public_pem();
 }
 
+// --head SEQ:HASH, a chain head the auditor kept.
+std::optional<store::AuditHead> kept_head(const ParsedArgs& parsed) {
+  const std::string text = parsed.get_or("head", "");
+  if (text.empty()) return std::nullopt;
+  const std::size_t colon = text.find(':');
+  store::AuditHead head;
+  const std::string seq = text.substr(0, colon);
+  if (colon == std::string::npos || seq.empty() || seq.size() > 18 ||
+      seq.find_first_not_of("0123456789") != std::string::npos || std::stoll(seq) < 1)
+    throw UsageError("--head: '" + text + "' is not SEQ:HASH (as verify prints: head SEQ HASH)");
+  head.seq = std::stoll(seq);
+  head.hash = text.substr(colon + 1);
+  if (head.hash.size() != 64 ||
+      head.hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+    throw UsageError("--head: '" + head.hash + "' is not a SHA-256 in hex (64 characters 0-9a-f)");
+  return head;
+}
+
+void print_broken(std::ostream& out, const store::AuditVerification& v) {
+  out << "BROKEN";
+  if (v.first_bad > 0) out << " at record " << v.first_bad;
+  out << ": " << v.problem << "\n";
+}
+
 }  // namespace
 
 int run_audit(CommandArgs args) {
   ArgParser parser(
       "audit verify|person HETU|client ID|public-key [--data-dir DIR]",
       "Checks and queries the disclosure audit log (DIR/audit/audit.db).\n"
-      "  verify       checks every record's hash, link and signature and the person index;\n"
-      "               exit 1 naming the first broken record\n"
+      "  verify       checks the database's structure, every record's hash, link and signature,\n"
+      "               and every index against the records; --head SEQ:HASH also requires a\n"
+      "               head kept earlier; exit 1 naming the first broken record\n"
       "  person HETU  every disclosure of this person's data: when, to whom, under which permit\n"
       "  client ID    every disclosure to this client (--since YYYY-MM-DD narrows it)\n"
+      "               person and client verify the log first: if it is broken they say so on\n"
+      "               stderr and exit 1 (the answer may be incomplete); --unverified skips it\n"
       "  public-key   prints the appliance key's public half, for auditors' verify --public-key");
   parser.option({"data-dir", "DIR", "the data directory", "./popgate-data"})
       .option({"since", "DATE", "client: only records from this day on (UTC)", ""})
-      .option({"public-key", "FILE", "verify: check signatures against this PEM public key", ""})
+      .option({"public-key", "FILE", "check signatures against this PEM public key", ""})
+      .option({"head", "SEQ:HASH", "verify: the chain must still hold this kept head", ""})
+      .option({"unverified", "", "person, client: answer without verifying the log first", ""})
       .positional_range(1, 2);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
@@ -73,9 +103,10 @@ int run_audit(CommandArgs args) {
   }
   store::AuditReader reader(db);
   if (action == "verify") {
-    const store::AuditVerification v = reader.verify(public_key(*parsed, data_dir));
+    const store::AuditVerification v =
+        reader.verify(public_key(*parsed, data_dir), kept_head(*parsed));
     if (!v.ok) {
-      std::cout << "BROKEN at record " << v.first_bad << ": " << v.problem << "\n";
+      print_broken(std::cout, v);
       return kExitFailure;
     }
     std::cout << "ok: " << v.records << " records, " << v.persons << " person entries; head "
@@ -95,7 +126,16 @@ int run_audit(CommandArgs args) {
   for (const store::AuditEntry& e : entries)
     print_entry(std::cout, e);
   if (entries.empty()) std::cerr << "no disclosures recorded\n";
-  return kExitOk;
+  if (parsed->has("unverified")) {
+    std::cerr << "(not verified: --unverified)\n";
+    return kExitOk;
+  }
+  const store::AuditVerification v = reader.verify(public_key(*parsed, data_dir));
+  if (v.ok) return kExitOk;
+  std::cerr << "WARNING: the audit log fails verification, so this answer may be incomplete or "
+               "wrong: ";
+  print_broken(std::cerr, v);
+  return kExitFailure;
 }
 
 }  // namespace popgate::cli

@@ -181,9 +181,27 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
                                   " --data-dir " + path("data"));
   EXPECT_NE(who.find("DVV/77/2026"), std::string::npos) << who;
   EXPECT_NE(who.find(result_name), std::string::npos) << who;
-  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data") +
-                " > /dev/null"),
+  const std::string verified =
+      capture(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data"));
+  const std::size_t head = verified.find("head ");
+  ASSERT_NE(head, std::string::npos) << verified;
+  std::string kept = verified.substr(head + 5);  // "N HASH\n", as an auditor keeps it
+  kept = kept.substr(0, kept.find('\n'));
+  kept[kept.find(' ')] = ':';
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --head " + kept + " --data-dir " +
+                path("data") + " > /dev/null"),
             0);
+
+  // The person index edited to hide this person: the answer comes with a warning and exit 1.
+  ASSERT_EQ(run("sqlite3 " + path("data/audit/audit.db") +
+                " \"DELETE FROM record_persons WHERE hetu = '" + persons[0][0] + "'\""),
+            0);
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit person " + persons[0][0] + " --data-dir " +
+                path("data") + " > /dev/null 2> " + path("audit.err")),
+            1);
+  EXPECT_NE(slurp(root_ / "audit.err").find("WARNING: the audit log fails verification"),
+            std::string::npos)
+      << slurp(root_ / "audit.err");
 }
 
 // The legacy format the shipped update.yaml shows in its comments (Windows-1252, ';', CRLF,

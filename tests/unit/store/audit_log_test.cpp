@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -54,6 +55,31 @@ class AuditLogTest : public ::testing::Test {
   void tamper(const std::string& sql) {
     Database raw(db().string(), OpenMode::read_write);
     raw.exec(sql, "tampering");
+  }
+
+  // Rewrites `from` as `to` (same length) at its first place in the root page of `index`, in
+  // the file itself, as a flipped disk byte or an editor would: SQLite is not asked.
+  void flip_in_index_page(const std::string& index, const std::string& from,
+                          const std::string& to) {
+    ASSERT_EQ(from.size(), to.size());
+    std::int64_t page = 0, page_size = 0;
+    {
+      Database raw(db().string(), OpenMode::read_write);
+      raw.exec("PRAGMA wal_checkpoint(TRUNCATE)", "checkpointing");
+      page = raw.query_int("SELECT rootpage FROM sqlite_schema WHERE name = '" + index + "'",
+                           "finding the index")
+                 .value_or(0);
+      page_size = raw.query_int("PRAGMA page_size", "reading the page size").value_or(0);
+    }
+    ASSERT_GT(page, 0) << index;
+    std::fstream file(db(), std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes(static_cast<std::size_t>(page_size), '\0');
+    file.seekg((page - 1) * page_size);
+    file.read(bytes.data(), page_size);
+    const std::size_t at = bytes.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " is not in " << index << "'s page";
+    file.seekp((page - 1) * page_size + static_cast<std::int64_t>(at));
+    file.write(to.data(), static_cast<std::streamsize>(to.size()));
   }
 
   fs::path dir_, key_path_;
@@ -215,6 +241,69 @@ TEST_F(AuditLogTest, TheKeyIsCreatedPrivateAndReloaded) {
   EXPECT_TRUE(crypto::verify_signature(pem, "message", sig));
   EXPECT_FALSE(crypto::verify_signature(pem, "messagE", sig));
   EXPECT_FALSE(crypto::verify_signature(pem, "message", "zz"));
+}
+
+TEST_F(AuditLogTest, AFlippedByteInTheClientIndexIsFoundAndClientAnswersStayWhole) {
+  write_records(17);
+  flip_in_index_page("records_by_client", "fund-a", "fund-c");
+  const AuditVerification v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.problem.find("integrity check"), std::string::npos) << v.problem;
+  EXPECT_NE(v.problem.find("records_by_client"), std::string::npos) << v.problem;
+  // The answer is read from the records, not from the damaged index.
+  EXPECT_EQ(AuditReader(db()).client("fund-a", "").size(), 8u);
+}
+
+TEST_F(AuditLogTest, AFlippedByteInTheJobIndexIsFound) {
+  write_records(17);
+  flip_in_index_page("records_by_job", "job-1", "jzb-1");
+  const AuditVerification v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.problem.find("records_by_job"), std::string::npos) << v.problem;
+}
+
+TEST_F(AuditLogTest, ADeletedTailWithItsIndexRowsIsFoundByTheKeptHead) {
+  write_records(5);
+  const AuditVerification before = verify();
+  ASSERT_TRUE(before.ok) << before.problem;
+  const AuditHead kept{5, before.head_hash};
+  EXPECT_TRUE(AuditReader(db()).verify(key().public_pem(), kept).ok);
+
+  tamper("DELETE FROM records WHERE seq = 5; DELETE FROM record_persons WHERE seq = 5");
+  EXPECT_TRUE(verify().ok) << "a shorter chain is valid on its own";
+  const AuditVerification v = AuditReader(db()).verify(key().public_pem(), kept);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad, 5);
+  EXPECT_NE(v.problem.find("chain ends at record 4"), std::string::npos) << v.problem;
+
+  const AuditVerification rewritten =
+      AuditReader(db()).verify(key().public_pem(), AuditHead{3, std::string(64, 'f')});
+  EXPECT_FALSE(rewritten.ok);
+  EXPECT_EQ(rewritten.first_bad, 3);
+  EXPECT_NE(rewritten.problem.find("rewritten"), std::string::npos) << rewritten.problem;
+}
+
+TEST_F(AuditLogTest, ARecordOfAnUnknownFormatIsNamed) {
+  write_records(4);
+  tamper("UPDATE records SET format = 2 WHERE seq = 3");
+  const AuditVerification v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad, 3);
+  EXPECT_NE(v.problem.find("format version 2"), std::string::npos) << v.problem;
+}
+
+TEST_F(AuditLogTest, ALogFromBeforeTheFormatColumnVerifiesAndGainsIt) {
+  write_records(3);
+  tamper("ALTER TABLE records DROP COLUMN format");
+  AuditVerification v = verify();
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(AuditReader(db()).person("P2").at(0).format, 1);
+
+  AuditLog log(db(), key());  // opening it for writing adds the column
+  EXPECT_EQ(log.record(disclosure(4)), 4);
+  v = verify();
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.records, 4);
 }
 
 }  // namespace
