@@ -1,14 +1,43 @@
 #include "adapters/formats/client_table.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "adapters/formats/bounded_line.h"
 #include "adapters/formats/format_error.h"
+#include "base/strings.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
+
+// Control characters a field may hold: a street address may span lines (popgate writes one
+// so, and a client's file may hold one), nothing else may hold any: not a name, an identity
+// code, a date or the client's own reference.
+bool allows_control(ClientField field, long c) {
+  return field == ClientField::street && (c == '\t' || c == '\n' || c == '\r');
+}
+
+// The first control character (C0, DEL, C1 U+0080-U+009F) that `field` does not allow, as "the
+// control character U+0000 at character 5", or nullopt. A NUL inside a name once matched
+// silently.
+std::optional<std::string> control_character_in(std::string_view value, ClientField field) {
+  std::size_t character = 0;
+  for (std::size_t pos = 0; pos < value.size();) {
+    const long c = base::decode_utf8(value, pos);
+    ++character;
+    const bool control = (c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F);
+    if (!control || allows_control(field, c)) continue;
+    char code[8];
+    std::snprintf(code, sizeof code, "U+%04lX", static_cast<unsigned long>(c));
+    return "the control character " + std::string(code) + " at character " +
+           std::to_string(character);
+  }
+  return std::nullopt;
+}
 
 constexpr std::array<std::string_view, kClientFieldCount> kFieldNames = {
     "client_ref", "hetu",         "last_name", "first_names", "birth_date",
@@ -235,7 +264,7 @@ bool ClientTableReader::next(ClientTableRow& row) {
   row.error.clear();
   try {
     if (!csv_->next(fields_)) return false;
-  } catch (const CsvRecordTooLong& e) {
+  } catch (const CsvOutOfStep& e) {
     throw TableError("line " + std::to_string(e.line() + 1) + ": " + e.reason());
   } catch (const FormatError& e) {
     row.line = e.line() + 1;  // the CSV reader counts from the line after the header
@@ -253,7 +282,14 @@ bool ClientTableReader::next(ClientTableRow& row) {
     return true;
   }
   for (std::size_t i = 0; i < fields_.size(); ++i) {
-    if (mapping_[i]) row.values[static_cast<std::size_t>(*mapping_[i])] = trim(fields_[i]);
+    if (!mapping_[i]) continue;
+    if (std::optional<std::string> control = control_character_in(fields_[i], *mapping_[i])) {
+      row.error = "column " + std::to_string(i + 1) + " ('" + base::printable(trim(header_[i])) +
+                  "') holds " + *control;
+      row.values.fill({});
+      return true;
+    }
+    row.values[static_cast<std::size_t>(*mapping_[i])] = trim(fields_[i]);
   }
   return true;
 }
@@ -286,7 +322,15 @@ bool ClientTableReader::next_fixed_width(ClientTableRow& row) {
     const std::size_t from = starts[column.start - 1];
     const std::size_t end_char = column.start - 1 + column.length;
     const std::size_t to = end_char >= starts.size() ? line.size() : starts[end_char];
-    row.values[static_cast<std::size_t>(column.field)] = trim(line.substr(from, to - from));
+    const std::string value = line.substr(from, to - from);
+    if (std::optional<std::string> control = control_character_in(value, column.field)) {
+      row.error = "the " + std::string(to_string(column.field)) + " field (characters " +
+                  std::to_string(column.start) + "-" + std::to_string(end_char) + ") holds " +
+                  *control;
+      row.values.fill({});
+      return true;
+    }
+    row.values[static_cast<std::size_t>(column.field)] = trim(value);
   }
   return true;
 }

@@ -69,7 +69,12 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       if (!in_quotes) break;
       // A line break inside a quoted field belongs to the field.
       if (!read_physical_line()) {
-        throw FormatError(record_line_, "", "quoted field not closed before the end of the file");
+        throw CsvQuoteNotClosed(quote_line_, "",
+                                "the quote that opens field " + std::to_string(fields.size() + 1) +
+                                    " at column " + std::to_string(quote_column_) +
+                                    " is never closed: the " +
+                                    std::to_string(physical_line_ - quote_line_) +
+                                    " lines after it would be one field");
       }
       field += '\n';
       i = 0;
@@ -103,6 +108,8 @@ bool CsvReader::next(std::vector<std::string>& fields) {
     }
     if (c == '"' && field.empty()) {
       in_quotes = true;
+      quote_line_ = physical_line_;
+      quote_column_ = base::count_code_points(std::string_view(physical_).substr(0, i));
       continue;
     }
     field += c;

@@ -23,10 +23,24 @@ void append_csv_record(std::string& out, const std::vector<std::string>& fields,
 void append_csv_field(std::string& out, std::string_view field,
                       char separator = kRegisterCsvSeparator);
 
-// A record past kMaxLineBytes (bounded_line.h): reading cannot go on in step with the file.
-class CsvRecordTooLong : public FormatError {
+// Reading cannot go on in step with the file: the records after this one are unknown, so a
+// reader fails the whole table (not one row).
+class CsvOutOfStep : public FormatError {
  public:
   using FormatError::FormatError;
+};
+
+// A record past kMaxLineBytes (bounded_line.h).
+class CsvRecordTooLong : public CsvOutOfStep {
+ public:
+  using CsvOutOfStep::CsvOutOfStep;
+};
+
+// A quote that is never closed: the rest of the file would be one field. The line is the one
+// where the quote opened.
+class CsvQuoteNotClosed : public CsvOutOfStep {
+ public:
+  using CsvOutOfStep::CsvOutOfStep;
 };
 
 class CsvReader {
@@ -52,6 +66,8 @@ class CsvReader {
   std::string physical_;
   std::int64_t physical_line_ = 0;
   std::int64_t record_line_ = 0;
+  std::int64_t quote_line_ = 0;   // where the open quoted field began
+  std::size_t quote_column_ = 0;  // in characters, from 1
   std::size_t record_bytes_ = 0;
 };
 

@@ -299,5 +299,27 @@ TEST_F(UpdateServiceTest, AFileThatIsNotATableIsReportedToTheClient) {
   EXPECT_NE(report.find("could not be read as a table"), std::string::npos) << report;
 }
 
+// A quote that is never closed once came back as a one-row result: the job fails, and the
+// client is told the line and column where the quote opened.
+TEST_F(UpdateServiceTest, AQuoteThatIsNeverClosedFailsTheJobNamingWhereItOpened) {
+  write_client(true);
+  std::string table = "hetu;sukunimi;asiakasnumero\n010190-999W;\"Aho;A-1\n";
+  for (int i = 2; i <= 999; ++i)
+    table += "010190-999W;Aho;A-" + std::to_string(i) + "\n";
+  write(root_ / "customers.csv", table);
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job failed", 1, std::chrono::seconds(120))) << daemon.log();
+  std::string reports;
+  for (const auto& entry : fs::directory_iterator(outbox()))
+    reports += entry.path().filename().string() + ": " + slurp(entry.path()) + "\n";
+  EXPECT_NE(reports.find("line 2: the quote that opens field 2 at column 13 is never closed"),
+            std::string::npos)
+      << reports;
+  EXPECT_EQ(reports.find(".p7m"), std::string::npos) << "no result is delivered: " << reports;
+}
+
 }  // namespace
 }  // namespace popgate

@@ -67,20 +67,79 @@ TEST(TextDecoding, AUtf8SequenceSplitAcrossChunksIsKept) {
 TEST(ClientTable, HeaderAliasesSeparatorsQuotesAndCrlf) {
   for (const char sep : {';', ',', '\t'}) {
     const std::string s(1, sep);
+    // The separator inside quoted names; a tab is no name's character, so a space then.
+    const std::string in = sep == '\t' ? " " : s;
     const std::string text = "\xEF\xBB\xBFHenkilötunnus" + s + "SUKUNIMI" + s + "Etunimet" + s +
                              "Syntymäaika" + s + "Asiakasnumero" + s + "muu\r\n" + "010190-999W" +
-                             s + "\"Mäki" + s + " \"\"x\"\"\"" + s + "\"Anna\nMaria\"" + s +
-                             "1.1.1990" + s + "A-1" + s + "z\r\n";
+                             s + "\"Mäki" + in + " \"\"x\"\"\"" + s + "\"Anna" + in + "Maria\"" +
+                             s + "1.1.1990" + s + "A-1" + s + "\"a note\non two lines\"\r\n";
     const std::vector<ClientTableRow> rows = read_all(text);
     ASSERT_EQ(rows.size(), 1u) << int(sep);
     EXPECT_EQ(rows[0].error, "");
     EXPECT_EQ(rows[0].get(ClientField::hetu), "010190-999W");
-    EXPECT_EQ(rows[0].get(ClientField::last_name), "Mäki" + s + " \"x\"");
-    EXPECT_EQ(rows[0].get(ClientField::first_names), "Anna\nMaria");
+    EXPECT_EQ(rows[0].get(ClientField::last_name), "Mäki" + in + " \"x\"");
+    EXPECT_EQ(rows[0].get(ClientField::first_names), "Anna" + in + "Maria");
     EXPECT_EQ(rows[0].get(ClientField::birth_date), "1.1.1990");
     EXPECT_EQ(rows[0].get(ClientField::client_ref), "A-1");
     EXPECT_EQ(rows[0].line, 2);
   }
+}
+
+// A NUL inside a name once matched silently: a control character in a column we read makes the
+// row INVALID_ROW naming the column and the character; a street address may hold tabs and line
+// breaks, and columns we do not read may hold anything (a note with a line break).
+TEST(ClientTable, AControlCharacterMakesTheRowInvalidNamingColumnAndCharacter) {
+  const std::vector<ClientTableRow> rows = read_all(
+      "hetu;sukunimi;etunimet;lahiosoite;muu\n"
+      "010190-999W;M\xC3\xA4ki;An" +
+      std::string(1, '\0') +
+      "na;;x\n"
+      "010190-999W;M\xC3\xA4ki;\"Anna\nMaria\";;x\n"
+      "010190-999W;M\xC3\xA4ki\x7F;Anna;;x\n"
+      "010190-999W;M\xC3\xA4ki;Anna\xC2\x85;;x\n"
+      "010190-999W;M\xC3\xA4ki;Anna;\"c/o Aho\r\nKatu\t1\";\"note\x01\"\n"
+      "010190-999W;M\xC3\xA4ki\tOy;Anna;;x\n");
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[0].error,
+            "column 3 ('etunimet') holds the control character U+0000 at character 3");
+  EXPECT_EQ(rows[0].get(ClientField::hetu), "") << "an invalid row's values are empty";
+  EXPECT_EQ(rows[1].error,
+            "column 3 ('etunimet') holds the control character U+000A at character 5");
+  EXPECT_EQ(rows[1].line, 3);
+  EXPECT_EQ(rows[2].error,
+            "column 2 ('sukunimi') holds the control character U+007F at character 5");
+  EXPECT_EQ(rows[3].error,
+            "column 3 ('etunimet') holds the control character U+0085 at character 5");
+  EXPECT_EQ(rows[4].error, "");
+  EXPECT_EQ(rows[4].get(ClientField::street), "c/o Aho\r\nKatu\t1");
+  EXPECT_EQ(rows[5].error,
+            "column 2 ('sukunimi') holds the control character U+0009 at character 5");
+}
+
+TEST(ClientTable, AQuoteThatIsNeverClosedFailsTheTableAtTheLineWhereItOpened) {
+  std::string text = "hetu;sukunimi\n010190-999W;A\n010190-999W;\"B\n";
+  for (int i = 0; i < 997; ++i)
+    text += "010190-999W;C\n";
+  try {
+    read_all(text);
+    FAIL() << "an unclosed quote must fail the whole table";
+  } catch (const TableError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "line 3: the quote that opens field 2 at column 13 is never closed: the 997 lines "
+              "after it would be one field");
+  }
+}
+
+TEST(ClientTable, AControlCharacterInAFixedWidthFieldMakesTheRowInvalid) {
+  ClientTableOptions options;
+  options.fixed_width = {{ClientField::hetu, 1, 11}, {ClientField::last_name, 12, 10}};
+  const std::vector<ClientTableRow> rows = read_all(
+      "010190-999WM\xC3\xA4ki\n010190-999WM\xC3\xA4" + std::string(1, '\0') + "ki\n", options);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].error, "");
+  EXPECT_EQ(rows[1].error,
+            "the last_name field (characters 12-21) holds the control character U+0000 at "
+            "character 3");
 }
 
 TEST(ClientTable, ABadRowIsReportedWithItsLineAndReadingGoesOn) {
