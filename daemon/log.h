@@ -1,6 +1,8 @@
 // The daemon's log: one line per event on stderr, every line carrying the job id when there
 // is one. Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority
-// ("<6>"), which journald turns into the entry's priority; in a terminal lines stay plain.
+// ("<6>"), which journald turns into the entry's priority (and journald adds the time);
+// elsewhere each line starts with its RFC 3339 UTC time and level:
+//   2026-12-03T09:31:00.123Z INFO [job 20261203-...] submitted: update for demo on upload ...
 #ifndef POPGATE_DAEMON_LOG_H_
 #define POPGATE_DAEMON_LOG_H_
 

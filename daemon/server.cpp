@@ -293,14 +293,16 @@ void Server::submit_scheduled(const workflows::Firing& firing) {
       log(LogLevel::warning, {}, "scheduler: " + w.name + ": client " + client + " is not active");
       continue;
     }
-    const workflows::SubmitResult submitted = engine_->submit(workflows::job_for_schedule(
-        w, client, client_root(client), firing.due, crypto::sha256_hex));
-    log(LogLevel::info, submitted.job.id,
-        std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
-            " for " + client + " (slot " + base::iso_utc(firing.due) +
-            (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
-                                  : "") +
-            ")");
+    engine_->submit(
+        workflows::job_for_schedule(w, client, client_root(client), firing.due, crypto::sha256_hex),
+        [&](const workflows::SubmitResult& submitted) {
+          log(LogLevel::info, submitted.job.id,
+              std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
+                  " for " + client + " (slot " + base::iso_utc(firing.due) +
+                  (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
+                                        : "") +
+                  ")");
+        });
   }
 }
 

@@ -236,12 +236,13 @@ void SftpService::on_upload(const std::string& client, const std::string& path, 
     const fs::path input = input_snapshot(data_dir_, key, path);
     copy_snapshot(*file, input);
     for (const workflows::Workflow* w : matches) {
-      const workflows::SubmitResult submitted =
-          engine_.submit(workflows::job_for_upload(*w, upload, input, crypto::sha256_hex));
-      log(LogLevel::info, submitted.job.id,
-          std::string(submitted.created ? "submitted" : "already submitted") + ": " + w->name +
-              " for " + client + " on upload " + path + " (" + std::to_string(size) +
-              " bytes, sha256 " + sha256 + ")");
+      engine_.submit(workflows::job_for_upload(*w, upload, input, crypto::sha256_hex),
+                     [&](const workflows::SubmitResult& submitted) {
+                       log(LogLevel::info, submitted.job.id,
+                           std::string(submitted.created ? "submitted" : "already submitted") +
+                               ": " + w->name + " for " + client + " on upload " + path + " (" +
+                               std::to_string(size) + " bytes, sha256 " + sha256 + ")");
+                     });
     }
   } catch (const std::exception& e) {
     log_error("sftp: " + client + ": " + path + " could not be queued: " + e.what());

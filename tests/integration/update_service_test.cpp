@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -124,6 +125,20 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
   ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
       << slurp(root_ / "sftp.out");
   ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+
+  // Outside journald every line starts with its RFC 3339 UTC time and level (a match summary's
+  // lines too), and a job's events come in the order they happened: submitted, then allowed.
+  const std::string log = daemon.log();
+  const std::regex stamped(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARNING|ERROR) [^ ].*)");
+  std::istringstream log_lines(log);
+  for (std::string line; std::getline(log_lines, line);)
+    EXPECT_TRUE(std::regex_match(line, stamped)) << line;
+  const std::size_t submitted = log.find("] submitted: ");
+  const std::size_t allowed = log.find("] allowed: ");
+  ASSERT_NE(submitted, std::string::npos) << log;
+  ASSERT_NE(allowed, std::string::npos) << log;
+  EXPECT_LT(submitted, allowed) << log;
 
   std::string result_name, status_name;
   for (const auto& entry : fs::directory_iterator(outbox())) {

@@ -50,8 +50,14 @@ void Engine::add_workflow(const Workflow& workflow, const std::string& hash) {
   workflows_[hash] = workflow;
 }
 
-SubmitResult Engine::submit(const NewJob& job) {
-  SubmitResult result = store_.submit(job, now_ms());
+SubmitResult Engine::submit(const NewJob& job,
+                            const std::function<void(const SubmitResult&)>& announce) {
+  SubmitResult result;
+  {
+    std::lock_guard lock(submit_mutex_);
+    result = store_.submit(job, now_ms());
+    if (announce) announce(result);
+  }
   if (result.created) wake_workers();
   return result;
 }
@@ -141,6 +147,7 @@ void Engine::worker_loop() {
     }
     std::optional<Job> job;
     try {
+      std::lock_guard submitting(submit_mutex_);
       job = store_.claim(options_.limits, now_ms());
     } catch (const std::exception& e) {
       log("-", std::string("cannot claim a job: ") + e.what());

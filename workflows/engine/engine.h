@@ -56,8 +56,11 @@ class Engine {
   // Makes a workflow version runnable; `hash` is SHA-256 of workflow.source_text.
   void add_workflow(const Workflow& workflow, const std::string& hash);
 
-  // Submits (idempotently, see JobStore::submit) and wakes a worker.
-  SubmitResult submit(const NewJob& job);
+  // Submits (idempotently, see JobStore::submit) and wakes a worker. `announce` (e.g. the
+  // daemon's "submitted:" log line) runs before any worker can claim the job, so that the
+  // job's own lines (its permit's "allowed:") never come before it.
+  SubmitResult submit(const NewJob& job,
+                      const std::function<void(const SubmitResult&)>& announce = {});
 
   // Requeues jobs a crash left running (JobStore::recover). Call before start().
   int recover(const std::optional<std::string>& only_job = std::nullopt);
@@ -101,6 +104,9 @@ class Engine {
   std::mutex workflows_mutex_;
   std::map<std::string, Workflow> workflows_;  // by hash
 
+  // Held from a submission to its announcement and around every claim: a job cannot start
+  // before its submission is announced.
+  std::mutex submit_mutex_;
   std::mutex mutex_;  // guards generation_, running_, stopping_
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
