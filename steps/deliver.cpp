@@ -8,6 +8,9 @@
 //      so nothing reaches the client without a trace;
 //   3. each file is moved into the outbox by rename: the client sees it whole or not at all;
 //   4. the status file comes last: its presence says every part is there.
+// Published files are immutable: a run whose files differ from what the outbox already holds
+// under the same names (a job set back to `queued` by a bug or a manual edit re-ran and made
+// new ones) delivers nothing and records nothing, and the status file stays as it was.
 #include <algorithm>
 #include <fstream>
 
@@ -73,9 +76,11 @@ std::vector<PlannedFile> plan_from(const StepContext& context, const fs::path& d
   return plan;
 }
 
-std::vector<PlannedFile> load_or_make_plan(const StepContext& context, const fs::path& dir) {
+std::vector<PlannedFile> load_or_make_plan(const StepContext& context, const fs::path& dir,
+                                           bool* from_earlier_run) {
   const fs::path plan_path = context.work_dir / ("." + context.step_id + ".deliveries");
-  if (fs::exists(plan_path)) return read_plan(plan_path);
+  *from_earlier_run = fs::exists(plan_path);
+  if (*from_earlier_run) return read_plan(plan_path);
   std::vector<PlannedFile> plan = plan_from(context, dir);
   write_atomically(plan_path, plan_text(plan));
   return plan;
@@ -124,18 +129,62 @@ std::string record_disclosure(const StepEnvironment& env, const StepContext& con
   return std::to_string(env.audit->record(disclosure));
 }
 
-void move_into_outbox(const StepContext& context, const fs::path& dir, const PlannedFile& file) {
-  const fs::path from = dir / file.name;
-  const fs::path to = context.client_root / "outbox" / file.name;
-  if (fs::exists(from)) {
-    move_atomically(from, to);
-    return;
-  }
-  // Moved by an earlier run of this step that crashed before finishing.
+// Whether outbox/<name> is there, and is this plan's file.
+enum class InOutbox { absent, as_planned, other };
+
+InOutbox in_outbox(const StepContext& context, const PlannedFile& file) {
+  const fs::path path = context.client_root / "outbox" / file.name;
   std::error_code ec;
-  if (fs::file_size(to, ec) != file.bytes || ec) {
-    fail(context, "'" + file.name + "' is neither in " + dir.string() + " nor in the outbox");
+  if (!fs::exists(path, ec)) return InOutbox::absent;
+  const crypto::FileDigest digest = crypto::sha256_file(path);
+  return digest.size == file.bytes && digest.sha256 == file.sha256 ? InOutbox::as_planned
+                                                                   : InOutbox::other;
+}
+
+[[noreturn]] void refuse_redelivery(const StepContext& context, const std::string& why) {
+  const std::string line = "job " + context.job_id + " was delivered already (" + why +
+                           "): a delivered file is never replaced, so this run delivers and "
+                           "records nothing";
+  if (context.log) context.log(line);
+  throw StepError("step " + context.step_id + ": " + line, false, "internal error");
+}
+
+// Before anything is recorded: true when this very plan was delivered already, status file
+// and all (a re-run after a crash that came after the status file); refuses a run whose files
+// are not the ones the outbox holds.
+bool delivered_before(const StepContext& context, const std::vector<PlannedFile>& plan,
+                      const std::string& status) {
+  const bool status_delivered =
+      !status.empty() && status_says_delivered(context.client_root / status);
+  bool all_there = true;
+  for (const PlannedFile& file : plan) {
+    const InOutbox there = in_outbox(context, file);
+    if (there == InOutbox::other)
+      refuse_redelivery(context, "outbox/" + file.name + " holds an earlier run's file");
+    all_there = all_there && there == InOutbox::as_planned;
   }
+  if (status_delivered && !all_there)
+    refuse_redelivery(context, status + " lists other files than this run's");
+  return status_delivered;
+}
+
+// Moves one planned file into the outbox, unless an earlier run of this step moved it already.
+// The file moved must be the planned one: the plan is what the audit record says was
+// disclosed, and a file made again after the plan (the steps before re-run) is not it.
+void move_into_outbox(const StepContext& context, const fs::path& dir, const PlannedFile& file,
+                      bool plan_from_earlier_run) {
+  if (in_outbox(context, file) == InOutbox::as_planned) return;
+  const fs::path from = dir / file.name;
+  if (!fs::exists(from))
+    fail(context, "'" + file.name + "' is neither in " + dir.string() + " nor in the outbox");
+  if (plan_from_earlier_run) {
+    const crypto::FileDigest digest = crypto::sha256_file(from);
+    if (digest.size != file.bytes || digest.sha256 != file.sha256)
+      fail(context, "'" + file.name + "' in " + dir.string() +
+                        " is not the file an earlier run of this step planned and recorded (it "
+                        "was made again after the plan)");
+  }
+  move_atomically(from, context.client_root / "outbox" / file.name);
 }
 
 std::string delivered_status(const StepContext& context, const std::vector<PlannedFile>& plan,
@@ -223,7 +272,9 @@ StepType deliver_step(StepEnvironment env) {
       "job id, the files with their sizes and SHA-256 and the row count: no personal data. "
       "Delivered files are removed after `keep_days`, or once downloaded with "
       "`delete_after_download`. A re-run after a crash delivers and records the same files "
-      "once. It must come right after a `permit` step.";
+      "once; a delivered file is never replaced: a run whose files differ from those the "
+      "outbox holds under the same names (a job set back to queued) fails and delivers and "
+      "records nothing. It must come right after a `permit` step.";
   type.params = deliver_params();
   type.outputs = {{"files", "The delivered file names, comma-separated, in order."},
                   {"status", "The status file, relative to the client's root (empty if none)."},
@@ -231,21 +282,28 @@ StepType deliver_step(StepEnvironment env) {
   type.discloses = ClientDisclosure::recorded;
   type.run = [env](StepContext& context) {
     const fs::path dir = context.work_dir / context.param("dir");
-    const std::vector<PlannedFile> plan = load_or_make_plan(context, dir);
+    bool plan_from_earlier_run = false;
+    const std::vector<PlannedFile> plan = load_or_make_plan(context, dir, &plan_from_earlier_run);
+    const std::string status =
+        context.param("status") == "true" ? "outbox/" + context.job_id + "-status.json" : "";
+    const bool done_before = delivered_before(context, plan, status);
+    if (done_before && context.log)
+      context.log("job " + context.job_id + " was delivered already (" + status +
+                  " lists the files the outbox holds): nothing is delivered again");
     const std::string record = record_disclosure(env, context, plan);
     const std::int64_t delivered_ms = now_ms();
     std::vector<std::string> paths;
     std::string names;
     for (const PlannedFile& file : plan) {
       if (context.should_stop()) throw StepError("step " + context.step_id + ": stopped", true);
-      move_into_outbox(context, dir, file);
+      move_into_outbox(context, dir, file, plan_from_earlier_run);
       paths.push_back("outbox/" + file.name);
       names += (names.empty() ? "" : ",") + file.name;
     }
-    std::string status;
-    if (context.param("status") == "true") {
-      status = "outbox/" + context.job_id + "-status.json";
-      write_atomically(context.client_root / status, delivered_status(context, plan, delivered_ms));
+    if (!status.empty()) {
+      if (!done_before)
+        write_atomically(context.client_root / status,
+                         delivered_status(context, plan, delivered_ms));
       paths.push_back(status);
     }
     remember_deliveries(env, context, paths, delivered_ms);

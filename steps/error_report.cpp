@@ -9,6 +9,8 @@
 namespace popgate::workflows::steps {
 namespace {
 
+namespace fs = std::filesystem;
+
 // Internal failures (a full disk, a bug) are not the client's to read about: it gets the job id
 // to quote when it asks, and the operator finds the details under that id.
 constexpr const char* kInternalFailure =
@@ -39,7 +41,9 @@ StepType error_report_step() {
       "workflow, the time and the reason) atomically. The reason is what the failing step "
       "says a client may be told (a permit rule that failed, a bad input file with its line); "
       "internal failures say only that the operator can look the job up by its id. The file "
-      "holds no personal data. A workflow with a service must run it in on_failure.";
+      "holds no personal data. A status file that says delivered is left as it is (the client's "
+      "status file describes what it can download). A workflow with a service must run it in "
+      "on_failure.";
   type.params = {param_spec("name", ParamType::path, false, "${job.id}-status.json",
                             "The report's name in the outbox.")};
   type.outputs = {{"path", "Where the report was written, relative to the client's root."}};
@@ -50,7 +54,15 @@ StepType error_report_step() {
           "step " + context.step_id + ": outbox name '" + name + "' must be a plain file name",
           false);
     }
-    write_atomically(context.client_root / "outbox" / name, failure_status(context));
+    const fs::path target = context.client_root / "outbox" / name;
+    if (status_says_delivered(target)) {
+      // The client's status file describes what it can download: a delivery made earlier
+      // (this job, set back to queued and failed on the re-run) stays described as delivered.
+      if (context.log)
+        context.log("outbox/" + name + " says delivered: left as it is, not replaced by a failure");
+      return StepOutputs{{"path", "outbox/" + name}};
+    }
+    write_atomically(target, failure_status(context));
     return StepOutputs{{"path", "outbox/" + name}};
   };
   return type;

@@ -1,7 +1,10 @@
 #include "steps/step_files.h"
 
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
+#include "adapters/formats/json_member.h"
 #include "base/atomic_file.h"
 
 namespace popgate::workflows::steps {
@@ -62,6 +65,13 @@ void write_atomically(const fs::path& to, std::string_view content) {
 void move_atomically(const fs::path& from, const fs::path& to) {
   create_parent(to);
   as_step([&] { base::move_file_atomically(from, to); });
+}
+
+bool status_says_delivered(const fs::path& status) {
+  std::ifstream in(status, std::ios::binary);
+  if (!in) return false;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return formats::json_string_member(text, "state") == "delivered";
 }
 
 OutputFile::OutputFile(const fs::path& target) : file_(create_output(target)) {

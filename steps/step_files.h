@@ -32,6 +32,10 @@ void write_atomically(const std::filesystem::path& to, std::string_view content)
 // not copied), otherwise by copy and unlink.
 void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Whether `status` is a job status file (deliver's outbox/<job>-status.json) that says
+// "state": "delivered". False when it is missing or is anything else.
+bool status_says_delivered(const std::filesystem::path& status);
+
 // A result file that a step writes through a stream, published by commit() (base/atomic_file:
 // fsync, rename, fsync of the directory); destroyed without a commit, it leaves nothing.
 // Failures are retryable StepErrors.

@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/daemon_process.h"
@@ -312,6 +314,52 @@ TEST_F(UpdateServiceTest, AFileThatIsNotATableIsReportedToTheClient) {
   for (const auto& entry : fs::directory_iterator(outbox()))
     report = slurp(entry.path());
   EXPECT_NE(report.find("could not be read as a table"), std::string::npos) << report;
+}
+
+// A delivered job set back to queued in state.db (as a bug or a bad manual edit would) runs
+// again: its new files are not delivered, and the client's status file still describes the
+// files it can download, not "failed".
+TEST_F(UpdateServiceTest, ADeliveredJobSetBackToQueuedNeverReplacesItsDelivery) {
+  write_client(true);
+  const auto persons = sample_persons();
+  write(root_ / "customers.csv", "asiakasnumero;henkilotunnus\r\nA1;" + persons[0][0] + "\r\n");
+  std::map<std::string, std::string> delivered;  // outbox name -> content
+  {
+    Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+    ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+    ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+        << slurp(root_ / "sftp.out");
+    ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+  }
+  for (const auto& entry : fs::directory_iterator(outbox()))
+    delivered[entry.path().filename().string()] = slurp(entry.path());
+  ASSERT_EQ(run("sqlite3 " + path("data/state.db") +
+                " \"UPDATE jobs SET state = 'queued', phase = 0, step_index = 0\""),
+            0);
+
+  // Whether the re-run still finds its work dir (its plan: it ends as delivered already) or
+  // not (new files: refused, the job fails), the delivery stays as it was.
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve2.log");
+  ASSERT_TRUE(daemon.wait_for("was delivered already", 1, std::chrono::seconds(120)))
+      << daemon.log();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (daemon.count("] job succeeded") + daemon.count("] job failed") == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(daemon.count("] job succeeded") + daemon.count("] job failed"), 1) << daemon.log();
+  std::map<std::string, std::string> after;
+  for (const auto& entry : fs::directory_iterator(outbox()))
+    after[entry.path().filename().string()] = slurp(entry.path());
+  EXPECT_EQ(after, delivered) << "the outbox is as it was delivered";
+  bool status_delivered = false;
+  for (const auto& [name, content] : after)
+    if (name.ends_with("-status.json"))
+      status_delivered = content.find("\"state\": \"delivered\"") != std::string::npos;
+  EXPECT_TRUE(status_delivered);
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data") +
+                " | grep -q 'ok: 1 records'"),
+            0)
+      << "the refused run recorded no disclosure";
 }
 
 // A quote that is never closed once came back as a one-row result: the job fails, and the

@@ -100,6 +100,75 @@ TEST_F(DeliverStepTest, AReRunAfterACrashDeliversAndRecordsOnce) {
   EXPECT_EQ(testing::read_file((outbox() / "job-1-result.zip.002.p7m").string()), "second part");
 }
 
+// A delivered job set back to queued (a bug, a manual edit of state.db) runs again from a fresh
+// work dir and makes new files under the same names: they are not delivered, nothing is
+// recorded, and the outbox keeps the files and the status the client was told about.
+TEST_F(DeliverStepTest, ARunWhoseFilesDifferFromTheDeliveredOnesDeliversAndRecordsNothing) {
+  run();
+  const std::string status = testing::read_file((outbox() / "job-1-status.json").string());
+  fs::remove_all(work());
+  fs::create_directories(work() / "encrypted");
+  std::ofstream(work() / "encrypted" / "job-1-result.zip.001.p7m") << "first part, again";
+  std::ofstream(work() / "encrypted" / "job-1-result.zip.002.p7m") << "second part, again";
+  std::ofstream(work() / "persons.txt") << "010190-999W\n";
+  std::vector<std::string> log;
+  context_.log = [&](const std::string& line) { log.push_back(line); };
+  recorded_.clear();
+  try {
+    run();
+    FAIL() << "a delivered file was replaced";
+  } catch (const StepError& e) {
+    EXPECT_FALSE(e.retryable());
+    EXPECT_NE(std::string(e.what()).find("job job-1 was delivered already (outbox/"
+                                         "job-1-result.zip.001.p7m holds an earlier run's file)"),
+              std::string::npos)
+        << e.what();
+  }
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("delivers and records nothing"), std::string::npos) << log[0];
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-result.zip.001.p7m").string()), "first part");
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-status.json").string()), status);
+  EXPECT_EQ(store::AuditReader(dir_.path() / "audit.db").client("acme", "").size(), 1u);
+  EXPECT_TRUE(recorded_.empty());
+}
+
+// The status file says delivered but this run's files have other names: refused as well.
+TEST_F(DeliverStepTest, AStatusThatSaysDeliveredWithOtherFilesRefusesTheRun) {
+  run();
+  fs::remove_all(work());
+  fs::create_directories(work() / "encrypted");
+  std::ofstream(work() / "encrypted" / "job-1-other.zip.p7m") << "other";
+  std::ofstream(work() / "persons.txt") << "010190-999W\n";
+  try {
+    run();
+    FAIL() << "delivered again";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("outbox/job-1-status.json lists other files"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(outbox() / "job-1-other.zip.p7m"));
+  EXPECT_EQ(store::AuditReader(dir_.path() / "audit.db").client("acme", "").size(), 1u);
+}
+
+TEST_F(DeliverStepTest, TheFailureReportNeverReplacesADeliveredStatus) {
+  run();
+  const std::string status = testing::read_file((outbox() / "job-1-status.json").string());
+  std::vector<std::string> log;
+  context_.log = [&](const std::string& line) { log.push_back(line); };
+  context_.params = {{"name", "job-1-status.json"}};
+  const StepOutputs out = error_report_step().run(context_);
+  EXPECT_EQ(out.at("path"), "outbox/job-1-status.json");
+  EXPECT_EQ(testing::read_file((outbox() / "job-1-status.json").string()), status);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("says delivered: left as it is"), std::string::npos) << log[0];
+
+  context_.params = {{"name", "job-2-status.json"}};  // nothing delivered under this name
+  error_report_step().run(context_);
+  EXPECT_NE(testing::read_file((outbox() / "job-2-status.json").string()).find("\"failed\""),
+            std::string::npos);
+}
+
 TEST_F(DeliverStepTest, AServiceCannotDeliverWithoutNamingThePersons) {
   context_.params.erase("persons");
   EXPECT_THROW(run(), StepError);
