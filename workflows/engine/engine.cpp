@@ -29,6 +29,11 @@ struct Engine::StepResult {
 
 namespace {
 
+// How long a job whose store update failed waits before the first try to requeue it, and at
+// most between tries while the store keeps failing (a disk that stays full).
+constexpr std::chrono::milliseconds kFirstRequeueDelay{1000};
+constexpr std::chrono::milliseconds kMaxRequeueDelay{60000};
+
 std::string describe(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
 }
@@ -183,6 +188,7 @@ void Engine::monitor_loop() {
         }
       }
     }
+    requeue_stranded();
     for (auto& [id, running] : to_check) {
       try {
         if (store_.cancel_requested(id)) {
@@ -266,9 +272,53 @@ void Engine::run_job(Job claimed) {
     finish(job.id, JobState::succeeded, "");
   } catch (const std::exception& e) {
     // The store itself failed (disk full, database locked for too long): the job stays
-    // running in the store, and the next start-up's recover() runs its step again.
-    log(claimed.id, std::string("engine error, job left for recovery: ") + e.what());
+    // running in the store. Once the store takes writes again the monitor requeues it at the
+    // step it was in, as recover() does at start-up: no restart needed.
+    log(claimed.id, std::string("engine error, the job is requeued once the store takes writes "
+                                "again: ") +
+                        e.what());
+    strand(claimed.id);
   }
+}
+
+void Engine::strand(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return;  // the next start-up's recover() requeues it
+  stranded_[job_id] =
+      Stranded{std::chrono::steady_clock::now() + kFirstRequeueDelay, kFirstRequeueDelay};
+}
+
+// On the monitor thread: tries each stranded job whose time has come; a failure doubles its
+// wait, up to kMaxRequeueDelay.
+void Engine::requeue_stranded() {
+  std::vector<std::string> due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, stranded] : stranded_)
+      if (now >= stranded.next_try) due.push_back(id);
+  }
+  for (const std::string& id : due) {
+    bool settled = false;  // requeued, or found no longer running
+    try {
+      const bool requeued = store_.recover(now_ms(), id) > 0;
+      log(id, requeued ? "requeued after the storage error" : "no longer running: not requeued");
+      settled = true;
+    } catch (const std::exception& e) {
+      log(id, std::string("still cannot requeue: ") + e.what());
+    }
+    std::lock_guard lock(mutex_);
+    const auto it = stranded_.find(id);
+    if (it == stranded_.end()) continue;
+    if (settled) {
+      stranded_.erase(it);
+      ++generation_;
+    } else {
+      it->second.backoff = std::min(it->second.backoff * 2, kMaxRequeueDelay);
+      it->second.next_try = std::chrono::steady_clock::now() + it->second.backoff;
+    }
+  }
+  if (!due.empty()) work_cv_.notify_all();
 }
 
 void Engine::run_on_failure(const Job& job, const Workflow& workflow, int from,

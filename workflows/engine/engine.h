@@ -113,8 +113,18 @@ class Engine {
   std::uint64_t generation_ = 0;  // bumped whenever new work may be claimable
   bool stopping_ = false;
   std::map<std::string, std::shared_ptr<Running>> running_;  // by job id
+  // Jobs whose store update failed (a full disk): still `running` in the store, run by no
+  // worker. The monitor requeues each when its time comes, backing off while the store fails.
+  struct Stranded {
+    std::chrono::steady_clock::time_point next_try;
+    std::chrono::milliseconds backoff;
+  };
+  std::map<std::string, Stranded> stranded_;  // by job id, guarded by mutex_
   std::vector<std::thread> threads_;
   std::atomic<std::uint64_t> finished_{0};
+
+  void strand(const std::string& job_id);
+  void requeue_stranded();
 
   std::mutex random_mutex_;
   std::mt19937_64 random_;
