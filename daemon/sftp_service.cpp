@@ -175,6 +175,7 @@ std::optional<sftp::ClientAccount> SftpService::account(const std::string& user)
   account.root = client_root(user);
   account.limits.max_file_size = client->sftp.max_file_size.value_or(server.max_file_size);
   account.limits.quota_bytes = client->sftp.quota.value_or(server.quota);
+  account.limits.min_free_bytes = server.min_free_space;
   account.max_sessions =
       static_cast<std::size_t>(client->sftp.max_sessions.value_or(server.max_sessions_per_client));
   account.idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(

@@ -169,6 +169,10 @@ std::unique_ptr<FileHandle> ClientFs::open(std::string_view raw, std::uint32_t p
   } else if (!(pflags & kOpenCreate)) {
     throw FsException(Status::no_such_file, client_path + ": no such file");
   }
+  if (const std::optional<std::string> short_of_space = short_of_disk_space(*context_)) {
+    context_->log("refused upload " + client_path + ": " + *short_of_space);
+    throw FsException(Status::failure, client_path + ": " + *short_of_space);
+  }
   const std::uint64_t used = context_->limits.quota_bytes != 0 ? usage() : 0;
   auto upload =
       Upload::begin(context_, path, std::move(dir), resume.valid() ? resume.get() : -1, used);

@@ -18,6 +18,10 @@ struct ClientLimits {
   std::uint64_t max_file_size = 0;  // bytes per uploaded file
   std::uint64_t quota_bytes = 0;    // bytes over inbox + outbox
   std::size_t max_open_handles = 0;
+  // Uploads are refused while the file system under the client's root has less free space
+  // than this (sftp.min_free_space): the disk never fills with uploads that jobs then cannot
+  // process. Checked when an upload opens and every kFreeSpaceCheckBytes it grows.
+  std::uint64_t min_free_bytes = 0;
 };
 
 struct ClientFsCallbacks {

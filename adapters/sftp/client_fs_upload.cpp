@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <array>
@@ -83,6 +84,9 @@ void Upload::copy_from(int source) {
 }
 
 void Upload::doom(std::string message) {
+  // Logged once (later writes see failure_): which upload, how far it got, and why.
+  context_->log("refused upload " + client_path_ + " at " + std::to_string(size_) +
+                " bytes: " + message);
   failure_ = message;
   throw FsException(Status::failure, std::move(message));
 }
@@ -95,8 +99,25 @@ void Upload::flush() {
   if (const int err = writer_->flush()) doom_errno(err);
 }
 
+std::optional<std::string> short_of_disk_space(const ClientFsContext& context) {
+  const std::uint64_t wanted = context.limits.min_free_bytes;
+  if (wanted == 0) return std::nullopt;
+  struct statvfs fs {};
+  if (::fstatvfs(context.root.get(), &fs) != 0) return std::nullopt;  // the write will tell
+  const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free_bytes >= wanted) return std::nullopt;
+  return "the appliance is short of disk space (" + std::to_string(free_bytes / (1024 * 1024)) +
+         " MiB free, uploads need " + std::to_string(wanted / (1024 * 1024)) +
+         " MiB): uploads are refused until space is freed; try again later";
+}
+
 void Upload::check_limits(std::uint64_t new_end) {
   const ClientLimits& limits = context_->limits;
+  if (new_end >= next_space_check_) {
+    next_space_check_ = new_end + kFreeSpaceCheckBytes;
+    if (const std::optional<std::string> short_of_space = short_of_disk_space(*context_))
+      doom(*short_of_space);
+  }
   if (limits.max_file_size != 0 && new_end > limits.max_file_size)
     doom("file too large (limit " + std::to_string(limits.max_file_size) + " bytes)");
   // The resumed copy was already counted in usage_before; only growth beyond it is new.

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,14 @@ namespace popgate::sftp {
 
 // The SHA-256 of the whole file open at `fd`, read with pread; errors name `client_path`.
 std::string sha256_of_fd(int fd, const std::string& client_path);
+
+// Why uploads are refused now: the file system under the client's root has less free space
+// than limits.min_free_bytes ("the appliance is short of disk space ..."); nullopt when there is
+// enough, or no threshold.
+std::optional<std::string> short_of_disk_space(const ClientFsContext& context);
+
+// How much an upload grows between two checks of the free space.
+inline constexpr std::uint64_t kFreeSpaceCheckBytes = 64 * 1024 * 1024;
 
 class Upload {
  public:
@@ -76,8 +85,9 @@ class Upload {
   base::UniqueFd dir_;
   std::unique_ptr<base::AtomicFile> file_;  // in dir_, published by commit()
   std::uint64_t usage_before_ = 0;
-  std::uint64_t initial_size_ = 0;  // bytes copied from the resumed file
-  std::uint64_t size_ = 0;          // highest end of written data
+  std::uint64_t initial_size_ = 0;                         // bytes copied from the resumed file
+  std::uint64_t size_ = 0;                                 // highest end of written data
+  std::uint64_t next_space_check_ = kFreeSpaceCheckBytes;  // at this end, look at free space
   // Writes to file_'s descriptor: reset before file_ is committed or discarded. Its digest
   // follows writes while they arrive in order; the first write out of order (or a truncation)
   // drops it, and commit() hashes the finished file instead.

@@ -76,10 +76,11 @@ class DaemonConfigParser {
   }
 
   void parse_sftp(const ConfigNode& node, SftpServerConfig& sftp) {
-    check_keys(node,
-               {"max_sessions", "max_sessions_per_client", "max_sessions_per_address",
-                "max_file_size", "quota", "idle_timeout", "login_timeout", "defender"},
-               {}, out_, file_);
+    check_keys(
+        node,
+        {"max_sessions", "max_sessions_per_client", "max_sessions_per_address", "max_file_size",
+         "quota", "min_free_space", "idle_timeout", "login_timeout", "defender"},
+        {}, out_, file_);
     if (!node.is_mapping()) return;
     read_int(node, "max_sessions", 1, kMaxSessions, sftp.max_sessions);
     read_int(node, "max_sessions_per_client", 1, kMaxSessions, sftp.max_sessions_per_client);
@@ -89,6 +90,9 @@ class DaemonConfigParser {
     }
     if (const ConfigNode* n = node.find("quota")) {
       sftp.quota = as_size(*n, out_, file_).value_or(sftp.quota);
+    }
+    if (const ConfigNode* n = node.find("min_free_space")) {
+      sftp.min_free_space = as_size(*n, out_, file_).value_or(sftp.min_free_space);
     }
     read_duration(node, "idle_timeout", sftp.idle_timeout);
     read_duration(node, "login_timeout", sftp.login_timeout);

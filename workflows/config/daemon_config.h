@@ -39,6 +39,8 @@ struct SftpServerConfig {
   int max_sessions_per_address = 64;  // connections from one address, logged in or not
   std::uint64_t max_file_size = 0;    // 0: unlimited
   std::uint64_t quota = 0;            // 0: unlimited
+  // Uploads are refused while the data dir's file system has less free space; 0: never.
+  std::uint64_t min_free_space = 1024ULL * 1024 * 1024;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds login_timeout{std::chrono::seconds(60)};
   DefenderConfig defender;

@@ -2,10 +2,13 @@
 // the writes happen on the upload's writer thread, and every request that looks at the file
 // (FSTAT, FSETSTAT, fsync, CLOSE) must see all the bytes written before it.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -131,6 +134,62 @@ TEST_F(ClientFsUploadTest, AnAbandonedLargeUploadLeavesNothing) {
   }  // the session ended without CLOSE
   EXPECT_TRUE(fs::is_empty(root_ / "inbox"));
   EXPECT_TRUE(completed_.empty());
+}
+
+// Below sftp.min_free_space an upload is refused when it opens, with a message that says why,
+// and the refusal is logged. (A threshold above any disk's free space makes it certain.)
+TEST_F(ClientFsUploadTest, AnUploadIsRefusedWhileTheDiskIsShortOfSpace) {
+  std::vector<std::string> log;
+  ClientFsCallbacks callbacks;
+  callbacks.log = [&](const std::string& line) { log.push_back(line); };
+  ClientLimits limits;
+  limits.min_free_bytes = std::uint64_t{1} << 62;
+  ClientFs short_of_space(root_, limits, std::move(callbacks));
+  try {
+    short_of_space.open("/inbox/a.csv", kOpenWrite | kOpenCreate | kOpenTruncate);
+    FAIL() << "an upload was accepted below the free-space threshold";
+  } catch (const FsException& e) {
+    EXPECT_EQ(e.error().status, Status::failure);
+    EXPECT_NE(e.error().message.find("the appliance is short of disk space"), std::string::npos)
+        << e.error().message;
+  }
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("refused upload /inbox/a.csv: the appliance is short of disk space"),
+            std::string::npos)
+      << log[0];
+  EXPECT_FALSE(fs::exists(root_ / "inbox" / "a.csv"));
+}
+
+// A disk that fills during an upload (a real 2 MB tmpfs; root only): the upload fails, nothing
+// is left in the inbox, and the log says which upload, how far it got and why.
+TEST_F(ClientFsUploadTest, AnUploadThatFillsTheDiskIsLoggedWithItsSize) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs (CI runs as root)";
+  const fs::path small = root_ / "small";
+  fs::create_directories(small);
+  if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=2m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  fs::create_directories(small / "inbox");
+  fs::create_directories(small / "outbox");
+  std::vector<std::string> log;
+  {
+    ClientFsCallbacks callbacks;
+    callbacks.log = [&](const std::string& line) { log.push_back(line); };
+    ClientFs on_small(small, ClientLimits{}, std::move(callbacks));
+    auto handle = on_small.open("/inbox/big.bin", kOpenWrite | kOpenCreate | kOpenTruncate);
+    const std::string data = pattern(4 * 1024 * 1024);
+    EXPECT_THROW(
+        {
+          write_in_requests(*handle, 0, data);
+          handle->close();
+        },
+        FsException);
+  }
+  const bool nothing_left = fs::is_empty(small / "inbox");
+  ::umount2(small.c_str(), MNT_DETACH);
+  EXPECT_TRUE(nothing_left);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log[0].find("refused upload /inbox/big.bin at "), std::string::npos) << log[0];
+  EXPECT_NE(log[0].find("no space left"), std::string::npos) << log[0];
 }
 
 }  // namespace
