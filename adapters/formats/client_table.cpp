@@ -208,14 +208,21 @@ void ClientTableReader::read_header(const ClientTableOptions& options) {
   // Peek the first line to choose the separator, then hand the whole stream to the CSV reader.
   std::string first;
   try {
-    read_bounded_line(*text_, first);
+    if (!read_bounded_line(*text_, first)) throw TableError("not a table: the file is empty");
   } catch (const TextDecodingError& e) {
     throw TableError(std::string("not a text file: ") + e.what());
   } catch (const LineTooLong& e) {
     throw TableError(std::string("not a table: line 1: ") + e.what());
   }
   if (first.compare(0, 3, "\xef\xbb\xbf") == 0) first.erase(0, 3);
+  // A UTF-16 or UTF-32 byte order mark (FF FE, FE FF) read as single-byte text: "ÿþ" or "þÿ".
+  if (first.starts_with("\xc3\xbf\xc3\xbe") || first.starts_with("\xc3\xbe\xc3\xbf")) {
+    throw TableError(
+        "not a table we can read: the file is UTF-16 or UTF-32 (it starts with that byte order "
+        "mark); save it as UTF-8");
+  }
   if (looks_binary(first)) throw TableError("not a table: line 1 holds binary data");
+  if (first.empty() || first == "\r") throw TableError("not a table: the header (line 1) is empty");
   separator_ = options.separator != 0 ? options.separator : detect_separator(first);
   if (separator_ == 0 && known_header(first, options)) {
     separator_ = ';';  // one column (a list of HETUs): any separator reads it
