@@ -52,6 +52,15 @@ bool CsvReader::read_physical_line() {
   return true;
 }
 
+std::string CsvReader::unclosed_quote_reason(std::size_t field) const {
+  std::string why = "the quote that opens field " + std::to_string(field) + " at column " +
+                    std::to_string(quote_column_) + " is never closed";
+  const std::int64_t after = physical_line_ - quote_line_;
+  if (after == 0) return why + " before the end of the file";
+  if (after == 1) return why + ": the line after it would be part of the field";
+  return why + ": the " + std::to_string(after) + " lines after it would be one field";
+}
+
 bool CsvReader::next(std::vector<std::string>& fields) {
   fields.clear();
   do {
@@ -69,12 +78,7 @@ bool CsvReader::next(std::vector<std::string>& fields) {
       if (!in_quotes) break;
       // A line break inside a quoted field belongs to the field.
       if (!read_physical_line()) {
-        throw CsvQuoteNotClosed(quote_line_, "",
-                                "the quote that opens field " + std::to_string(fields.size() + 1) +
-                                    " at column " + std::to_string(quote_column_) +
-                                    " is never closed: the " +
-                                    std::to_string(physical_line_ - quote_line_) +
-                                    " lines after it would be one field");
+        throw CsvQuoteNotClosed(quote_line_, "", unclosed_quote_reason(fields.size() + 1));
       }
       field += '\n';
       i = 0;

@@ -60,6 +60,7 @@ class CsvReader {
 
  private:
   bool read_physical_line();
+  std::string unclosed_quote_reason(std::size_t field) const;
 
   std::istream& in_;
   char separator_;

@@ -65,8 +65,8 @@ TEST(Csv, ReadsLfAndCrlfSkipsBomAndBlankLines) {
 
 TEST(Csv, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("a;b\nc;\"open\nstill open\n"),
-            "line 2: the quote that opens field 2 at column 3 is never closed: the 1 lines after "
-            "it would be one field");
+            "line 2: the quote that opens field 2 at column 3 is never closed: the line after it "
+            "would be part of the field");
   EXPECT_EQ(error_of("a;b\n\"x\"y;z\n"), "line 2: text after the closing quote of field 1");
   EXPECT_EQ(error_of("a;b\nM\xe4kel\xe4;b\n"),
             "line 2: byte 2 is not UTF-8 (was the file saved as Windows-1252?)");

@@ -193,8 +193,8 @@ TEST(TableConversion, MalformedColumnItemsAndLayoutsAreRefused) {
 TEST(TableConversion, MalformedInputFailsWithItsLine) {
   const TableConversion plain;
   EXPECT_EQ(error_of<FormatError>("a;b\r\n1;2\r\n3;\"open\r\n", plain),
-            "line 3: the quote that opens field 2 at column 3 is never closed: the 0 lines "
-            "after it would be one field");
+            "line 3: the quote that opens field 2 at column 3 is never closed before the end "
+            "of the file");
   EXPECT_EQ(error_of<FormatError>("a;b\r\n1;\"x\"y\r\n", plain),
             "line 2: text after the closing quote of field 2");
   EXPECT_EQ(error_of<FormatError>("a;b\r\n1;2\r\n1;2;3\r\n", plain),

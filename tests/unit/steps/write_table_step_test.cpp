@@ -171,8 +171,8 @@ TEST_F(WriteTableStepTest, AMalformedInputFailsWithItsLine) {
   write_file((work() / "result/result.csv").string(), "a;b\r\n1;2\r\n\"3;4\r\n");
   const StepError e = error_of({});
   EXPECT_EQ(std::string(e.what()),
-            "step table: result/result.csv is not a CSV we can convert: line 3: quoted field "
-            "not closed before the end of the file");
+            "step table: result/result.csv is not a CSV we can convert: line 3: the quote that "
+            "opens field 1 at column 1 is never closed before the end of the file");
   EXPECT_FALSE(e.retryable());
   EXPECT_EQ(files(), (std::vector<std::string>{"result/result.csv"}));
 }
