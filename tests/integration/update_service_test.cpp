@@ -210,7 +210,7 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
             0);
 
   // The person index edited to hide this person: the answer comes with a warning and exit 1.
-  ASSERT_EQ(run("sqlite3 " + path("data/audit/audit.db") +
+  ASSERT_EQ(run("sqlite3 -cmd '.timeout 10000' " + path("data/audit/audit.db") +
                 " \"DELETE FROM record_persons WHERE hetu = '" + persons[0][0] + "'\""),
             0);
   EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit person " + persons[0][0] + " --data-dir " +
@@ -333,7 +333,7 @@ TEST_F(UpdateServiceTest, ADeliveredJobSetBackToQueuedNeverReplacesItsDelivery) 
   }
   for (const auto& entry : fs::directory_iterator(outbox()))
     delivered[entry.path().filename().string()] = slurp(entry.path());
-  ASSERT_EQ(run("sqlite3 " + path("data/state.db") +
+  ASSERT_EQ(run("sqlite3 -cmd '.timeout 10000' " + path("data/state.db") +
                 " \"UPDATE jobs SET state = 'queued', phase = 0, step_index = 0\""),
             0);
 
