@@ -20,6 +20,7 @@
 #include "daemon/audit_setup.h"
 #include "daemon/config_checks.h"
 #include "daemon/data_dir_lock.h"
+#include "daemon/job_status.h"
 #include "daemon/log.h"
 #include "daemon/retention.h"
 #include "daemon/sftp_service.h"
@@ -172,6 +173,9 @@ workflows::EngineOptions Server::engine_options(const workflows::DaemonConfig& s
   options.log = [](const std::string& job_id, const std::string& line) {
     log(LogLevel::info, job_id, line);
   };
+  // While a job waits for disk space its client's status file says so.
+  options.on_wait = note_job_waiting;
+  options.on_finished = clear_delayed_status;
   // A job started before a reload runs the workflow version stored with it.
   options.load_workflow = [this](const workflows::Job& job) {
     workflows::Diagnostics ignored;

@@ -217,6 +217,13 @@ void Engine::finish(const std::string& job_id, JobState state, const std::string
   store_.finish_job(job_id, state, error, now_ms());
   log(job_id,
       std::string("job ") + std::string(to_string(state)) + (error.empty() ? "" : ": " + error));
+  if (options_.on_finished) {
+    try {
+      if (const std::optional<Job> finished = store_.get(job_id)) options_.on_finished(*finished);
+    } catch (const std::exception& e) {
+      log(job_id, std::string("after the job ended: ") + e.what());
+    }
+  }
   ++finished_;
   {
     std::lock_guard lock(mutex_);
@@ -257,6 +264,7 @@ void Engine::run_job(Job claimed) {
           continue;
         case StepResult::Kind::retry:
           store_.retry_later(job.id, result.not_before, result.error);
+          notify_wait(job, result.error);
           done_cv_.notify_all();
           return;
         case StepResult::Kind::cancelled:
@@ -278,6 +286,16 @@ void Engine::run_job(Job claimed) {
                                 "again: ") +
                         e.what());
     strand(claimed.id);
+    notify_wait(claimed, e.what());
+  }
+}
+
+void Engine::notify_wait(const Job& job, const std::string& why) {
+  if (!options_.on_wait) return;
+  try {
+    options_.on_wait(job, why);
+  } catch (const std::exception& e) {
+    log(job.id, std::string("while the job waits: ") + e.what());
   }
 }
 

@@ -44,6 +44,12 @@ struct EngineOptions {
   // before a reload, parsed from Job::workflow_text. nullopt fails the job.
   std::function<std::optional<Workflow>(const Job&)> load_workflow;
   std::uint64_t seed = 0;  // for the retry jitter; 0: random
+  // A job waits: a retryable failure is scheduled again, or its state could not be recorded
+  // (state.db's disk full). `why` is the error. The daemon tells the client when the wait is
+  // for disk space (daemon/job_status.h).
+  std::function<void(const Job& job, const std::string& why)> on_wait;
+  // A job ended (succeeded, failed or cancelled), as stored.
+  std::function<void(const Job& job)> on_finished;
 };
 
 class Engine {
@@ -124,6 +130,7 @@ class Engine {
   std::atomic<std::uint64_t> finished_{0};
 
   void strand(const std::string& job_id);
+  void notify_wait(const Job& job, const std::string& why);  // options_.on_wait, never throws
   void requeue_stranded();
 
   std::mutex random_mutex_;

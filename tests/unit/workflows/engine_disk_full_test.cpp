@@ -78,6 +78,16 @@ TEST_F(EngineDiskFullTest, AJobWhoseStoreUpdateFailedFinishesOnceSpaceReturns) {
     log.push_back(line);
     if (line.find("engine error") != std::string::npos) fs::remove(filler);  // space returns
   };
+  std::vector<std::string> waits;  // Engine::on_wait's reasons
+  int finished = 0;
+  options.on_wait = [&](const Job&, const std::string& why) {
+    std::lock_guard lock(log_mutex);
+    waits.push_back(why);
+  };
+  options.on_finished = [&](const Job& ended) {
+    EXPECT_EQ(ended.state, JobState::succeeded);
+    ++finished;
+  };
   Engine engine(store, steps, options);
   Workflow w;
   w.name = "fills";
@@ -108,6 +118,10 @@ TEST_F(EngineDiskFullTest, AJobWhoseStoreUpdateFailedFinishesOnceSpaceReturns) {
   EXPECT_EQ(runs.load(), 2) << "the interrupted step ran again: " << lines;
   EXPECT_NE(lines.find("engine error"), std::string::npos) << "the disk was not full: " << lines;
   EXPECT_NE(lines.find("requeued after the storage error"), std::string::npos) << lines;
+  // The daemon hears of the wait (and tells the client it waits for disk space).
+  ASSERT_EQ(waits.size(), 1u) << lines;
+  EXPECT_NE(waits[0].find("disk is full"), std::string::npos) << waits[0];
+  EXPECT_EQ(finished, 1);
 }
 
 }  // namespace

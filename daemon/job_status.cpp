@@ -1,0 +1,81 @@
+#include "daemon/job_status.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+
+#include "adapters/formats/json_member.h"
+#include "adapters/formats/json_writer.h"
+#include "base/atomic_file.h"
+#include "base/time_text.h"
+#include "daemon/log.h"
+
+namespace popgate::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDelayedReason =
+    "delayed: the appliance is short of disk space; the job goes on by itself when space is "
+    "freed";
+
+fs::path status_path(const workflows::Job& job) {
+  return fs::path(job.client_root) / "outbox" / (job.id + "-status.json");
+}
+
+std::optional<std::string> status_state(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return formats::json_string_member(text, "state");
+}
+
+std::string delayed_status(const workflows::Job& job) {
+  std::string json;
+  formats::JsonWriter out(json, 2);
+  out.begin_object();
+  out.field("job", job.id);
+  out.field("workflow", job.workflow);
+  out.field("state", "delayed");
+  out.field("since", base::iso_utc(std::chrono::system_clock::now()));
+  out.field("reason", kDelayedReason);
+  out.end_object();
+  json += '\n';
+  return json;
+}
+
+}  // namespace
+
+bool is_short_of_disk_space(std::string_view error) {
+  for (const std::string_view words :
+       {"No space left on device", "Disk quota exceeded", "database or disk is full",
+        "no space left", "short of disk space"})
+    if (error.find(words) != std::string_view::npos) return true;
+  return false;
+}
+
+void note_job_waiting(const workflows::Job& job, const std::string& why) {
+  if (!is_short_of_disk_space(why)) return;
+  const fs::path path = status_path(job);
+  if (status_state(path) == "delivered") return;
+  try {
+    std::error_code ec;
+    if (!fs::is_directory(path.parent_path(), ec)) return;  // no outbox: not a client job
+    base::write_file_atomically(path, delayed_status(job));
+    log(LogLevel::warning, job.id, "waits for disk space: the client's status says delayed");
+  } catch (const std::exception& e) {
+    log(LogLevel::warning, job.id, std::string("cannot tell the client of the delay: ") + e.what());
+  }
+}
+
+void clear_delayed_status(const workflows::Job& job) {
+  const fs::path path = status_path(job);
+  if (status_state(path) != "delayed") return;
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (!ec) base::sync_directory(path.parent_path());
+}
+
+}  // namespace popgate::daemon
