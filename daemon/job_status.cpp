@@ -2,15 +2,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <optional>
 
-#include "adapters/formats/json_member.h"
 #include "adapters/formats/json_writer.h"
 #include "base/atomic_file.h"
 #include "base/time_text.h"
 #include "daemon/log.h"
+#include "steps/step_files.h"
 
 namespace popgate::daemon {
 namespace {
@@ -23,13 +20,6 @@ constexpr const char* kDelayedReason =
 
 fs::path status_path(const workflows::Job& job) {
   return fs::path(job.client_root) / "outbox" / (job.id + "-status.json");
-}
-
-std::optional<std::string> status_state(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return formats::json_string_member(text, "state");
 }
 
 std::string delayed_status(const workflows::Job& job) {
@@ -59,7 +49,7 @@ bool is_short_of_disk_space(std::string_view error) {
 void note_job_waiting(const workflows::Job& job, const std::string& why) {
   if (!is_short_of_disk_space(why)) return;
   const fs::path path = status_path(job);
-  if (status_state(path) == "delivered") return;
+  if (workflows::steps::status_file_state(path) == "delivered") return;
   try {
     std::error_code ec;
     if (!fs::is_directory(path.parent_path(), ec)) return;  // no outbox: not a client job
@@ -72,7 +62,7 @@ void note_job_waiting(const workflows::Job& job, const std::string& why) {
 
 void clear_delayed_status(const workflows::Job& job) {
   const fs::path path = status_path(job);
-  if (status_state(path) != "delayed") return;
+  if (workflows::steps::status_file_state(path) != "delayed") return;
   std::error_code ec;
   fs::remove(path, ec);
   if (!ec) base::sync_directory(path.parent_path());

@@ -67,11 +67,11 @@ void move_atomically(const fs::path& from, const fs::path& to) {
   as_step([&] { base::move_file_atomically(from, to); });
 }
 
-bool status_says_delivered(const fs::path& status) {
+std::optional<std::string> status_file_state(const fs::path& status) {
   std::ifstream in(status, std::ios::binary);
-  if (!in) return false;
+  if (!in) return std::nullopt;
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return formats::json_string_member(text, "state") == "delivered";
+  return formats::json_string_member(text, "state");
 }
 
 OutputFile::OutputFile(const fs::path& target) : file_(create_output(target)) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,9 +33,12 @@ void write_atomically(const std::filesystem::path& to, std::string_view content)
 // not copied), otherwise by copy and unlink.
 void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// Whether `status` is a job status file (deliver's outbox/<job>-status.json) that says
-// "state": "delivered". False when it is missing or is anything else.
-bool status_says_delivered(const std::filesystem::path& status);
+// The "state" of a job status file (outbox/<job>-status.json: "delivered", "failed",
+// "delayed"); nullopt when it is missing or not such a file.
+std::optional<std::string> status_file_state(const std::filesystem::path& status);
+inline bool status_says_delivered(const std::filesystem::path& status) {
+  return status_file_state(status) == "delivered";
+}
 
 // A result file that a step writes through a stream, published by commit() (base/atomic_file:
 // fsync, rename, fsync of the directory); destroyed without a commit, it leaves nothing.
