@@ -8,6 +8,7 @@
 #include "base/time_text.h"
 #include "daemon/log.h"
 #include "steps/step_files.h"
+#include "workflows/engine/disk_space.h"
 
 namespace popgate::daemon {
 namespace {
@@ -38,16 +39,8 @@ std::string delayed_status(const workflows::Job& job) {
 
 }  // namespace
 
-bool is_short_of_disk_space(std::string_view error) {
-  for (const std::string_view words :
-       {"No space left on device", "Disk quota exceeded", "database or disk is full",
-        "no space left", "short of disk space"})
-    if (error.find(words) != std::string_view::npos) return true;
-  return false;
-}
-
 void note_job_waiting(const workflows::Job& job, const std::string& why) {
-  if (!is_short_of_disk_space(why)) return;
+  if (!workflows::is_short_of_disk_space(why)) return;
   const fs::path path = status_path(job);
   if (workflows::steps::status_file_state(path) == "delivered") return;
   try {

@@ -5,15 +5,10 @@
 #define POPGATE_DAEMON_JOB_STATUS_H_
 
 #include <string>
-#include <string_view>
 
 #include "workflows/engine/job.h"
 
 namespace popgate::daemon {
-
-// Whether an error says that a disk is full: ENOSPC and EDQUOT as strerror words them, SQLite's
-// SQLITE_FULL, and the SFTP server's own refusal.
-bool is_short_of_disk_space(std::string_view error);
 
 // Engine::on_wait: when the job waits for disk space, writes its status file as "delayed",
 // unless a status file says "delivered" already. Best effort: a disk too full for these few

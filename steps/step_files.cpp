@@ -1,8 +1,11 @@
 #include "steps/step_files.h"
 
+#include <exception>
 #include <fstream>
 #include <iterator>
+#include <streambuf>
 #include <system_error>
+#include <vector>
 
 #include "adapters/formats/json_member.h"
 #include "base/atomic_file.h"
@@ -74,14 +77,57 @@ std::optional<std::string> status_file_state(const fs::path& status) {
   return formats::json_string_member(text, "state");
 }
 
-OutputFile::OutputFile(const fs::path& target) : file_(create_output(target)) {
-  out_.open(file_.temp_path(), std::ios::binary | std::ios::trunc);
-  if (!out_) throw StepError("cannot create " + file_.temp_path().string(), true);
-}
+// The stream's buffer: 64 KiB at a time through AtomicFile::write, whose system_error names the
+// file and the errno. An ostream swallows what its buffer throws, so the first failure is kept
+// for commit() and every later write is refused.
+class OutputFile::Buffer : public std::streambuf {
+ public:
+  explicit Buffer(base::AtomicFile& file) : file_(file), bytes_(1 << 16) { reset(); }
+
+  void rethrow_failure() const {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  void reset() { setp(bytes_.data(), bytes_.data() + bytes_.size()); }
+
+  bool drain() {
+    if (failure_) return false;
+    try {
+      file_.write(std::string_view(pbase(), static_cast<std::size_t>(pptr() - pbase())));
+    } catch (const std::exception&) {
+      failure_ = std::current_exception();
+      return false;
+    }
+    reset();
+    return true;
+  }
+
+  base::AtomicFile& file_;
+  std::vector<char> bytes_;
+  std::exception_ptr failure_;
+};
+
+OutputFile::OutputFile(const fs::path& target)
+    : file_(create_output(target)), buffer_(std::make_unique<Buffer>(file_)), out_(buffer_.get()) {}
+
+OutputFile::~OutputFile() = default;
 
 void OutputFile::commit() {
-  out_.close();
-  if (!out_) throw StepError("cannot write " + file_.temp_path().string(), true);
+  out_.flush();
+  as_step([&] { buffer_->rethrow_failure(); });
+  if (!out_) throw StepError("cannot write " + file_.target().string(), true);
   as_step([&] { file_.commit(); });
 }
 

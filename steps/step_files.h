@@ -4,8 +4,9 @@
 #define POPGATE_STEPS_STEP_FILES_H_
 
 #include <filesystem>
-#include <fstream>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -42,16 +43,24 @@ inline bool status_says_delivered(const std::filesystem::path& status) {
 
 // A result file that a step writes through a stream, published by commit() (base/atomic_file:
 // fsync, rename, fsync of the directory); destroyed without a commit, it leaves nothing.
-// Failures are retryable StepErrors.
+// Failures are retryable StepErrors that say why ("cannot write .../result.csv: No space left
+// on device"): a stream keeps no errno, so the writes go through AtomicFile::write and commit()
+// throws the first failure they met.
 class OutputFile {
  public:
   explicit OutputFile(const std::filesystem::path& target);
-  std::ofstream& stream() { return out_; }
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  std::ostream& stream() { return out_; }
   void commit();
 
  private:
+  class Buffer;
   base::AtomicFile file_;
-  std::ofstream out_;
+  std::unique_ptr<Buffer> buffer_;
+  std::ostream out_;
 };
 
 }  // namespace popgate::workflows::steps

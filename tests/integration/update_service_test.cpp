@@ -3,10 +3,16 @@
 // `openssl cms` to decrypt and verify the result, bsdtar to open the archive, and the audit
 // log checked with `popgate audit`.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -382,6 +388,79 @@ TEST_F(UpdateServiceTest, AQuoteThatIsNeverClosedFailsTheJobNamingWhereItOpened)
             std::string::npos)
       << reports;
   EXPECT_EQ(reports.find(".p7m"), std::string::npos) << "no result is delivered: " << reports;
+}
+
+// The data dir on a small file system (a tmpfs: root only, as CI runs; elsewhere the test skips
+// and says so), filled while the job runs: the job waits, the client's status file says
+// delayed, and once space returns the job finishes by itself, delivered once, with no restart.
+TEST_F(UpdateServiceTest, AJobThatFindsTheDiskFullWaitsAndIsDeliveredOnceSpaceReturns) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs (CI runs as root)";
+  const fs::path data = root_ / "small";
+  fs::create_directories(data);
+  if (::mount("tmpfs", data.c_str(), "tmpfs", 0, "size=48m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { ::umount2(at.c_str(), MNT_DETACH); }
+  } unmount{data};
+  fs::copy_file(root_ / "data" / "register.db", data / "register.db");
+  write(root_ / "config" / "popgate.yaml",
+        "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+        "sftp:\n  min_free_space: 64KiB\n");
+  write_client(true);
+  // 2,000 rows by HETU: a 30 kB upload whose result is some 400 kB.
+  std::string table = "asiakasnumero;henkilotunnus\r\n";
+  int row = 0;
+  for (const std::string& hetu :
+       lines(capture("sqlite3 " + (root_ / "data" / "register.db").string() +
+                     " \"SELECT hetu FROM person ORDER BY id LIMIT 2000\"")))
+    table += "A" + std::to_string(++row) + ";" + hetu + "\r\n";
+  ASSERT_EQ(row, 2000);
+  write(root_ / "customers.csv", table);
+
+  Daemon daemon(root_ / "config", data, root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  // Fill the file system, then free 256 KiB: room for the upload, not for the result.
+  const fs::path filler = data / "filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string block(64 * 1024, 'x');
+    while (out.write(block.data(), static_cast<std::streamsize>(block.size())))
+      out.flush();
+  }
+  fs::resize_file(filler, fs::file_size(filler) - 256 * 1024);
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("waits for disk space", 1, std::chrono::seconds(120)))
+      << daemon.log();
+  std::string status_name;
+  for (const auto& entry : fs::directory_iterator(data / "exchange" / "acme" / "outbox"))
+    if (entry.path().filename().string().ends_with("-status.json"))
+      status_name = entry.path().filename().string();
+  ASSERT_FALSE(status_name.empty()) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "get outbox/" + status_name + " status.json\n"), 0)
+      << slurp(root_ / "sftp.out");
+  EXPECT_NE(slurp(root_ / "status.json").find("\"state\": \"delayed\""), std::string::npos)
+      << slurp(root_ / "status.json");
+  EXPECT_EQ(daemon.count("] job succeeded") + daemon.count("] job failed"), 0) << daemon.log();
+
+  fs::remove(filler);
+  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(180))) << daemon.log();
+  std::vector<std::string> outbox_names;
+  for (const auto& entry : fs::directory_iterator(data / "exchange" / "acme" / "outbox"))
+    outbox_names.push_back(entry.path().filename().string());
+  std::sort(outbox_names.begin(), outbox_names.end());
+  ASSERT_EQ(outbox_names.size(), 2u) << "one result and its status: " << outbox_names.size();
+  EXPECT_TRUE(outbox_names[0].ends_with("-status.json")) << outbox_names[0];
+  EXPECT_TRUE(outbox_names[1].ends_with("-update.zip.p7m")) << outbox_names[1];
+  const std::string status = slurp(data / "exchange" / "acme" / "outbox" / outbox_names[0]);
+  EXPECT_NE(status.find("\"state\": \"delivered\""), std::string::npos) << status;
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + data.string() +
+                " | grep -q 'ok: 1 records'"),
+            0)
+      << "one disclosure on record";
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
 }
 
 }  // namespace

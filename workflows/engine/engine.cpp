@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "workflows/engine/backoff.h"
+#include "workflows/engine/disk_space.h"
 #include "workflows/engine/params.h"
 
 namespace popgate::workflows {
@@ -31,8 +32,22 @@ namespace {
 
 // How long a job whose store update failed waits before the first try to requeue it, and at
 // most between tries while the store keeps failing (a disk that stays full).
-constexpr std::chrono::milliseconds kFirstRequeueDelay{1000};
-constexpr std::chrono::milliseconds kMaxRequeueDelay{60000};
+constexpr std::chrono::milliseconds kFirstRequeueDelay = kDiskSpaceRetry.backoff;
+constexpr std::chrono::milliseconds kMaxRequeueDelay = kDiskSpaceRetry.max_backoff;
+
+// How many of the attempts before `attempt` of the step `step_id` in this run of the job failed
+// for want of disk space. They are the step's last attempt - 1 in `job` (read when this run of
+// run_job began), which also lists the attempts of the job's earlier runs.
+int space_failures(const Job& job, const std::string& step_id, int attempt) {
+  int earlier = attempt - 1;
+  int count = 0;
+  for (auto a = job.attempts.rbegin(); a != job.attempts.rend() && earlier > 0; ++a) {
+    if (a->phase != JobPhase::main || a->step_id != step_id) continue;
+    --earlier;
+    if (a->state == AttemptState::failed && is_short_of_disk_space(a->error)) ++count;
+  }
+  return count;
+}
 
 std::string describe(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + "ms";
@@ -438,10 +453,18 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
   store_.fail_step(job.id, attempt, state, result.error, now_ms());
   log(job.id, "step " + spec.id + " attempt " + std::to_string(attempt) + " " +
                   std::string(to_string(state)) + ": " + result.error);
-  if (result.kind == StepResult::Kind::failed && retryable && phase == JobPhase::main &&
-      attempt < spec.retry.attempts) {
+  if (result.kind != StepResult::Kind::failed || phase != JobPhase::main) return result;
+  // A full disk is waited out, whatever the step's retry policy; those attempts do not count
+  // against it, so a step still has its retries for other errors once space returns.
+  const int waits_for_space = space_failures(job, spec.id, attempt);
+  if (is_short_of_disk_space(result.error)) {
     result.kind = StepResult::Kind::retry;
-    result.not_before = now_ms() + retry_delay(spec.retry, attempt, next_jitter()).count();
+    result.not_before =
+        now_ms() + retry_delay(kDiskSpaceRetry, waits_for_space + 1, next_jitter()).count();
+  } else if (retryable && attempt - waits_for_space < spec.retry.attempts) {
+    result.kind = StepResult::Kind::retry;
+    result.not_before =
+        now_ms() + retry_delay(spec.retry, attempt - waits_for_space, next_jitter()).count();
   }
   return result;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "tests/unit/test_support/register_samples.h"
+#include "workflows/engine/disk_space.h"
 
 namespace popgate::daemon {
 namespace {
@@ -28,11 +29,12 @@ class JobStatusTest : public ::testing::Test {
 };
 
 TEST_F(JobStatusTest, ADiskFullErrorIsNamedSoAndOthersAreNot) {
-  EXPECT_TRUE(is_short_of_disk_space("cannot write out/result.csv: No space left on device"));
-  EXPECT_TRUE(is_short_of_disk_space("state.db: committing: database or disk is full"));
-  EXPECT_TRUE(is_short_of_disk_space("Disk quota exceeded"));
-  EXPECT_FALSE(is_short_of_disk_space("connection refused"));
-  EXPECT_FALSE(is_short_of_disk_space(""));
+  EXPECT_TRUE(
+      workflows::is_short_of_disk_space("cannot write out/result.csv: No space left on device"));
+  EXPECT_TRUE(workflows::is_short_of_disk_space("state.db: committing: database or disk is full"));
+  EXPECT_TRUE(workflows::is_short_of_disk_space("Disk quota exceeded"));
+  EXPECT_FALSE(workflows::is_short_of_disk_space("connection refused"));
+  EXPECT_FALSE(workflows::is_short_of_disk_space(""));
 }
 
 TEST_F(JobStatusTest, AJobWaitingForSpaceSaysDelayedUntilItEnds) {

@@ -127,6 +127,26 @@ TEST_F(EngineTest, RetriesARetryableFailureWithGrowingBackoff) {
   EXPECT_LE(gap2, 240 + 1000);
 }
 
+// A full disk is waited out (1 s, then 2 s, ...) whatever the step's retry policy allows: here
+// one attempt in all, and the step still succeeds on its third once "space returns".
+TEST_F(EngineTest, WaitsOutAFullDiskBeyondTheRetryPolicy) {
+  Workflow w;
+  w.name = "disk";
+  StepSpec write = step("write", "fail",
+                        {{"message", text("cannot write out.csv: No space left on device")},
+                         {"succeed_from_attempt", text("3")}});
+  ASSERT_EQ(write.retry.attempts, 1);
+  w.steps = {write};
+  const Job job = run(w);
+  ASSERT_EQ(job.state, JobState::succeeded) << job.error;
+  const auto attempts = attempts_of(job, "write");
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0].state, AttemptState::failed);
+  EXPECT_EQ(attempts[1].state, AttemptState::failed);
+  EXPECT_GE(attempts[1].started_ms - *attempts[0].finished_ms, 1000);
+  EXPECT_GE(attempts[2].started_ms - *attempts[1].finished_ms, 2000);
+}
+
 TEST(RetryDelay, DoublesUpToTheCapWithBoundedJitter) {
   RetryPolicy policy;
   policy.backoff = 1000ms;
