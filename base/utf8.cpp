@@ -1,6 +1,7 @@
 #include "base/utf8.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 namespace popgate::base {
@@ -28,6 +29,28 @@ std::size_t count_code_points(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size(); ++count)
     decode_utf8(text, pos);
   return count;
+}
+
+bool starts_with_wide_bom(std::string_view bytes) {
+  return bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF") ||
+         bytes.starts_with(std::string_view("\0\0\xFE\xFF", 4));
+}
+
+std::optional<std::string> find_control_character(std::string_view text, std::string_view allowed) {
+  std::size_t character = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const long c = decode_utf8(text, pos);
+    ++character;
+    const bool control = (c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F);
+    if (!control || (c < 0x80 && allowed.find(static_cast<char>(c)) != std::string_view::npos)) {
+      continue;
+    }
+    char code[8];
+    std::snprintf(code, sizeof code, "U+%04lX", static_cast<unsigned long>(c));
+    return "the control character " + std::string(code) + " at character " +
+           std::to_string(character);
+  }
+  return std::nullopt;
 }
 
 void append_code_point(std::string& out, char32_t c) {

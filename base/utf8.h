@@ -7,6 +7,7 @@
 #define POPGATE_BASE_UTF8_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,21 @@ inline bool valid_utf8(std::string_view text) {
 
 // Code points in `text`; an ill-formed byte counts as one.
 std::size_t count_code_points(std::string_view text);
+
+// Whether raw bytes start with a UTF-16 or UTF-32 byte order mark (FF FE, FE FF, 00 00 FE FF):
+// a file saved as "Unicode" by Windows tools. Readers of UTF-8 refuse it with kWideTextAdvice
+// rather than with the position of the first byte that is not UTF-8.
+bool starts_with_wide_bom(std::string_view bytes);
+inline constexpr std::string_view kWideTextAdvice =
+    "the file is UTF-16 or UTF-32 (it starts with that byte order mark); save it as UTF-8";
+
+// The first control character (C0, DEL or C1, U+0080-U+009F) in `text` that `allowed` does not
+// list (ASCII controls, e.g. "\t\n\r"), described as "the control character U+0000 at
+// character 5" (characters counted from 1); nullopt when there is none. Every reader of outside
+// text refuses such a character with this description: a NUL inside a name once matched
+// silently. Ill-formed bytes are skipped, so validate the UTF-8 first.
+std::optional<std::string> find_control_character(std::string_view text,
+                                                  std::string_view allowed = {});
 
 // The UTF-8 form of `c` appended to `out`.
 void append_code_point(std::string& out, char32_t c);

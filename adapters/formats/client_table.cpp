@@ -1,7 +1,6 @@
 #include "adapters/formats/client_table.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -17,26 +16,8 @@ namespace {
 // Control characters a field may hold: a street address may span lines (popgate writes one
 // so, and a client's file may hold one), nothing else may hold any: not a name, an identity
 // code, a date or the client's own reference.
-bool allows_control(ClientField field, long c) {
-  return field == ClientField::street && (c == '\t' || c == '\n' || c == '\r');
-}
-
-// The first control character (C0, DEL, C1 U+0080-U+009F) that `field` does not allow, as "the
-// control character U+0000 at character 5", or nullopt. A NUL inside a name once matched
-// silently.
 std::optional<std::string> control_character_in(std::string_view value, ClientField field) {
-  std::size_t character = 0;
-  for (std::size_t pos = 0; pos < value.size();) {
-    const long c = base::decode_utf8(value, pos);
-    ++character;
-    const bool control = (c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F);
-    if (!control || allows_control(field, c)) continue;
-    char code[8];
-    std::snprintf(code, sizeof code, "U+%04lX", static_cast<unsigned long>(c));
-    return "the control character " + std::string(code) + " at character " +
-           std::to_string(character);
-  }
-  return std::nullopt;
+  return base::find_control_character(value, field == ClientField::street ? "\t\n\r" : "");
 }
 
 constexpr std::array<std::string_view, kClientFieldCount> kFieldNames = {
@@ -217,9 +198,7 @@ void ClientTableReader::read_header(const ClientTableOptions& options) {
   if (first.compare(0, 3, "\xef\xbb\xbf") == 0) first.erase(0, 3);
   // A UTF-16 or UTF-32 byte order mark (FF FE, FE FF) read as single-byte text: "ÿþ" or "þÿ".
   if (first.starts_with("\xc3\xbf\xc3\xbe") || first.starts_with("\xc3\xbe\xc3\xbf")) {
-    throw TableError(
-        "not a table we can read: the file is UTF-16 or UTF-32 (it starts with that byte order "
-        "mark); save it as UTF-8");
+    throw TableError("not a table we can read: " + std::string(base::kWideTextAdvice));
   }
   if (looks_binary(first)) throw TableError("not a table: line 1 holds binary data");
   if (first.empty() || first == "\r") throw TableError("not a table: the header (line 1) is empty");

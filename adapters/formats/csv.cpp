@@ -44,6 +44,9 @@ bool CsvReader::read_physical_line() {
                                " bytes (a quote that is never closed?)");
   }
   if (physical_line_ == 1 && physical_.compare(0, 3, "\xef\xbb\xbf") == 0) physical_.erase(0, 3);
+  if (physical_line_ == 1 && base::starts_with_wide_bom(physical_)) {
+    throw CsvOutOfStep(1, "", std::string(base::kWideTextAdvice));
+  }
   if (const size_t bad = base::invalid_utf8_offset(physical_); bad != std::string::npos) {
     throw FormatError(
         physical_line_, "",

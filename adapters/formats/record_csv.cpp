@@ -118,7 +118,10 @@ class RowReader {
  public:
   RowReader(const CsvLayout& layout, const std::vector<std::string>& row,
             const std::vector<std::string>& header)
-      : layout_(layout), row_(row), header_(header) {}
+      : layout_(layout), row_(row), header_(header) {
+    for (size_t column = 0; column < header_.size(); ++column)
+      checked_text(string(column), name(column), allowed_controls(name(column)));
+  }
 
   std::string_view text(size_t column) const { return layout_.get(row_, column); }
   const std::string& name(size_t column) const { return column_name(header_, column); }
@@ -460,6 +463,10 @@ void decode_csv(const CsvLayout& layout, const std::vector<std::string>& row, Ch
     const std::string error = parse_json_fields(r.text(kValues), e.values);
     if (!error.empty()) {
       throw FormatError(0, "values", "not a JSON object of strings: " + error);
+    }
+    for (const registry::Field& field : e.values) {
+      checked_text(field.name, "values");
+      checked_text(field.value, "values." + field.name, allowed_controls(field.name));
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/formats/bounded_line.h"
 #include "adapters/formats/csv.h"
 #include "adapters/formats/format_error.h"
 #include "adapters/formats/json_writer.h"
@@ -29,10 +30,12 @@ class JsonLinesReader final : public RecordReader<Record> {
   explicit JsonLinesReader(std::istream& in) : in_(in) {}
 
   bool next(Record& out) override {
-    while (std::getline(in_, text_)) {
-      ++physical_line_;
+    while (read_line()) {
       if (!text_.empty() && text_.back() == '\r') text_.pop_back();
       if (physical_line_ == 1 && text_.compare(0, 3, "\xef\xbb\xbf") == 0) text_.erase(0, 3);
+      if (physical_line_ == 1 && base::starts_with_wide_bom(text_)) {
+        throw FormatError(1, "", std::string(base::kWideTextAdvice));
+      }
       if (blank(text_)) continue;
       record_line_ = physical_line_;
       if (const size_t bad = base::invalid_utf8_offset(text_); bad != std::string::npos) {
@@ -51,6 +54,18 @@ class JsonLinesReader final : public RecordReader<Record> {
   std::int64_t line() const override { return record_line_; }
 
  private:
+  // The next line into text_; false at the end. A line past kMaxLineBytes (a binary file, or
+  // one that is not JSON Lines) fails the file at once, before it is in memory.
+  bool read_line() {
+    try {
+      if (!read_bounded_line(in_, text_)) return false;
+    } catch (const LineTooLong& e) {
+      throw FormatError(physical_line_ + 1, "", e.what());
+    }
+    ++physical_line_;
+    return true;
+  }
+
   std::istream& in_;
   JsonRecordDecoder decoder_;
   std::string text_;

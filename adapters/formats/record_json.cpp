@@ -90,7 +90,7 @@ class ObjectReader {
     }
     const Var v = get(name);
     if (!v.isString()) throw FormatError(0, field(name), "expected a string");
-    return v.extract<std::string>();
+    return checked_text(v.extract<std::string>(), field(name), allowed_controls(name));
   }
 
   Date date(std::string_view name) const {
@@ -148,10 +148,9 @@ class ObjectReader {
     if (items.isNull()) return out;
     for (unsigned i = 0; i < items->size(); ++i) {
       const Var v = items->get(i);
-      if (!v.isString()) {
-        throw FormatError(0, field(name) + "[" + std::to_string(i) + "]", "expected a string");
-      }
-      out.push_back(v.extract<std::string>());
+      const std::string item = field(name) + "[" + std::to_string(i) + "]";
+      if (!v.isString()) throw FormatError(0, item, "expected a string");
+      out.push_back(checked_text(v.extract<std::string>(), item));
     }
     return out;
   }
@@ -261,9 +260,11 @@ void decode_change(const ObjectReader& r, ChangeEvent& e) {
   if (values.isNull()) throw FormatError(0, r.field("values"), "expected an object");
   // The parser keeps the text's order (ParseHandler(true)), so the fields come back as written.
   for (const std::string& name : values->getNames()) {
+    const std::string field = r.field("values." + checked_text(name, r.field("values")));
     const Var v = values->get(name);
-    if (!v.isString()) throw FormatError(0, r.field("values." + name), "expected a string");
-    e.values.push_back({name, v.extract<std::string>()});
+    if (!v.isString()) throw FormatError(0, field, "expected a string");
+    e.values.push_back(
+        {name, checked_text(v.extract<std::string>(), field, allowed_controls(name))});
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "adapters/formats/format_error.h"
 #include "base/strings.h"
+#include "base/utf8.h"
 
 namespace popgate::formats {
 namespace {
@@ -97,6 +98,17 @@ std::optional<registry::Date> parse_optional_date_value(std::string_view text,
                                                         std::string_view field) {
   if (text.empty()) return std::nullopt;
   return parse_date_value(text, field);
+}
+
+std::string checked_text(std::string text, std::string_view field, std::string_view allowed) {
+  if (std::optional<std::string> control = base::find_control_character(text, allowed)) {
+    throw FormatError(0, std::string(field), "holds " + *control);
+  }
+  return text;
+}
+
+std::string_view allowed_controls(std::string_view field_name) {
+  return field_name.ends_with("street") ? "\t\n\r" : "";
 }
 
 std::int64_t parse_int_value(std::string_view text, std::string_view field, std::int64_t min,

@@ -18,6 +18,13 @@
 
 namespace popgate::formats {
 
+// `text` as the value of a text field, refused (FormatError) when it holds a control character
+// other than the ASCII ones in `allowed` ("\t\n\r" for a street, which may span lines). The
+// readers have checked the UTF-8 already (the JSON parser refuses an escaped lone surrogate).
+std::string checked_text(std::string text, std::string_view field, std::string_view allowed = {});
+// The controls a field may hold: a street's line breaks and tabs, nothing anywhere else.
+std::string_view allowed_controls(std::string_view field_name);
+
 // "YYYY-MM-DD" only: files written by popgate are ISO, and accepting the Finnish form here
 // would make "01.02.2003" and "2003-02-01" two spellings of one value in the register.
 registry::Date parse_date_value(std::string_view text, std::string_view field);

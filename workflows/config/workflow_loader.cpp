@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <utility>
@@ -746,17 +745,9 @@ std::optional<Workflow> load_workflow(std::string_view text, const std::string& 
 
 std::optional<Workflow> load_workflow_file(const std::string& path, const StepRegistry& steps,
                                            Diagnostics& out) {
-  std::ifstream in(path, std::ios::binary);
-  std::error_code ignored;
-  if (!in || std::filesystem::is_directory(path, ignored)) {
-    // load_yaml_file words these problems the way every other config file reports them.
-    load_yaml_file(path, out);
-    return std::nullopt;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string contents = text.str();
-  return WorkflowParser(contents, path, steps, out).parse(true);
+  const std::optional<std::string> contents = read_config_file(path, out);
+  if (!contents) return std::nullopt;
+  return WorkflowParser(*contents, path, steps, out).parse(true);
 }
 
 }  // namespace popgate::workflows

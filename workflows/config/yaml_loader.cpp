@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,19 @@ class SourceText {
   std::vector<std::size_t> line_starts_;
 };
 
+// Where the first control character other than a tab or a line break is in well-formed UTF-8
+// `text`. yaml-cpp reads a NUL as an escape ("unknown escape character") and other controls
+// as text; YAML itself allows none of them.
+std::optional<std::size_t> control_character_offset(std::string_view text) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t start = pos;
+    const long c = base::decode_utf8(text, pos);
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    if ((c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F)) return start;
+  }
+  return std::nullopt;
+}
+
 std::string where(Mark mark) {
   return std::to_string(mark.line) + ":" + std::to_string(mark.column);
 }
@@ -145,7 +159,17 @@ std::string syntax_message(const std::string& message) {
        "a sequence entry ('- ') is not allowed here (check the indentation)"},
   };
   const auto hint = kHints.find(message);
-  return "syntax error: " + (hint == kHints.end() ? message : hint->second);
+  if (hint != kHints.end()) return "syntax error: " + hint->second;
+  // "invalid unicode: 55296": an escape (\uD800, \U00110000) that names no character.
+  if (message.starts_with(YAML::ErrorMsg::INVALID_UNICODE)) {
+    const std::string value =
+        message.substr(std::string_view(YAML::ErrorMsg::INVALID_UNICODE).size());
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04lX", std::strtoul(value.c_str(), nullptr, 10));
+    return std::string("syntax error: the escape for ") + code +
+           " names no character (half of a surrogate pair, or past U+10FFFF)";
+  }
+  return "syntax error: " + message;
 }
 
 // Turns yaml-cpp's parser events for one document into a ConfigNode tree.
@@ -196,6 +220,7 @@ class TreeBuilder : public YAML::EventHandler {
     if (mark.pos >= 0 && source_.unterminated_quote_at(static_cast<std::size_t>(mark.pos))) {
       error(at, "quoted string has no closing quote");
     }
+    check_scalar_text(at, value);
     if (!frames_.empty() && frames_.back().node.is_mapping() && !frames_.back().key) {
       frames_.back().key_offset = style == ConfigNode::Style::plain ? mark.pos : -1;
     }
@@ -238,6 +263,16 @@ class TreeBuilder : public YAML::EventHandler {
   std::string anchor_name(YAML::anchor_t anchor) const {
     const auto found = anchor_names_.find(anchor);
     return found == anchor_names_.end() ? std::string() : found->second;
+  }
+
+  // The text of a scalar after its escapes: "\0" or "\x01" in a double-quoted string puts a
+  // character into a value that no configuration value may hold (a NUL ends a path for the C
+  // library). Tabs and line breaks are text (block scalars hold them).
+  void check_scalar_text(Mark mark, const std::string& value) {
+    if (std::optional<std::string> control = base::find_control_character(value, "\t\n")) {
+      error(mark, "the value holds " + *control +
+                      "; configuration values cannot hold control characters");
+    }
   }
 
   void reject_tag(Mark mark, const std::string& tag) {
@@ -419,12 +454,33 @@ void check_single_document(YAML::Parser& parser, const SourceText& source, std::
 std::optional<ConfigNode> parse_yaml(std::string_view text, std::string_view file,
                                      Diagnostics& out) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a BOM, as Notepad writes
+  if (text.size() > kMaxConfigBytes) {
+    out.error(file, {},
+              "longer than " + std::to_string(kMaxConfigBytes >> 20) +
+                  " MiB: too long for a configuration file (is it one?)");
+    return std::nullopt;
+  }
   const SourceText source(text);
+  if (base::starts_with_wide_bom(text)) {
+    out.error(file, {1, 1}, std::string(base::kWideTextAdvice));
+    return std::nullopt;
+  }
   if (const std::size_t bad = base::invalid_utf8_offset(text); bad != std::string_view::npos) {
     char byte[8];
     std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
     out.error(file, source.at_offset(bad),
               std::string("invalid UTF-8 (byte ") + byte + "); save the file as UTF-8");
+    return std::nullopt;
+  }
+
+  if (const std::optional<std::size_t> control = control_character_offset(text)) {
+    char code[8];
+    std::size_t pos = *control;
+    std::snprintf(code, sizeof code, "U+%04lX",
+                  static_cast<unsigned long>(base::decode_utf8(text, pos)));
+    out.error(file, source.at_offset(*control),
+              std::string("the file holds the control character ") + code +
+                  "; a YAML file is text (tabs and line breaks only)");
     return std::nullopt;
   }
 
@@ -448,7 +504,7 @@ std::optional<ConfigNode> parse_yaml(std::string_view text, std::string_view fil
   return builder.take_root();
 }
 
-std::optional<ConfigNode> load_yaml_file(const std::string& path, Diagnostics& out) {
+std::optional<std::string> read_config_file(const std::string& path, Diagnostics& out) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) {
     out.error(path, {}, "is a directory, not a YAML file");
@@ -459,13 +515,20 @@ std::optional<ConfigNode> load_yaml_file(const std::string& path, Diagnostics& o
     out.error(path, {}, std::string("cannot open: ") + std::strerror(errno));
     return std::nullopt;
   }
-  std::ostringstream contents;
-  contents << in.rdbuf();
+  std::string contents(kMaxConfigBytes + 1, '\0');
+  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
   if (in.bad()) {
     out.error(path, {}, "cannot read the file");
     return std::nullopt;
   }
-  return parse_yaml(contents.str(), path, out);
+  contents.resize(static_cast<std::size_t>(in.gcount()));
+  return contents;
+}
+
+std::optional<ConfigNode> load_yaml_file(const std::string& path, Diagnostics& out) {
+  const std::optional<std::string> contents = read_config_file(path, out);
+  if (!contents) return std::nullopt;
+  return parse_yaml(*contents, path, out);
 }
 
 }  // namespace popgate::workflows

@@ -14,6 +14,7 @@
 #ifndef POPGATE_WORKFLOWS_CONFIG_YAML_LOADER_H_
 #define POPGATE_WORKFLOWS_CONFIG_YAML_LOADER_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@
 
 namespace popgate::workflows {
 
+// Configuration files are short (the largest we ship is a few kilobytes); anything longer is
+// refused before it is parsed, so that `lint` pointed at the wrong file stays cheap.
+inline constexpr std::size_t kMaxConfigBytes = 4 << 20;
+
 // Parses `text`, the contents of `file` (used only to name the file in diagnostics). Every
 // problem goes to `out`. Returns the tree whenever there is one worth checking further, also
 // alongside errors such as duplicate keys; nullopt when the text is not UTF-8, is not valid
@@ -30,8 +35,12 @@ namespace popgate::workflows {
 std::optional<ConfigNode> parse_yaml(std::string_view text, std::string_view file,
                                      Diagnostics& out);
 
-// Reads `path` and parses it as above, naming it `path` in diagnostics. A file that cannot be
-// read is one diagnostic without a position.
+// The contents of the configuration file `path`, at most kMaxConfigBytes + 1 bytes of it (so
+// that parse_yaml can refuse a longer one). A file that cannot be read is one diagnostic
+// without a position, and nullopt.
+std::optional<std::string> read_config_file(const std::string& path, Diagnostics& out);
+
+// Reads `path` and parses it as above, naming it `path` in diagnostics.
 std::optional<ConfigNode> load_yaml_file(const std::string& path, Diagnostics& out);
 
 }  // namespace popgate::workflows

@@ -100,9 +100,10 @@ inline registry::ChangeEvent sample_change(const std::string& subject_hetu) {
   e.subject_id = subject_hetu;
   e.kind = ChangeKind::move;
   e.group = DataGroup::permanent_address;
-  e.values = {{"street", "Uusi \"katu\" 1\\2"},
+  // Quotes, a backslash and a line break (a street may span lines; no other value may).
+  e.values = {{"street", "Uusi \"katu\" 1\\2\nrivi ✓"},
               {"postal_code", "00100"},
-              {"note", "rivi\nrivi ✓"},
+              {"note", "rivi ✓"},
               {"end_date", ""}};
   return e;
 }
