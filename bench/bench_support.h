@@ -37,8 +37,10 @@ struct ChildRun {
   int status = -1;  // the exit status; -1 when it did not exit
 };
 
-// Runs `args` (args[0] a path) as a new process, not a fork of this one, so that its peak RSS
-// is its own: its wall time and peak RSS (wait4).
+// Runs `args` (args[0] a path) as a new process: its wall time and peak RSS (wait4). The peak
+// counts the pages the child shared with this process until its exec (measured: a parent of
+// 500 MiB gives /bin/true a peak of 500 MiB, with posix_spawn too), so a benchmark that grew
+// large before has its child report its own peak (peak_rss_kib_self) instead.
 inline ChildRun in_child(std::vector<std::string> args) {
   const auto start = Clock::now();
   const pid_t pid = ::fork();

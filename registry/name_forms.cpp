@@ -1,6 +1,7 @@
 #include "registry/name_forms.h"
 
 #include <algorithm>
+#include <array>
 
 #include "base/utf8.h"
 
@@ -18,18 +19,13 @@ char32_t single_byte(unsigned char byte) {
   return byte;
 }
 
-// Decodes UTF-8; a byte that does not start a valid sequence is taken as Windows-1252.
-std::u32string decode(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const std::size_t start = i;
-    const long c = base::decode_utf8(text, i);
-    // Not UTF-8: the byte as the single-byte encodings clients' files come in read it.
-    out.push_back(c >= 0 ? static_cast<char32_t>(c)
-                         : single_byte(static_cast<unsigned char>(text[start])));
-  }
-  return out;
+// Decodes the character at text[i] and advances i; a byte that does not start a valid UTF-8
+// sequence is taken as Windows-1252.
+char32_t next_character(std::string_view text, std::size_t& i) {
+  const std::size_t start = i;
+  const long c = base::decode_utf8(text, i);
+  // Not UTF-8: the byte as the single-byte encodings clients' files come in read it.
+  return c >= 0 ? static_cast<char32_t>(c) : single_byte(static_cast<unsigned char>(text[start]));
 }
 
 char32_t lower(char32_t c) {
@@ -169,8 +165,12 @@ void append_word_break(std::u32string& out) {
 
 NameForms name_forms(std::string_view name) {
   NameForms forms;
-  for (const char32_t raw : decode(name)) {
-    const char32_t c = lower(raw);
+  // Matching makes these for every candidate of a birth date: one allocation per form.
+  forms.written.reserve(name.size());
+  forms.folded.reserve(name.size());
+  forms.transliterated.reserve(name.size() + 4);
+  for (std::size_t i = 0; i < name.size();) {
+    const char32_t c = lower(next_character(name, i));
     if (c == U' ' || c == U'\t' || c == 0xA0) {
       append_word_break(forms.written);
       append_word_break(forms.folded);
@@ -193,6 +193,10 @@ NameForms name_forms(std::string_view name) {
   for (std::u32string* s : {&forms.written, &forms.folded, &forms.transliterated}) {
     if (!s->empty() && s->back() == U' ') s->pop_back();
   }
+  for (const char32_t c : forms.folded) {
+    std::uint8_t& count = forms.folded_counts[c & 31];
+    if (count < 255) ++count;
+  }
   return forms;
 }
 
@@ -213,14 +217,31 @@ double jaro_winkler(std::u32string_view a, std::u32string_view b) {
   if (a.empty() || b.empty()) return a.empty() && b.empty() ? 1.0 : 0.0;
   if (a == b) return 1.0;
   const std::size_t window = std::max<std::size_t>(std::max(a.size(), b.size()) / 2, 1) - 1;
-  std::vector<bool> a_matched(a.size()), b_matched(b.size());
+  // The inner loop of matching by names: no allocation for names of usual length.
+  constexpr std::size_t kOnStack = 64;
+  std::array<bool, kOnStack> a_stack{}, b_stack{};
+  std::vector<bool> a_heap, b_heap;
+  const bool on_stack = a.size() <= kOnStack && b.size() <= kOnStack;
+  if (!on_stack) {
+    a_heap.resize(a.size());
+    b_heap.resize(b.size());
+  }
+  const auto a_matched = [&](std::size_t i) -> bool { return on_stack ? a_stack[i] : a_heap[i]; };
+  const auto b_matched = [&](std::size_t j) -> bool { return on_stack ? b_stack[j] : b_heap[j]; };
+  const auto mark = [&](std::size_t i, std::size_t j) {
+    if (on_stack) {
+      a_stack[i] = b_stack[j] = true;
+    } else {
+      a_heap[i] = b_heap[j] = true;
+    }
+  };
   std::size_t matches = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     const std::size_t from = i > window ? i - window : 0;
     const std::size_t to = std::min(b.size(), i + window + 1);
     for (std::size_t j = from; j < to; ++j) {
-      if (b_matched[j] || a[i] != b[j]) continue;
-      a_matched[i] = b_matched[j] = true;
+      if (b_matched(j) || a[i] != b[j]) continue;
+      mark(i, j);
       ++matches;
       break;
     }
@@ -228,8 +249,8 @@ double jaro_winkler(std::u32string_view a, std::u32string_view b) {
   if (matches == 0) return 0.0;
   std::size_t transpositions = 0;
   for (std::size_t i = 0, j = 0; i < a.size(); ++i) {
-    if (!a_matched[i]) continue;
-    while (!b_matched[j])
+    if (!a_matched(i)) continue;
+    while (!b_matched(j))
       ++j;
     if (a[i] != b[j]) ++transpositions;
     ++j;
@@ -244,13 +265,46 @@ double jaro_winkler(std::u32string_view a, std::u32string_view b) {
   return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
 }
 
+namespace {
+
+bool same_in_some_form(const NameForms& a, const NameForms& b) {
+  return a.written == b.written || a.folded == b.folded || a.transliterated == b.transliterated ||
+         a.written == b.transliterated || a.transliterated == b.written ||
+         a.folded == b.transliterated || a.transliterated == b.folded;
+}
+
+// An upper bound of jaro_winkler(a.folded, b.folded). Jaro is (m/|a| + m/|b| + (m - t/2)/m) / 3
+// for m matching characters and t transpositions: at most (m/|a| + m/|b| + 1) / 3, and m is at
+// most the characters the two have in common (counted by bucket, which can only overcount).
+// Winkler adds 0.1 (1 - jaro) for each of the first four characters the two share.
+double jaro_winkler_bound(const NameForms& a, const NameForms& b) {
+  std::size_t common = 0;
+  for (std::size_t k = 0; k < a.folded_counts.size(); ++k)
+    common += std::min(a.folded_counts[k], b.folded_counts[k]);
+  const std::size_t la = a.folded.size(), lb = b.folded.size();
+  common = std::min({common, la, lb});
+  if (common == 0) return 0.0;
+  const double m = static_cast<double>(common);
+  const double jaro = (m / static_cast<double>(la) + m / static_cast<double>(lb) + 1.0) / 3.0;
+  std::size_t prefix = 0;
+  while (prefix < 4 && prefix < la && prefix < lb && a.folded[prefix] == b.folded[prefix])
+    ++prefix;
+  return jaro + static_cast<double>(prefix) * 0.1 * (1.0 - jaro);
+}
+
+}  // namespace
+
 double name_similarity(const NameForms& a, const NameForms& b) {
   if (a.empty() || b.empty()) return 0.0;
-  if (a.written == b.written || a.folded == b.folded || a.transliterated == b.transliterated ||
-      a.written == b.transliterated || a.transliterated == b.written ||
-      a.folded == b.transliterated || a.transliterated == b.folded) {
-    return 1.0;
-  }
+  if (same_in_some_form(a, b)) return 1.0;
+  return jaro_winkler(a.folded, b.folded);
+}
+
+double similarity_at_least(const NameForms& a, const NameForms& b, double floor) {
+  if (a.empty() || b.empty()) return 0.0;
+  if (same_in_some_form(a, b)) return 1.0;
+  const double bound = jaro_winkler_bound(a, b);
+  if (bound < floor) return bound;
   return jaro_winkler(a.folded, b.folded);
 }
 

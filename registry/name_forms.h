@@ -10,6 +10,8 @@
 #ifndef POPGATE_REGISTRY_NAME_FORMS_H_
 #define POPGATE_REGISTRY_NAME_FORMS_H_
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,10 @@ struct NameForms {
   std::u32string written;
   std::u32string folded;
   std::u32string transliterated;
+  // How often each character of `folded` occurs, counted by its low five bits (a bucket may
+  // hold several characters): enough to bound the Jaro-Winkler similarity of two names
+  // without running it (similarity_at_least).
+  std::array<std::uint8_t, 32> folded_counts{};
   bool empty() const { return written.empty(); }
 };
 
@@ -36,6 +42,13 @@ double jaro_winkler(std::u32string_view a, std::u32string_view b);
 // 1 when the names are the same in any form, else the Jaro-Winkler similarity of their
 // folded forms (0 when either is empty).
 double name_similarity(const NameForms& a, const NameForms& b);
+
+// name_similarity when it is at least `floor`; otherwise some value below `floor`. Matching
+// compares a row's surname with every surname of a birth date's candidates and only those
+// that come close count: an upper bound from the characters the two names share (the Jaro
+// similarity cannot exceed what their common characters allow) rules most of them out
+// without running Jaro-Winkler.
+double similarity_at_least(const NameForms& a, const NameForms& b, double floor);
 
 }  // namespace popgate::registry
 

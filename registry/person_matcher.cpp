@@ -1,7 +1,17 @@
 #include "registry/person_matcher.h"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
 #include <vector>
 
 #include "registry/hetu.h"
@@ -15,6 +25,8 @@ namespace {
 constexpr double kSurnamePartFactor = 0.97;
 // Each tie-breaker that agrees adds this; one that disagrees takes it away.
 constexpr double kTieBreaker = 0.02;
+// Municipality, postal code and street all agreeing.
+constexpr double kMaxTieBreakers = 3 * kTieBreaker;
 
 std::vector<NameForms> surname_parts(const std::string& surname) {
   std::vector<NameForms> parts;
@@ -30,22 +42,84 @@ std::vector<NameForms> surname_parts(const std::string& surname) {
   return parts;
 }
 
+// A surname in the forms scoring compares: whole, and its parts when it has two or more.
+struct SurnameForms {
+  NameForms whole;
+  std::vector<NameForms> parts;
+};
+
+SurnameForms surname_forms(const std::string& surname) {
+  SurnameForms forms{name_forms(surname), {}};
+  if (surname.find_first_of("- ") != std::string::npos) {
+    forms.parts = surname_parts(surname);
+    if (forms.parts.size() < 2) forms.parts.clear();
+  }
+  return forms;
+}
+
+// The given names in the forms scoring compares: each word, and the parts of a hyphenated
+// name written apart ("Anna Maria" for "Anna-Maria").
+std::vector<NameForms> given_name_forms(const std::string& first_names) {
+  std::vector<NameForms> names = name_words(first_names);
+  std::string spaced = first_names;
+  std::replace(spaced.begin(), spaced.end(), '-', ' ');
+  if (spaced != first_names) {
+    for (NameForms& part : name_words(spaced))
+      names.push_back(std::move(part));
+  }
+  return names;
+}
+
+}  // namespace
+
+// A person's names in those forms, made once for all the rows that compare with it: the
+// surnames at once, the given names only when a row's surname fits (most candidates of a day
+// are told apart by their surname alone).
+struct PersonMatcher::CandidateNames {
+  std::vector<SurnameForms> surnames;  // the current surname, then the former ones
+  std::optional<std::vector<NameForms>> given;
+
+  CandidateNames(const std::string& last_name, const std::vector<std::string>& former) {
+    surnames.reserve(1 + former.size());
+    surnames.push_back(surname_forms(last_name));
+    for (const std::string& surname : former)
+      surnames.push_back(surname_forms(surname));
+  }
+  const std::vector<NameForms>& given_names(const std::string& first_names) {
+    if (!given) given = given_name_forms(first_names);
+    return *given;
+  }
+};
+
+// A row's names in the same forms, made once per row.
+struct PersonMatcher::RowNames {
+  SurnameForms surname;
+  std::vector<NameForms> given;
+  explicit RowNames(const MatchRow& row)
+      : surname(surname_forms(row.last_name)), given(name_words(row.first_names)) {
+    if (surname.parts.empty() && !surname.whole.empty()) surname.parts = {surname.whole};
+  }
+};
+
+namespace {
+
 // The best fit of the row's surname to the person's current or a former surname, whole or in
 // parts (double surnames either side).
-double surname_score(const std::string& given, const Person& person) {
-  const NameForms row = name_forms(given);
-  if (row.empty()) return 0.0;
-  std::vector<std::string> surnames = {person.last_name};
-  surnames.insert(surnames.end(), person.former_last_names.begin(), person.former_last_names.end());
-  const std::vector<NameForms> row_parts = surname_parts(given);
+// Exact when it reaches `floor`, otherwise some value below `floor` (similarity_at_least).
+double surname_score(const PersonMatcher::RowNames& row,
+                     const PersonMatcher::CandidateNames& person, double floor = 0.0) {
+  if (row.surname.whole.empty()) return 0.0;
+  const double part_floor = floor / kSurnamePartFactor;
   double best = 0.0;
-  for (const std::string& surname : surnames) {
-    best = std::max(best, name_similarity(row, name_forms(surname)));
-    const std::vector<NameForms> parts = surname_parts(surname);
-    if (parts.size() < 2 && row_parts.size() < 2) continue;
-    for (const NameForms& a : row_parts) {
+  for (const SurnameForms& surname : person.surnames) {
+    best = std::max(best, similarity_at_least(row.surname.whole, surname.whole, floor));
+    if (surname.parts.empty() && row.surname.parts.size() < 2) continue;
+    const std::span<const NameForms> parts = surname.parts.empty()
+                                                 ? std::span<const NameForms>(&surname.whole, 1)
+                                                 : std::span<const NameForms>(surname.parts);
+    for (const NameForms& a : row.surname.parts) {
       for (const NameForms& b : parts)
-        best = std::max(best, kSurnamePartFactor * name_similarity(a, b));
+        best = std::max(best, kSurnamePartFactor * similarity_at_least(a, b, part_floor));
     }
   }
   return best;
@@ -54,33 +128,32 @@ double surname_score(const std::string& given, const Person& person) {
 // The row's given names must each match a different one of the person's, in any order; the
 // person may have more ("Maria" for "Anna Maria"). A hyphenated name may also match its parts
 // written apart ("Anna Maria" for "Anna-Maria"). The score is the worst name's.
-double given_names_score(const std::string& given, const Person& person) {
-  const std::vector<NameForms> row = name_words(given);
-  if (row.empty()) return 0.0;
-  std::vector<NameForms> names = name_words(person.first_names);
-  std::string spaced = person.first_names;
-  std::replace(spaced.begin(), spaced.end(), '-', ' ');
-  if (spaced != person.first_names) {
-    for (NameForms& part : name_words(spaced))
-      names.push_back(std::move(part));
-  }
-  if (row.size() > names.size()) return 0.0;
-  // Greedy assignment, most certain pairs first: names lists are short (1-5).
+double given_names_score(const PersonMatcher::RowNames& row_names,
+                         const std::vector<NameForms>& names) {
+  const std::vector<NameForms>& row = row_names.given;
+  if (row.empty() || row.size() > names.size()) return 0.0;
+  // Greedy assignment, most certain pairs first: names lists are short (1-5), so the pairs and
+  // the marks live on the stack (this runs for every candidate whose surname fits).
+  constexpr std::size_t kMaxNames = 16;
+  if (names.size() > kMaxNames) return 0.0;  // no one has sixteen given names
   struct Pair {
     double score;
-    std::size_t row, name;
+    std::uint8_t row, name;
   };
-  std::vector<Pair> pairs;
+  std::array<Pair, kMaxNames * kMaxNames> pairs;
+  std::size_t count = 0;
   for (std::size_t i = 0; i < row.size(); ++i) {
     for (std::size_t j = 0; j < names.size(); ++j)
-      pairs.push_back({name_similarity(row[i], names[j]), i, j});
+      pairs[count++] = {name_similarity(row[i], names[j]), static_cast<std::uint8_t>(i),
+                        static_cast<std::uint8_t>(j)};
   }
-  std::sort(pairs.begin(), pairs.end(),
+  std::sort(pairs.begin(), pairs.begin() + static_cast<std::ptrdiff_t>(count),
             [](const Pair& a, const Pair& b) { return a.score > b.score; });
-  std::vector<bool> row_done(row.size()), name_used(names.size());
+  std::array<bool, kMaxNames> row_done{}, name_used{};
   double worst = 1.0;
   std::size_t assigned = 0;
-  for (const Pair& p : pairs) {
+  for (std::size_t k = 0; k < count; ++k) {
+    const Pair& p = pairs[k];
     if (row_done[p.row] || name_used[p.name]) continue;
     row_done[p.row] = name_used[p.name] = true;
     worst = std::min(worst, p.score);
@@ -137,14 +210,58 @@ std::string_view outcome_code(MatchOutcome outcome) {
 }
 
 CandidateScore score_candidate(const MatchRow& row, const Person& person) {
+  const PersonMatcher::RowNames row_names(row);
+  PersonMatcher::CandidateNames names(person.last_name, person.former_last_names);
   CandidateScore score;
-  score.surname = surname_score(row.last_name, person);
-  score.given_names = given_names_score(row.first_names, person);
+  score.surname = surname_score(row_names, names);
+  score.given_names = given_names_score(row_names, names.given_names(person.first_names));
   score.why =
       "surname " + two_decimals(score.surname) + ", given names " + two_decimals(score.given_names);
   score.total = (score.surname + score.given_names) / 2.0 + tie_breakers(row, person);
   return score;
 }
+
+// The candidates of one birth date, shared by the rows born that day. Their names' forms are
+// made on first use, once for all those rows.
+class PersonMatcher::Day {
+ public:
+  Day(PersonMatcher& matcher, const Date& day) {
+    const auto start = std::chrono::steady_clock::now();
+    candidates_ = matcher.store_.name_candidates_born(day, std::nullopt);
+    matcher.phases_.candidate_reads += std::chrono::steady_clock::now() - start;
+    names_.resize(candidates_.size());
+  }
+
+  std::size_t size() const { return candidates_.size(); }
+  const NameCandidate& candidate(std::size_t i) const { return candidates_[i]; }
+
+  CandidateNames& names(std::size_t i) {
+    if (!names_[i]) names_[i].emplace(candidates_[i].last_name, candidates_[i].former_last_names);
+    return *names_[i];
+  }
+  const std::vector<NameForms>& given_names(std::size_t i) {
+    return names(i).given_names(candidates_[i].first_names);
+  }
+
+ private:
+  std::vector<NameCandidate> candidates_;
+  std::vector<std::optional<CandidateNames>> names_;
+};
+
+// A candidate whose names fit a row well enough that its address may decide: the tie-breakers
+// need the whole person.
+struct PersonMatcher::NameFit {
+  std::string hetu;
+  double surname = 0.0;
+  double given_names = 0.0;
+};
+
+// What a row's names say of a day's candidates.
+struct PersonMatcher::NamesVerdict {
+  std::vector<NameFit> fits;
+  // The closest of the others whose surname fits, by their names alone; 0 when no surname does.
+  double best_below = 0.0;
+};
 
 PersonRead PersonMatcher::person_read() const {
   return policy_.read_family ? PersonRead::whole : PersonRead::without_family;
@@ -211,10 +328,12 @@ void PersonMatcher::match_all(std::span<const MatchRow> rows,
     owners.push_back(i);
   }
   std::vector<bool> held(codes.size(), false);
+  const auto start = std::chrono::steady_clock::now();
   store_.read_persons(codes, person_read(), [&](std::size_t k, Person&& person) {
     held[k] = true;
     done(owners[k], hetu_matched(std::move(person)));
   });
+  phases_.hetu_reads += std::chrono::steady_clock::now() - start;
   for (std::size_t k = 0; k < codes.size(); ++k) {
     if (!held[k]) {
       done(owners[k],
@@ -226,14 +345,66 @@ void PersonMatcher::match_all(std::span<const MatchRow> rows,
   std::stable_sort(by_names.begin(), by_names.end(), [&rows](std::size_t a, std::size_t b) {
     return *rows[a].birth_date < *rows[b].birth_date;
   });
-  for (std::size_t first = 0; first < by_names.size();) {
-    const Date day = *rows[by_names[first]].birth_date;
-    const std::vector<Person> born = store_.persons_born(day, person_read());
-    std::size_t i = first;
-    for (; i < by_names.size() && *rows[by_names[i]].birth_date == day; ++i)
-      done(by_names[i], choose_by_names(rows[by_names[i]], "", born));
-    first = i;
+  // Then, as for HETUs, the persons whose names fit a row are read together in the store's
+  // order (one by one they were most of the time), and each row chooses among its own.
+  choose_as_read(rows, by_names, score_days(rows, by_names), done);
+}
+
+// A row chooses as soon as the last of its fitting persons has been read, so that only the
+// persons of rows still waiting are held (most rows have one fit: none is held for them).
+void PersonMatcher::choose_as_read(std::span<const MatchRow> rows,
+                                   const std::vector<std::size_t>& by_names,
+                                   const std::vector<NamesVerdict>& verdicts,
+                                   const std::function<void(std::size_t, MatchResult&&)>& done) {
+  std::vector<std::string> fitting;
+  for (const NamesVerdict& verdict : verdicts)
+    for (const NameFit& fit : verdict.fits)
+      fitting.push_back(fit.hetu);
+  std::sort(fitting.begin(), fitting.end());
+  fitting.erase(std::unique(fitting.begin(), fitting.end()), fitting.end());
+  const auto index_of = [&fitting](const std::string& hetu) {
+    return static_cast<std::size_t>(std::lower_bound(fitting.begin(), fitting.end(), hetu) -
+                                    fitting.begin());
+  };
+  std::vector<std::vector<std::size_t>> rows_of(fitting.size());  // verdicts that name it
+  std::vector<std::size_t> unread(verdicts.size());               // fits not read yet
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    for (const NameFit& fit : verdicts[i].fits)
+      rows_of[index_of(fit.hetu)].push_back(i);
+    unread[i] = verdicts[i].fits.size();
   }
+  std::vector<std::optional<Person>> held(fitting.size());
+  std::vector<std::size_t> holders(fitting.size(), 0);  // waiting rows that need held[k]
+  const auto person_of = [&](const std::string& hetu) -> const Person* {
+    const std::optional<Person>& person = held[index_of(hetu)];
+    return person ? &*person : nullptr;
+  };
+  const auto choose = [&](std::size_t i) {
+    done(by_names[i], choose_by_names(rows[by_names[i]], "", verdicts[i], person_of));
+    for (const NameFit& fit : verdicts[i].fits) {
+      const std::size_t k = index_of(fit.hetu);
+      if (--holders[k] == 0) held[k].reset();
+    }
+  };
+  for (std::size_t i = 0; i < verdicts.size(); ++i)
+    if (verdicts[i].fits.empty()) choose(i);  // NOT_FOUND: nothing to read
+  std::chrono::nanoseconds choosing{0};
+  const auto start = std::chrono::steady_clock::now();
+  store_.read_persons(fitting, person_read(), [&](std::size_t k, Person&& person) {
+    const auto chosen_from = std::chrono::steady_clock::now();
+    held[k] = std::move(person);
+    holders[k] = rows_of[k].size();
+    for (const std::size_t i : rows_of[k])
+      if (--unread[i] == 0) choose(i);
+    choosing += std::chrono::steady_clock::now() - chosen_from;
+  });
+  phases_.person_reads += std::chrono::steady_clock::now() - start - choosing;
+  // Rows whose fitting persons were not all found (removed from the register since).
+  for (std::size_t i = 0; i < verdicts.size(); ++i)
+    if (unread[i] != 0) {
+      unread[i] = 0;
+      done(by_names[i], choose_by_names(rows[by_names[i]], "", verdicts[i], person_of));
+    }
 }
 
 bool PersonMatcher::names_complete(const MatchRow& row) {
@@ -249,49 +420,164 @@ MatchResult PersonMatcher::names_incomplete(const std::string& note) {
 
 MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   if (!names_complete(row)) return names_incomplete(note);
-  return choose_by_names(row, std::move(note), store_.persons_born(*row.birth_date, person_read()));
+  Day day(*this, *row.birth_date);
+  const auto start = std::chrono::steady_clock::now();
+  const NamesVerdict verdict = score_names(row, day);
+  phases_.name_scoring += std::chrono::steady_clock::now() - start;
+  phases_.names_pass += std::chrono::steady_clock::now() - start;
+  std::vector<std::pair<std::string, std::optional<Person>>> persons;
+  const auto read_start = std::chrono::steady_clock::now();
+  for (const NameFit& fit : verdict.fits)
+    persons.emplace_back(fit.hetu, store_.read_person(fit.hetu, person_read()));
+  phases_.person_reads += std::chrono::steady_clock::now() - read_start;
+  return choose_by_names(row, std::move(note), verdict, [&](const std::string& hetu) {
+    for (const auto& [code, person] : persons)
+      if (code == hetu && person) return &*person;
+    return static_cast<const Person*>(nullptr);
+  });
 }
 
-MatchResult PersonMatcher::choose_by_names(const MatchRow& row, std::string note,
-                                           const std::vector<Person>& born) const {
-  MatchResult result;
+// The store is read on this thread, a day at a time (its connection is not shared); the names
+// are compared on `threads` workers, a whole day each (a day's candidates' forms are made on
+// first use, by the one worker that has the day). At most kQueuedDays wait, which bounds the
+// memory whatever the batch.
+std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
+    std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names) {
+  struct DayWork {
+    std::unique_ptr<Day> day;
+    std::size_t first = 0, end = 0;  // its rows: by_names[first, end)
+  };
+  constexpr std::size_t kQueuedDays = 64;
+  const auto pass_start = std::chrono::steady_clock::now();
+  std::vector<NamesVerdict> verdicts(by_names.size());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<DayWork> queue;
+  bool reading = true;
+  std::exception_ptr failure;
+  std::chrono::nanoseconds scoring{0};
+  const auto work = [&] {
+    std::chrono::nanoseconds busy{0};
+    for (;;) {
+      DayWork next;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !queue.empty() || !reading || failure; });
+        if (queue.empty() || failure) break;
+        next = std::move(queue.front());
+        queue.pop_front();
+      }
+      changed.notify_all();  // room in the queue
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        for (std::size_t i = next.first; i < next.end; ++i)
+          verdicts[i] = score_names(rows[by_names[i]], *next.day);
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        failure = std::current_exception();
+      }
+      busy += std::chrono::steady_clock::now() - start;
+    }
+    std::lock_guard lock(mutex);
+    scoring += busy;
+  };
+  std::vector<std::jthread> workers;
+  for (unsigned t = 0; t < threads_; ++t)
+    workers.emplace_back(work);
+  try {
+    for (std::size_t first = 0; first < by_names.size();) {
+      const std::optional<Date>& day = rows[by_names[first]].birth_date;
+      std::size_t end = first;
+      while (end < by_names.size() && rows[by_names[end]].birth_date == day)
+        ++end;
+      DayWork next{std::make_unique<Day>(*this, *day), first, end};
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return queue.size() < kQueuedDays || failure; });
+      if (failure) break;
+      queue.push_back(std::move(next));
+      lock.unlock();
+      changed.notify_all();
+      first = end;
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex);
+    failure = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mutex);
+    reading = false;
+  }
+  changed.notify_all();
+  workers.clear();  // joins
+  if (failure) std::rethrow_exception(failure);
+  phases_.name_scoring += scoring;
+  phases_.scoring_threads = threads_;
+  phases_.names_pass += std::chrono::steady_clock::now() - pass_start;
+  return verdicts;
+}
+
+PersonMatcher::NamesVerdict PersonMatcher::score_names(const MatchRow& row, Day& day) const {
+  const RowNames row_names(row);
+  NamesVerdict verdict;
+  for (std::size_t i = 0; i < day.size(); ++i) {
+    if (row.sex && day.candidate(i).sex != *row.sex) continue;
+    // A candidate whose surname is not close is out, whatever its given names: most of a
+    // day's are, ruled out by surname_score's bound alone.
+    const double surname = surname_score(row_names, day.names(i), policy_.min_name_score);
+    if (surname < policy_.min_name_score) continue;
+    const double given = given_names_score(row_names, day.given_names(i));
+    const double names = (surname + given) / 2.0;
+    if (given < policy_.min_name_score || names + kMaxTieBreakers < policy_.threshold) {
+      verdict.best_below = std::max(verdict.best_below, names);
+      continue;
+    }
+    verdict.fits.push_back({day.candidate(i).hetu, surname, given});
+  }
+  return verdict;
+}
+
+MatchResult PersonMatcher::choose_by_names(
+    const MatchRow& row, std::string note, const NamesVerdict& verdict,
+    const std::function<const Person*(const std::string&)>& person_of) const {
   struct Scored {
     CandidateScore score;
     const Person* person;
   };
   std::vector<Scored> above;
-  double best_below = 0.0;
-  for (const Person& person : born) {
-    if (row.sex && person.sex != *row.sex) continue;
-    CandidateScore score = score_candidate(row, person);
-    const bool names_fit =
-        score.surname >= policy_.min_name_score && score.given_names >= policy_.min_name_score;
-    if (names_fit && score.total >= policy_.threshold) {
-      above.push_back({std::move(score), &person});
-    } else {
+  double best_below = verdict.best_below;
+  for (const NameFit& fit : verdict.fits) {
+    const Person* person = person_of(fit.hetu);
+    if (person == nullptr) continue;  // removed from the register since the day was read
+    CandidateScore score;
+    score.surname = fit.surname;
+    score.given_names = fit.given_names;
+    score.total = (fit.surname + fit.given_names) / 2.0 + tie_breakers(row, *person);
+    if (score.total < policy_.threshold) {
       best_below = std::max(best_below, score.total);
+      continue;
     }
+    score.why = "surname " + two_decimals(score.surname) + ", given names " +
+                two_decimals(score.given_names);
+    above.push_back({std::move(score), person});
   }
   std::sort(above.begin(), above.end(),
             [](const Scored& a, const Scored& b) { return a.score.total > b.score.total; });
+  MatchResult result;
   result.candidates = static_cast<int>(above.size());
   if (above.empty()) {
     result.outcome = MatchOutcome::not_found;
     result.score = best_below;
     result.reason = note + "no person born that day with these names";
-    return result;
-  }
-  const double lead = above.size() > 1 ? above[0].score.total - above[1].score.total : 1.0;
-  if (lead < policy_.margin) {
+  } else if (above.size() > 1 && above[0].score.total - above[1].score.total < policy_.margin) {
     result.outcome = MatchOutcome::ambiguous;
     result.score = above[0].score.total;
     result.reason = note + std::to_string(above.size()) + " persons fit these names and birth date";
-    return result;
+  } else {
+    result.outcome = MatchOutcome::matched_name_birth_date;
+    result.score = std::min(1.0, above[0].score.total);
+    result.reason = note + above[0].score.why;
+    result.person = *above[0].person;
   }
-  result.outcome = MatchOutcome::matched_name_birth_date;
-  result.score = std::min(1.0, above[0].score.total);
-  result.reason = note + above[0].score.why;
-  result.person = *above[0].person;
   return result;
 }
 

@@ -11,11 +11,14 @@
 #ifndef POPGATE_REGISTRY_PERSON_MATCHER_H_
 #define POPGATE_REGISTRY_PERSON_MATCHER_H_
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "registry/date.h"
@@ -49,7 +52,9 @@ std::string_view outcome_code(MatchOutcome outcome);
 
 struct MatchResult {
   MatchOutcome outcome = MatchOutcome::not_found;
-  double score = 0.0;            // the chosen (or best) candidate's; 1 for a HETU match
+  // The chosen (or best) candidate's; 1 for a HETU match. NOT_FOUND: the closest candidate's
+  // among those whose surname fits, 0 when no one born that day has a surname like the row's.
+  double score = 0.0;
   std::string reason;            // one line for the client: why this outcome
   int candidates = 0;            // persons above the threshold (AMBIGUOUS says how many)
   std::optional<Person> person;  // only when matched
@@ -75,9 +80,26 @@ struct CandidateScore {
 };
 CandidateScore score_candidate(const MatchRow& row, const Person& person);
 
+// Where a matcher's time went, for the step's log and the benchmarks.
+struct MatchPhases {
+  std::chrono::nanoseconds hetu_reads{0};  // persons read by HETU
+  // Rows without a HETU: the birth dates' candidates read and their names compared, at once
+  // (the comparing runs on other threads while the next day is read).
+  std::chrono::nanoseconds names_pass{0};
+  std::chrono::nanoseconds candidate_reads{0};  // of names_pass: reading the candidates
+  std::chrono::nanoseconds name_scoring{0};     // comparing names, summed over the threads
+  unsigned scoring_threads = 1;
+  std::chrono::nanoseconds person_reads{0};  // candidates read whole (their names fit)
+};
+
 class PersonMatcher {
  public:
-  PersonMatcher(RegisterStore& store, MatchPolicy policy) : store_(store), policy_(policy) {}
+  // Names are compared on `threads` threads (0: one per core); the store is read on the
+  // caller's.
+  PersonMatcher(RegisterStore& store, MatchPolicy policy, unsigned threads = 0)
+      : store_(store),
+        policy_(policy),
+        threads_(threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
   MatchResult match(const MatchRow& row);
   // The same for many rows: the persons of the rows with a valid HETU are read together
   // (RegisterStore::read_persons), which is several times faster than one by one, and rows
@@ -85,21 +107,43 @@ class PersonMatcher {
   // done(i, result) exactly once for each rows[i], in no particular order.
   void match_all(std::span<const MatchRow> rows,
                  const std::function<void(std::size_t, MatchResult&&)>& done);
+  const MatchPhases& phases() const { return phases_; }
+
+  // A row's and a candidate's names in the forms scoring compares (person_matcher.cpp).
+  struct RowNames;
+  struct CandidateNames;
 
  private:
+  class Day;
+
   MatchResult match_hetu(const MatchRow& row);
   MatchResult hetu_matched(Person&& person) const;
   MatchResult hetu_missed(const MatchRow& row, MatchOutcome outcome, std::string problem);
   MatchResult match_names(const MatchRow& row, std::string note);
   static bool names_complete(const MatchRow& row);
   static MatchResult names_incomplete(const std::string& note);
-  // The one person of `born` the row's names fit, clear of the others, if any.
-  MatchResult choose_by_names(const MatchRow& row, std::string note,
-                              const std::vector<Person>& born) const;
+  struct NameFit;
+  struct NamesVerdict;
+  // The day's candidates whose names fit the row (pass 1, names only).
+  NamesVerdict score_names(const MatchRow& row, Day& day) const;
+  // The same for rows[by_names[i]] (sorted by birth date), each day read once.
+  std::vector<NamesVerdict> score_days(std::span<const MatchRow> rows,
+                                       const std::vector<std::size_t>& by_names);
+  // Reads the persons of the verdicts' fits in the store's order and has each row choose.
+  void choose_as_read(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names,
+                      const std::vector<NamesVerdict>& verdicts,
+                      const std::function<void(std::size_t, MatchResult&&)>& done);
+  // The one of them the row means, clear of the others, if any (pass 2, with the tie-breakers
+  // on the persons read whole).
+  MatchResult choose_by_names(
+      const MatchRow& row, std::string note, const NamesVerdict& verdict,
+      const std::function<const Person*(const std::string&)>& person_of) const;
   PersonRead person_read() const;
 
   RegisterStore& store_;
   MatchPolicy policy_;
+  unsigned threads_;
+  MatchPhases phases_;
 };
 
 }  // namespace popgate::registry

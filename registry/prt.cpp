@@ -8,9 +8,11 @@ namespace popgate::registry {
 namespace {
 
 constexpr size_t kLength = 10;
-constexpr std::int64_t kFirstNumber = 100000000;
-constexpr std::int64_t kLastNumber = 199999999;
-constexpr int kMaxApartmentNumber = 999;
+// The bounds below are checked by assertions only (the parser's own checks keep them), which a
+// release build compiles out.
+[[maybe_unused]] constexpr std::int64_t kFirstNumber = 100000000;
+[[maybe_unused]] constexpr std::int64_t kLastNumber = 199999999;
+[[maybe_unused]] constexpr int kMaxApartmentNumber = 999;
 
 char to_upper(char c) {
   return is_ascii_lower(c) ? static_cast<char>(c - 'a' + 'A') : c;

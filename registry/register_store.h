@@ -54,6 +54,20 @@ class RegisterTransaction {
   virtual void commit() = 0;
 };
 
+// What name + birth date matching compares of a person, and nothing more: the names, the sex,
+// the home municipality (a tie-breaker) and the bans (a person under a safety non-disclosure is
+// never scored by location). The rest of the person is read only for the one chosen.
+struct NameCandidate {
+  std::string hetu;
+  Sex sex = Sex::female;
+  std::string last_name;
+  std::vector<std::string> former_last_names;
+  std::string first_names;
+  std::string home_municipality;
+  std::uint32_t bans = 0;
+  bool has_ban(Ban ban) const { return (bans & ban) != 0; }
+};
+
 // How much of a person a lookup reads. The family links take a query of their own; a service
 // that does not disclose the family group (most update jobs) need not pay for it.
 enum class PersonRead { whole, without_family };
@@ -74,8 +88,11 @@ class RegisterStore {
       if (std::optional<Person> person = read_person(hetus[i], read)) found(i, std::move(*person));
     }
   }
-  // Everyone born on `day`, living or not (name + birth date matching blocks on it).
-  virtual std::vector<Person> persons_born(const Date& day, PersonRead read) = 0;
+  // Everyone born on `day` (only of `sex` when given), living or not, as matching by names
+  // and birth date compares them (it blocks on the birth date). A store answers from an index
+  // that holds these fields beside the birth date, without reading the persons' records.
+  virtual std::vector<NameCandidate> name_candidates_born(const Date& day,
+                                                          std::optional<Sex> sex) = 0;
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
   virtual std::optional<std::string> meta(std::string_view key) = 0;
   virtual RegisterCounts counts() = 0;

@@ -33,6 +33,10 @@ constexpr char kListSeparator = '|';
   "id, hetu, first_names, last_name, former_last_names, sex, birth_date, death_date, " \
   "mother_tongue, nationalities, home_municipality, home_municipality_start, "         \
   "residence_building, residence_apartment, marital_status, bans"
+// All of them are in the index person_birth_names (register_schema.cpp): a day's candidates come
+// from its pages alone.
+#define POPGATE_NAME_CANDIDATE_COLUMNS \
+  "hetu, sex, last_name, former_last_names, first_names, home_municipality, bans"
 #define POPGATE_ADDRESS_COLUMNS \
   "person_id, kind, street, apartment, postal_code, post_office, country, start_date, end_date"
 #define POPGATE_FAMILY_COLUMNS "person_id, relation, other_hetu"
@@ -212,9 +216,12 @@ struct SqliteRegisterStore::Statements {
                                   "reading a person", true)),
         person_by_id(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE id = ?1",
                                 "reading a person", true)),
-        persons_born(db.prepare("SELECT " POPGATE_PERSON_COLUMNS
-                                " FROM person WHERE birth_date = ?1 ORDER BY id",
-                                "reading the persons born on a day", true)),
+        name_candidates_born(db.prepare("SELECT " POPGATE_NAME_CANDIDATE_COLUMNS
+                                        " FROM person WHERE birth_date = ?1",
+                                        "reading the persons born on a day", true)),
+        name_candidates_born_sex(db.prepare("SELECT " POPGATE_NAME_CANDIDATE_COLUMNS
+                                            " FROM person WHERE birth_date = ?1 AND sex = ?2",
+                                            "reading the persons born on a day", true)),
         addresses_of(db.prepare("SELECT " POPGATE_ADDRESS_COLUMNS
                                 " FROM person_address WHERE person_id = ?1 ORDER BY ord",
                                 "reading a person's addresses", true)),
@@ -270,7 +277,8 @@ struct SqliteRegisterStore::Statements {
   Statement person_id_by_hetu;
   Statement person_by_hetu;
   Statement person_by_id;
-  Statement persons_born;
+  Statement name_candidates_born;
+  Statement name_candidates_born_sex;
   Statement addresses_of;
   Statement family_of;
   Statement insert_person;
@@ -755,21 +763,25 @@ void SqliteRegisterStore::read_persons(std::span<const std::string> hetus,
   }
 }
 
-// Each person's addresses (and family) are read while the day's statement is still active,
-// for the same one read transaction as person_by_hetu.
-std::vector<Person> SqliteRegisterStore::persons_born(const registry::Date& day,
-                                                      registry::PersonRead read) {
-  std::vector<Person> persons;
-  Statement& s = statements_->persons_born;
+std::vector<registry::NameCandidate> SqliteRegisterStore::name_candidates_born(
+    const registry::Date& day, std::optional<registry::Sex> sex) {
+  std::vector<registry::NameCandidate> candidates;
+  Statement& s = sex ? statements_->name_candidates_born_sex : statements_->name_candidates_born;
   ResetOnExit reset(s);
   const std::string iso = day.iso();
   s.bind_text(1, iso);
+  if (sex) s.bind_int(2, to_code(*sex));
   while (s.step()) {
-    Person& person = persons.emplace_back();
-    read_person_row(s, person);
-    load_person_children(person, read);
+    registry::NameCandidate& c = candidates.emplace_back();
+    c.hetu = s.column_text(0);
+    c.sex = from_code<registry::Sex>(s.column_int(1), "person.sex");
+    c.last_name = s.column_text(2);
+    split_list(s.column_text(3), c.former_last_names);
+    c.first_names = s.column_text(4);
+    c.home_municipality = s.column_text(5);
+    c.bans = static_cast<std::uint32_t>(s.column_int(6));
   }
-  return persons;
+  return candidates;
 }
 
 void SqliteRegisterStore::load_person_children(Person& person, registry::PersonRead read) {

@@ -62,8 +62,8 @@ class SqliteRegisterStore final : public registry::RegisterStore {
                                               registry::PersonRead read) override;
   void read_persons(std::span<const std::string> hetus, registry::PersonRead read,
                     const std::function<void(std::size_t, registry::Person&&)>& found) override;
-  std::vector<registry::Person> persons_born(const registry::Date& day,
-                                             registry::PersonRead read) override;
+  std::vector<registry::NameCandidate> name_candidates_born(
+      const registry::Date& day, std::optional<registry::Sex> sex) override;
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;
   std::optional<std::string> meta(std::string_view key) override;
   registry::RegisterCounts counts() override;

@@ -197,6 +197,41 @@ TEST_F(PersonMatcherTest, MatchingManyRowsGivesEachRowWhatMatchingItAloneGives) 
   }
 }
 
+// The names are compared on worker threads, a birth date each: any number of them gives each
+// row what one thread gives it.
+TEST_F(PersonMatcherTest, MatchingOnManyThreadsGivesWhatOneGives) {
+  std::vector<MatchRow> rows;
+  for (int copy = 0; copy < 5; ++copy) {
+    for (const Person& p : persons_) {
+      rows.push_back(row(p.first_names, p.last_name, p.birth_date));
+      rows.push_back(row(p.first_names.substr(0, p.first_names.find(' ')),
+                         p.former_last_names.empty() ? p.last_name : p.former_last_names.front(),
+                         p.birth_date));
+      rows.push_back(row("Nemo", p.last_name, p.birth_date));
+    }
+  }
+  const auto match_on = [&](unsigned threads) {
+    PersonMatcher matcher(*store_, MatchPolicy{}, threads);
+    std::vector<MatchResult> all(rows.size());
+    matcher.match_all(rows, [&all](std::size_t i, MatchResult&& result) { all[i] = result; });
+    EXPECT_EQ(matcher.phases().scoring_threads, threads);
+    return all;
+  };
+  const std::vector<MatchResult> one = match_on(1);
+  for (const unsigned threads : {2u, 4u}) {
+    const std::vector<MatchResult> many = match_on(threads);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(many[i].outcome, one[i].outcome) << "row " << i;
+      EXPECT_EQ(many[i].score, one[i].score) << "row " << i;
+      EXPECT_EQ(many[i].reason, one[i].reason) << "row " << i;
+      EXPECT_EQ(many[i].person.has_value() ? many[i].person->hetu : "",
+                one[i].person.has_value() ? one[i].person->hetu : "")
+          << "row " << i;
+    }
+  }
+  EXPECT_EQ(one[0].outcome, MatchOutcome::matched_name_birth_date);
+}
+
 TEST(MatchOutcome, CodesAreTheContractsNames) {
   EXPECT_EQ(outcome_code(MatchOutcome::matched_hetu), "MATCHED_HETU");
   EXPECT_EQ(outcome_code(MatchOutcome::matched_name_birth_date), "MATCHED_NAME_BIRTHDATE");

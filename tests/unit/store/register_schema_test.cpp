@@ -59,6 +59,17 @@ TEST(RegisterSchema, DeferredIndexesAreCreatedLater) {
   EXPECT_EQ(index_names(db), expected_indexes());
 }
 
+// An index a newer popgate supersedes is dropped where a read-write open finds it.
+TEST(RegisterSchema, ARetiredIndexIsDropped) {
+  TempDir dir;
+  Database db(dir.file("r.db"), OpenMode::create);
+  migrate_register(db, /*defer_indexes=*/true);
+  db.exec("CREATE INDEX person_birth_sex ON person(birth_date, sex)", "an older popgate's index");
+  create_register_indexes(db);
+  EXPECT_EQ(index_names(db), expected_indexes());
+  EXPECT_EQ(index_names(db).count("person_birth_names"), 1u);
+}
+
 TEST(RegisterSchema, RefusesAFileNewerThanThisBinary) {
   TempDir dir;
   const std::string path = dir.file("r.db");

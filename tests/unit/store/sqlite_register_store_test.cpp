@@ -267,6 +267,40 @@ TEST_F(SqliteRegisterStoreTest, ScansStopWhenTheVisitorSaysSo) {
   EXPECT_EQ(buildings[3], store->building_by_prt(buildings[3].prt));
 }
 
+// A birth date's candidates for matching by names: what scoring compares, of either sex or of
+// the one asked for, from the index person_birth_names alone.
+TEST_F(SqliteRegisterStoreTest, NameCandidatesOfABirthDate) {
+  Person anna = testing::full_person(15, 3, 1975, 246);
+  Person brother = testing::full_person(15, 3, 1975, 247);  // odd: a man's number
+  brother.sex = registry::Sex::male;
+  brother.first_names = "Veli";
+  brother.former_last_names.clear();
+  Person other_day = testing::full_person(2, 2, 1950, 246);
+  auto store = open();
+  {
+    auto tx = store->begin();
+    for (Person* p : {&anna, &brother, &other_day})
+      tx->put_person(*p);
+    tx->commit();
+  }
+  std::vector<registry::NameCandidate> both =
+      store->name_candidates_born(anna.birth_date, std::nullopt);
+  ASSERT_EQ(both.size(), 2u);
+  const registry::NameCandidate& a = both[0].hetu == anna.hetu ? both[0] : both[1];
+  EXPECT_EQ(a.hetu, anna.hetu);
+  EXPECT_EQ(a.sex, anna.sex);
+  EXPECT_EQ(a.last_name, anna.last_name);
+  EXPECT_EQ(a.former_last_names, anna.former_last_names);
+  EXPECT_EQ(a.first_names, anna.first_names);
+  EXPECT_EQ(a.home_municipality, anna.home_municipality);
+  EXPECT_EQ(a.bans, anna.bans);
+  const std::vector<registry::NameCandidate> men =
+      store->name_candidates_born(anna.birth_date, registry::Sex::male);
+  ASSERT_EQ(men.size(), 1u);
+  EXPECT_EQ(men[0].hetu, brother.hetu);
+  EXPECT_TRUE(store->name_candidates_born({1900, 1, 1}, std::nullopt).empty());
+}
+
 TEST_F(SqliteRegisterStoreTest, CountsLivingPersons) {
   auto store = open();
   auto tx = store->begin();
