@@ -29,6 +29,9 @@ struct Disclosure {
   std::vector<DataGroup> data_groups;
   std::vector<DisclosedFile> files;
   std::vector<std::string> persons;  // HETUs; order and duplicates do not matter
+  // The operator who ran the job in the foreground (`popgate run`), by user name; empty for a
+  // job of `popgate serve`, which a client's upload or a schedule started.
+  std::string run_by;
 };
 
 class AuditSink {

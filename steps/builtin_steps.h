@@ -39,6 +39,9 @@ struct StepEnvironment {
   std::function<std::optional<registry::Permit>(const std::string& id)> permit;
   // data_dir/register.db, read by the services' steps.
   std::filesystem::path register_db;
+  // The operator who runs the jobs in the foreground (`popgate run`), by user name: the audit
+  // records of its disclosures say so. Empty under `popgate serve`.
+  std::string run_by;
 };
 
 // Every step type. Without an environment (lint, the reference docs) the steps that need one

@@ -126,6 +126,7 @@ std::string record_disclosure(const StepEnvironment& env, const StepContext& con
   for (const PlannedFile& f : plan)
     disclosure.files.push_back({f.name, f.sha256, f.bytes});
   disclosure.persons = read_persons(context, context.work_dir / persons);
+  disclosure.run_by = env.run_by;
   return std::to_string(env.audit->record(disclosure));
 }
 

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS records (
   signature TEXT NOT NULL,
   -- Which text the hash covers (audit_record_text); logs made before it gain it by migration.
   format INTEGER NOT NULL DEFAULT 1,
+  -- Format 2: the operator of a foreground run (`popgate run`); '' for the daemon's jobs.
+  run_by TEXT NOT NULL DEFAULT '',
   -- Last: a large list spills into overflow pages, which SQLite reads only for a column at or
   -- after it, so queries of the other columns never touch it.
   persons_list TEXT NOT NULL
@@ -43,21 +45,23 @@ CREATE TABLE IF NOT EXISTS record_persons (
 ) STRICT, WITHOUT ROWID;
 )";
 
+bool has_column(Database& db, const std::string& column) {
+  Statement s = db.prepare("SELECT count(*) FROM pragma_table_info('records') WHERE name = ?1",
+                           "reading the audit log's columns");
+  s.bind_text(1, column);
+  return s.step() && s.column_int(0) > 0;
+}
+
 // The columns read_entry reads, in its order. A log made before the format column (all its
-// records are format 1) reads the constant instead.
-std::string entry_columns(bool has_format) {
+// records are format 1) reads constants instead; one made before run_by (formats 1), ''.
+std::string entry_columns(Database& db) {
   return std::string(
              "r.seq, r.recorded_at, r.job_id, r.client, r.permit, r.service, r.data_groups, "
              "r.files, r.persons, r.hash, ") +
-         (has_format ? "r.format" : "1");
+         (has_column(db, "format") ? "r.format" : "1") + ", " +
+         (has_column(db, "run_by") ? "r.run_by" : "''");
 }
-constexpr int kEntryColumnCount = 11;
-
-bool has_format_column(Database& db) {
-  return db.query_int("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'format'",
-                      "reading the audit log's columns")
-             .value_or(0) > 0;
-}
+constexpr int kEntryColumnCount = 12;
 
 const std::string kGenesis(64, '0');
 
@@ -162,6 +166,7 @@ AuditEntry read_entry(const Statement& s) {
   e.persons = s.column_int(8);
   e.hash = s.column_string(9);
   e.format = static_cast<int>(s.column_int(10));
+  e.run_by = s.column_string(11);
   return e;
 }
 
@@ -172,12 +177,12 @@ std::string files_text_of(const AuditEntry& entry) {
 }  // namespace
 
 std::string audit_record_text(const AuditEntry& e, const std::string& persons_sha256) {
-  // Format 1 is the only one so far; a later format starts from it and appends its fields,
-  // under its own prefix, so that format 1 records keep verifying.
-  if (e.format != 1)
+  // Each format starts from the one before and appends its fields, under its own prefix, so
+  // that records of the older formats keep verifying.
+  if (e.format < 1 || e.format > kAuditFormat)
     throw std::invalid_argument("audit: record format " + std::to_string(e.format) +
                                 " is not known to this popgate");
-  std::string out = "popgate-audit-v1;";
+  std::string out = "popgate-audit-v" + std::to_string(e.format) + ";";
   append_field(out, std::to_string(e.seq));
   append_field(out, e.recorded_at);
   append_field(out, e.job_id);
@@ -188,6 +193,7 @@ std::string audit_record_text(const AuditEntry& e, const std::string& persons_sh
   append_field(out, files_text_of(e));
   append_field(out, std::to_string(e.persons));
   append_field(out, persons_sha256);
+  if (e.format >= 2) append_field(out, e.run_by);
   return out;
 }
 
@@ -196,9 +202,12 @@ AuditLog::AuditLog(const std::filesystem::path& db_path, crypto::SigningKey key,
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
   db_.set_busy_timeout(std::chrono::seconds(30));
   db_.exec(std::string(kSchema), "creating the audit tables");
-  if (!has_format_column(db_))
+  if (!has_column(db_, "format"))
     db_.exec("ALTER TABLE records ADD COLUMN format INTEGER NOT NULL DEFAULT 1",
              "adding the format column to the audit records");
+  if (!has_column(db_, "run_by"))
+    db_.exec("ALTER TABLE records ADD COLUMN run_by TEXT NOT NULL DEFAULT ''",
+             "adding the run_by column to the audit records");
 }
 
 // A delivery step re-run after a crash hands in the same disclosure again (same job, files
@@ -228,6 +237,9 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
   e.service = std::string(registry::to_string(d.service));
   e.data_groups = groups_text(d.data_groups);
   e.files = d.files;
+  if (has_control(d.run_by))
+    throw std::invalid_argument("audit: the operator's name holds a control character");
+  e.run_by = d.run_by;
   const std::string persons = persons_text(d.persons, e.persons);
   const std::string persons_sha256 = crypto::sha256_hex(persons);
 
@@ -250,8 +262,8 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
 
   Statement insert = db_.prepare(
       "INSERT INTO records (seq, recorded_at, job_id, client, permit, service, data_groups, "
-      "files, persons, persons_list, persons_sha256, prev_hash, hash, signature, format) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+      "files, persons, persons_list, persons_sha256, prev_hash, hash, signature, format, "
+      "run_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
       "recording a disclosure");
   insert.bind_int(1, e.seq);
   insert.bind_text(2, e.recorded_at);
@@ -268,6 +280,7 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
   insert.bind_text(13, e.hash);
   insert.bind_text(14, signature);
   insert.bind_int(15, e.format);
+  insert.bind_text(16, e.run_by);
   insert.run();
 
   Statement index = db_.prepare("INSERT INTO record_persons (hetu, seq) VALUES (?1, ?2)",
@@ -285,7 +298,7 @@ std::int64_t AuditLog::record(const registry::Disclosure& d) {
 AuditReader::AuditReader(const std::filesystem::path& db_path)
     : db_(db_path.string(), OpenMode::read_only) {
   db_.set_busy_timeout(std::chrono::seconds(30));
-  entry_columns_ = entry_columns(has_format_column(db_));
+  entry_columns_ = entry_columns(db_);
 }
 
 AuditVerification AuditReader::verify(const std::string& public_pem,

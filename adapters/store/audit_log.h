@@ -34,7 +34,8 @@
 namespace popgate::store {
 
 // The format version new records are written with; verify knows every version up to it.
-inline constexpr int kAuditFormat = 1;
+// 1: the first; 2: adds run_by (the operator of a foreground run).
+inline constexpr int kAuditFormat = 2;
 
 struct AuditEntry {
   std::int64_t seq = 0;
@@ -48,6 +49,7 @@ struct AuditEntry {
   std::vector<registry::DisclosedFile> files;
   std::int64_t persons = 0;
   std::string hash;
+  std::string run_by;  // format 2: the operator of a foreground run; empty for serve's jobs
 };
 
 struct AuditVerification {

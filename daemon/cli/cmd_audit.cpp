@@ -22,6 +22,7 @@ void print_entry(std::ostream& out, const store::AuditEntry& e) {
       << e.persons;
   for (const registry::DisclosedFile& f : e.files)
     out << "\tfile " << f.name << " sha256:" << f.sha256;
+  if (!e.run_by.empty()) out << "\trun by operator " << e.run_by;
   out << "\n";
 }
 

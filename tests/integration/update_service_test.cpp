@@ -3,6 +3,7 @@
 // `openssl cms` to decrypt and verify the result, bsdtar to open the archive, and the audit
 // log checked with `popgate audit`.
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +43,19 @@ std::vector<std::string> lines(const std::string& text) {
     if (!line.empty()) out.push_back(line);
   }
   return out;
+}
+
+// Who `popgate run` says ran a job: as it decides (the sudo user, else the effective user).
+std::string operator_name() {
+  if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user)
+    return sudo_user;
+  const passwd* user = ::getpwuid(::geteuid());
+  return user != nullptr ? user->pw_name : "";
+}
+
+int run_status(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 class UpdateServiceTest : public ::testing::Test {
@@ -459,6 +474,50 @@ TEST_F(UpdateServiceTest, AJobThatFindsTheDiskFullWaitsAndIsDeliveredOnceSpaceRe
                 " | grep -q 'ok: 1 records'"),
             0)
       << "one disclosure on record";
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
+}
+
+// An operator tries a client's file with `popgate run` while the daemon runs: the appliance's
+// permits decide, the result goes to --out and never to the client's outbox, and the audit
+// record names the operator.
+TEST_F(UpdateServiceTest, AnOperatorRunsAClientsFileBesideTheRunningDaemon) {
+  write_client(true);
+  const auto persons = sample_persons();
+  write(root_ / "customers.csv", "asiakasnumero;henkilotunnus\r\nA1;" + persons[0][0] + "\r\n");
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  const std::string command = std::string(POPGATE_BINARY) + " run update --config " +
+                              path("config") + " --data-dir " + path("data") +
+                              " --client acme --input " + path("customers.csv") + " --out " +
+                              path("run-out") + " > " + path("run.out") + " 2>&1";
+  ASSERT_EQ(run_status(command), 0) << slurp(root_ / "run.out");
+  std::string result_name;
+  for (const auto& entry : fs::directory_iterator(root_ / "run-out" / "outbox"))
+    if (entry.path().filename().string().ends_with("-update.zip.p7m"))
+      result_name = entry.path().filename().string();
+  ASSERT_FALSE(result_name.empty()) << slurp(root_ / "run.out");
+  EXPECT_FALSE(fs::exists(outbox()) && !fs::is_empty(outbox())) << "nothing in the client's outbox";
+  ASSERT_EQ(run("cd " + root_.string() +
+                " && openssl cms -decrypt -inform DER -in run-out/outbox/" + result_name +
+                " -inkey client.key -recip client.crt | openssl cms -verify -inform DER -CAfile "
+                "data/keys/exchange.crt -out run.zip 2>verify.err"),
+            0)
+      << slurp(root_ / "verify.err");
+  EXPECT_NE(capture("bsdtar -xOf " + path("run.zip") + " result.csv").find("A1;MATCHED_HETU"),
+            std::string::npos);
+  const std::string who = capture(std::string(POPGATE_BINARY) + " audit person " + persons[0][0] +
+                                  " --data-dir " + path("data"));
+  EXPECT_NE(who.find("run by operator " + operator_name()), std::string::npos) << who;
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data") +
+                " | grep -q 'ok: 1 records'"),
+            0);
+  // The same command again returns the same job: no second disclosure.
+  ASSERT_EQ(run_status(command), 0) << slurp(root_ / "run.out");
+  EXPECT_NE(slurp(root_ / "run.out").find("already has job"), std::string::npos);
+  EXPECT_EQ(run(std::string(POPGATE_BINARY) + " audit verify --data-dir " + path("data") +
+                " | grep -q 'ok: 1 records'"),
+            0);
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
 }

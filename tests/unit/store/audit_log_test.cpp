@@ -285,25 +285,80 @@ TEST_F(AuditLogTest, ADeletedTailWithItsIndexRowsIsFoundByTheKeptHead) {
 
 TEST_F(AuditLogTest, ARecordOfAnUnknownFormatIsNamed) {
   write_records(4);
-  tamper("UPDATE records SET format = 2 WHERE seq = 3");
+  tamper("UPDATE records SET format = 3 WHERE seq = 3");
   const AuditVerification v = verify();
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 3);
-  EXPECT_NE(v.problem.find("format version 2"), std::string::npos) << v.problem;
+  EXPECT_NE(v.problem.find("format version 3"), std::string::npos) << v.problem;
 }
 
-TEST_F(AuditLogTest, ALogFromBeforeTheFormatColumnVerifiesAndGainsIt) {
-  write_records(3);
+// The operator of a foreground run is part of what the record's hash covers (format 2).
+TEST_F(AuditLogTest, TheOperatorOfAForegroundRunIsRecordedAndCannotBeChanged) {
+  AuditLog log(db(), key());
+  registry::Disclosure by_hand = disclosure(1);
+  by_hand.run_by = "maija";
+  ASSERT_EQ(log.record(by_hand), 1);
+  ASSERT_EQ(log.record(disclosure(2)), 2);
+  EXPECT_TRUE(verify().ok) << verify().problem;
+  AuditReader reader(db());
+  EXPECT_EQ(reader.person("P1").at(0).run_by, "maija");
+  EXPECT_EQ(reader.person("P1").at(0).format, 2);
+  EXPECT_EQ(reader.person("P2").at(0).run_by, "");
+  tamper("UPDATE records SET run_by = 'someone else' WHERE seq = 1");
+  const AuditVerification v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad, 1);
+}
+
+// Records as a popgate before format 2 wrote them: format 1 text, no run_by column (and, older
+// still, no format column), hashed and signed as it did.
+TEST_F(AuditLogTest, ALogOfFormatOneRecordsVerifiesAndGrowsInFormatTwo) {
+  { AuditLog created(db(), key()); }
+  tamper("ALTER TABLE records DROP COLUMN run_by");
   tamper("ALTER TABLE records DROP COLUMN format");
+  std::string prev_hash(64, '0');
+  for (int n = 1; n <= 3; ++n) {
+    const registry::Disclosure d = disclosure(n);
+    AuditEntry e;
+    e.format = 1;
+    e.seq = n;
+    e.recorded_at = "2026-0" + std::to_string(n) + "-01T00:00:00.000Z";
+    e.job_id = d.job_id;
+    e.client = d.client;
+    e.permit = d.permit;
+    e.service = "update";
+    e.data_groups = "identity,names";
+    e.files = d.files;
+    e.persons = 2;
+    const std::string persons = "COMMON\nP" + std::to_string(n) + "\n";
+    const std::string persons_sha256 = crypto::sha256_hex(persons);
+    e.hash = crypto::sha256_hex(prev_hash + "\n" + audit_record_text(e, persons_sha256));
+    const std::string& file = d.files[0].name;
+    tamper(
+        "INSERT INTO records (seq, recorded_at, job_id, client, permit, service, data_groups, "
+        "files, persons, persons_list, persons_sha256, prev_hash, hash, signature) VALUES (" +
+        std::to_string(n) + ", '" + e.recorded_at + "', '" + e.job_id + "', '" + e.client + "', '" +
+        e.permit + "', 'update', 'identity,names', '" + file + "\t" + std::string(64, 'a') +
+        "\t1234\n', 2, '" + persons + "', '" + persons_sha256 + "', '" + prev_hash + "', '" +
+        e.hash + "', '" + key().sign_hex(e.hash) + "')");
+    tamper("INSERT INTO record_persons (hetu, seq) VALUES ('COMMON', " + std::to_string(n) +
+           "), ('P" + std::to_string(n) + "', " + std::to_string(n) + ")");
+    prev_hash = e.hash;
+  }
   AuditVerification v = verify();
   EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.records, 3);
   EXPECT_EQ(AuditReader(db()).person("P2").at(0).format, 1);
 
-  AuditLog log(db(), key());  // opening it for writing adds the column
-  EXPECT_EQ(log.record(disclosure(4)), 4);
+  AuditLog log(db(), key());  // opening it for writing adds the columns
+  registry::Disclosure by_hand = disclosure(4);
+  by_hand.run_by = "maija";
+  EXPECT_EQ(log.record(by_hand), 4);
   v = verify();
   EXPECT_TRUE(v.ok) << v.problem;
   EXPECT_EQ(v.records, 4);
+  EXPECT_EQ(AuditReader(db()).person("P4").at(0).format, 2);
+  EXPECT_EQ(AuditReader(db()).person("P2").at(0).format, 1);
 }
 
 }  // namespace
