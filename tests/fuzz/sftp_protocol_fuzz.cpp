@@ -2,7 +2,7 @@
 // fed with arbitrary client bytes. Built only with clang (see CMakeLists.txt); the target
 // fuzz_sftp_protocol runs it for a minute from the seeds, what real clients send
 // (tests/fuzz/seeds/, made by scripts/capture-sftp-seeds), keeping what it finds in
-// build/fuzz/tests/fuzz/corpus:
+// build/fuzz/tests/fuzz/corpus-sftp_protocol:
 //   CXX=clang++ cmake -S . -B build/fuzz -G Ninja && ninja -C build/fuzz fuzz_sftp_protocol
 #include <cstddef>
 #include <cstdint>

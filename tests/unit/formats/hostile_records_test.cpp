@@ -5,8 +5,6 @@
 // sanitizers of the test build, as the SFTP and client-table targets' seeds are replayed.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,11 +13,10 @@
 #include "adapters/formats/record_io.h"
 #include "registry/person.h"
 #include "tests/fuzz/register_records_fuzz_target.h"
+#include "tests/unit/test_support/hostile_input.h"
 
 namespace popgate::formats {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct Hostile {
   std::string name;
@@ -27,14 +24,6 @@ struct Hostile {
   std::string bytes;
   std::string expected;  // the outcome() text, or a prefix of it
 };
-
-std::string repeated(const std::string& piece, std::size_t times) {
-  std::string out;
-  out.reserve(piece.size() * times);
-  for (std::size_t i = 0; i < times; ++i)
-    out += piece;
-  return out;
-}
 
 // A person line with `last_name` as given (JSON text, quotes included).
 std::string person_line(const std::string& last_name) {
@@ -59,9 +48,9 @@ std::vector<Hostile> hostile_files() {
        std::string("\x7f"
                    "ELF\x02\x01\x01\0\0\0\0",
                    12) +
-           repeated("\x01\xff", 100),
+           testing::repeated("\x01\xff", 100),
        "line 1: byte 14 is not UTF-8"},
-      {"binary csv", Format::csv, repeated("\x01\xff", 100),
+      {"binary csv", Format::csv, testing::repeated("\x01\xff", 100),
        "line 1: byte 2 is not UTF-8 (was the file saved as Windows-1252?)"},
       {"utf-16le", Format::jsonl, std::string("\xFF\xFE{\0\n\0", 6), kWide},
       {"utf-16be csv", Format::csv, std::string("\xFE\xFF\0h\0e\0t\0u\0\n", 12), kWide},
@@ -76,9 +65,9 @@ std::vector<Hostile> hostile_files() {
        "line 2: byte 37 is not UTF-8"},
       {"overlong utf-8 csv", Format::csv,
        kCsvHeader + "010190-999W;M\xC0\xAFki;female;1990-01-01\n", "line 2: byte 14 is not UTF-8"},
-      {"a million columns", Format::jsonl, "{" + repeated("\"a\":1,", 1000000) + "\"b\":2}\n",
-       "line 1: " + kTooLong},
-      {"a million columns csv", Format::csv, repeated("a;", 1000000) + "\n",
+      {"a million columns", Format::jsonl,
+       "{" + testing::repeated("\"a\":1,", 1000000) + "\"b\":2}\n", "line 1: " + kTooLong},
+      {"a million columns csv", Format::csv, testing::repeated("a;", 1000000) + "\n",
        "line 1: a line longer than 1048576 bytes"},
       {"a 50 MB line", Format::jsonl,
        kGood + person_line("\"" + std::string(50u << 20, 'x') + "\""), "line 2: " + kTooLong},
@@ -87,7 +76,7 @@ std::vector<Hostile> hostile_files() {
        "line 2: " + kTooLong},
       {"a quote never closed", Format::csv,
        kCsvHeader + "010190-999W;\"Aho;female;1990-01-01\n" +
-           repeated("010190-999W;Aho;female;1990-01-01\n", 998),
+           testing::repeated("010190-999W;Aho;female;1990-01-01\n", 998),
        "line 2: the quote that opens field 2 at column 13 is never closed: the 998 lines after "
        "it would be one field"},
       {"a NUL in a name", Format::jsonl, kGood + person_line(R"("Ah\u0000o")"),
@@ -107,7 +96,8 @@ std::vector<Hostile> hostile_files() {
        R"({"kind":"permanent","street":"Koivukatu 1\tB","start":"2000-01-01"}]})"
        "\n",
        "ok: 1 records"},
-      {"nesting 100,000 deep", Format::jsonl, repeated("[", 100000) + repeated("]", 100000) + "\n",
+      {"nesting 100,000 deep", Format::jsonl,
+       testing::repeated("[", 100000) + testing::repeated("]", 100000) + "\n",
        "line 1: not valid JSON: Maximum depth exceeded"},
       {"a duplicate key", Format::jsonl,
        R"({"hetu":"010190-999W","hetu":"010190-999W","sex":"male","birth_date":"1990-01-01"})"
@@ -142,26 +132,12 @@ TEST(HostileRecords, EachGetsItsDocumentedError) {
   }
 }
 
-std::vector<std::string> seed_files() {
-  std::vector<std::string> seeds;
-  for (const auto& entry : fs::directory_iterator(fs::path(POPGATE_SOURCE_DIR) / "tests" / "fuzz" /
-                                                  "seeds-register-records")) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    seeds.push_back(bytes.str());
-  }
-  return seeds;
-}
-
 // The fuzz target's input function over its seeds, every prefix of each seed, and the hostile
 // files: nothing but a documented error may come out.
 TEST(HostileRecords, TheFuzzTargetSurvivesItsSeedsAndTheirPrefixes) {
-  const std::vector<std::string> seeds = seed_files();
+  const std::vector<std::string> seeds = testing::fuzz_seeds("seeds-register-records");
   ASSERT_GE(seeds.size(), 8u);
-  for (const std::string& seed : seeds)
-    for (std::size_t length = 0; length <= seed.size(); ++length)
-      fuzz::read_register_records(reinterpret_cast<const std::uint8_t*>(seed.data()), length);
+  testing::replay_prefixes(seeds, fuzz::read_register_records);
   for (const Hostile& h : hostile_files())
     fuzz::read_register_records(reinterpret_cast<const std::uint8_t*>(h.bytes.data()),
                                 h.bytes.size());

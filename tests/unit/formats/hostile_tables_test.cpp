@@ -5,8 +5,6 @@
 // target's seeds are replayed.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,25 +12,16 @@
 #include "adapters/formats/client_table.h"
 #include "adapters/formats/text_decoding.h"
 #include "tests/fuzz/client_table_fuzz_target.h"
+#include "tests/unit/test_support/hostile_input.h"
 
 namespace popgate::formats {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct Hostile {
   std::string name;
   std::string bytes;
   std::string expected;  // the outcome() text, or a prefix of it
 };
-
-std::string repeated(const std::string& piece, std::size_t times) {
-  std::string out;
-  out.reserve(piece.size() * times);
-  for (std::size_t i = 0; i < times; ++i)
-    out += piece;
-  return out;
-}
 
 const std::string kHeader = "hetu;sukunimi;etunimet\n";
 const std::string kUtf8Row = "010190-999W;M\xC3\xA4ki;Anna\n";  // the file is UTF-8
@@ -47,7 +36,7 @@ std::vector<Hostile> hostile_files() {
        std::string("\x7f"
                    "ELF\x02\x01\x01\0\0\0\0",
                    12) +
-           repeated("\x01\xff", 100),
+           testing::repeated("\x01\xff", 100),
        "TableError: not a table: line 1 holds binary data"},
       {"a byte order mark only", "\xEF\xBB\xBF",
        "TableError: not a table: the header (line 1) is empty"},
@@ -62,12 +51,12 @@ std::vector<Hostile> hostile_files() {
        "TableError: not a text file: line 3: the file mixes UTF-8 with another encoding"},
       {"overlong utf-8", kHeader + kUtf8Row + "010190-999W;M\xC0\xAFki;Anna\n",
        "TableError: not a text file: line 3: the file mixes UTF-8 with another encoding"},
-      {"a million columns", repeated("a;", 1000000) + "\n",
+      {"a million columns", testing::repeated("a;", 1000000) + "\n",
        "TableError: not a table: line 1: a line longer than 1048576 bytes"},
       {"a 50 MB line", kHeader + "010190-999W;" + std::string(50u << 20, 'x') + ";Anna\n",
        "TableError: line 2: a line longer than 1048576 bytes"},
       {"a quote never closed",
-       kHeader + "010190-999W;\"Aho;Anna\n" + repeated("010190-999W;Aho;Anna\n", 998),
+       kHeader + "010190-999W;\"Aho;Anna\n" + testing::repeated("010190-999W;Aho;Anna\n", 998),
        "TableError: line 2: the quote that opens field 2 at column 13 is never closed: the 998 "
        "lines after it would be one field"},
       {"a NUL in a name", kHeader + "010190-999W;Ah" + std::string(1, '\0') + "o;Anna\n",
@@ -98,26 +87,12 @@ TEST(HostileTables, EachGetsItsDocumentedError) {
   }
 }
 
-std::vector<std::string> seed_files() {
-  std::vector<std::string> seeds;
-  for (const auto& entry : fs::directory_iterator(fs::path(POPGATE_SOURCE_DIR) / "tests" / "fuzz" /
-                                                  "seeds-client-table")) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    seeds.push_back(bytes.str());
-  }
-  return seeds;
-}
-
 // The fuzz target's input function over its seeds and the hostile files, and over every
 // prefix of each seed: nothing but a documented error may come out.
 TEST(HostileTables, TheFuzzTargetSurvivesItsSeedsAndTheirPrefixes) {
-  const std::vector<std::string> seeds = seed_files();
+  const std::vector<std::string> seeds = testing::fuzz_seeds("seeds-client-table");
   ASSERT_GE(seeds.size(), 10u);
-  for (const std::string& seed : seeds)
-    for (std::size_t length = 0; length <= seed.size(); ++length)
-      fuzz::read_client_table(reinterpret_cast<const std::uint8_t*>(seed.data()), length);
+  testing::replay_prefixes(seeds, fuzz::read_client_table);
   for (const Hostile& h : hostile_files())
     fuzz::read_client_table(reinterpret_cast<const std::uint8_t*>(h.bytes.data()), h.bytes.size());
 }

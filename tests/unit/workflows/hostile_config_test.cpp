@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "steps/builtin_steps.h"
 #include "tests/fuzz/config_yaml_fuzz_target.h"
+#include "tests/unit/test_support/hostile_input.h"
 #include "workflows/config/diagnostics.h"
 #include "workflows/config/workflow_loader.h"
 #include "workflows/config/yaml_loader.h"
@@ -21,21 +20,11 @@
 namespace popgate::workflows {
 namespace {
 
-namespace fs = std::filesystem;
-
 struct Hostile {
   std::string name;
   std::string bytes;
   std::string expected;  // one of the diagnostics as lint prints it, or a prefix of it
 };
-
-std::string repeated(const std::string& piece, std::size_t times) {
-  std::string out;
-  out.reserve(piece.size() * times);
-  for (std::size_t i = 0; i < times; ++i)
-    out += piece;
-  return out;
-}
 
 const std::string kWide =
     "w.yaml:1:1: error: the file is UTF-16 or UTF-32 (it starts with that byte order mark); "
@@ -49,7 +38,7 @@ std::vector<Hostile> hostile_files() {
        std::string("\x7f"
                    "ELF\x02\x01\x01\0\0\0\0",
                    12) +
-           repeated("\x01\xff", 100),
+           testing::repeated("\x01\xff", 100),
        "w.yaml:1:14: error: invalid UTF-8 (byte 0xff); save the file as UTF-8"},
       {"utf-16le", std::string("\xFF\xFEn\0a\0m\0e\0", 10), kWide},
       {"utf-16be", std::string("\xFE\xFF\0n\0a\0m\0e", 10), kWide},
@@ -73,11 +62,11 @@ std::vector<Hostile> hostile_files() {
        "and line breaks only)"},
       {"a raw escape character", "name: \x1b[31mred\n",
        "w.yaml:1:7: error: the file holds the control character U+001B"},
-      {"a million columns", repeated("a;", 1000000) + "\n",
+      {"a million columns", testing::repeated("a;", 1000000) + "\n",
        "w.yaml:1:1: error: expected a mapping, got 'a;a;a;"},
       {"a 50 MB line", "name: " + std::string(50u << 20, 'x') + "\n",
        "w.yaml: error: longer than 4 MiB: too long for a configuration file (is it one?)"},
-      {"nesting 100,000 deep", "steps: " + repeated("[", 100000) + "\n",
+      {"nesting 100,000 deep", "steps: " + testing::repeated("[", 100000) + "\n",
        "w.yaml:2:1: error: syntax error: nesting is too deep"},
       {"an alias bomb", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
        "w.yaml:1:4: error: anchors ('&a') are not supported"},
@@ -118,29 +107,13 @@ TEST(HostileConfig, TabsAndLineBreaksInValuesAreText) {
   EXPECT_EQ(first_yaml_problem("description: \"a\\tb\\nc\"\n"), "");
 }
 
-std::vector<std::string> seed_files() {
-  std::vector<std::string> seeds;
-  for (const auto& entry : fs::directory_iterator(fs::path(POPGATE_SOURCE_DIR) / "tests" / "fuzz" /
-                                                  "seeds-config-yaml")) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    seeds.push_back(bytes.str());
-  }
-  return seeds;
-}
-
 // The fuzz target's input function over its seeds, some 400 prefixes of each seed (every one
 // of a short seed: each cut leaves an unclosed quote, key or block somewhere), and the hostile
 // files: diagnostics only.
 TEST(HostileConfig, TheFuzzTargetSurvivesItsSeedsAndTheirPrefixes) {
-  const std::vector<std::string> seeds = seed_files();
+  const std::vector<std::string> seeds = testing::fuzz_seeds("seeds-config-yaml");
   ASSERT_GE(seeds.size(), 8u);
-  for (const std::string& seed : seeds) {
-    const std::size_t stride = seed.size() / 400 + 1;
-    for (std::size_t length = 0; length <= seed.size(); length += stride)
-      fuzz::read_config_yaml(reinterpret_cast<const std::uint8_t*>(seed.data()), length);
-  }
+  testing::replay_prefixes(seeds, fuzz::read_config_yaml, 400);
   for (const Hostile& h : hostile_files())
     fuzz::read_config_yaml(reinterpret_cast<const std::uint8_t*>(h.bytes.data()), h.bytes.size());
 }
