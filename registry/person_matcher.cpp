@@ -473,8 +473,11 @@ std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
         for (std::size_t i = next.first; i < next.end; ++i)
           verdicts[i] = score_names(rows[by_names[i]], *next.day);
       } catch (...) {
-        std::lock_guard lock(mutex);
-        failure = std::current_exception();
+        {
+          std::lock_guard lock(mutex);
+          failure = std::current_exception();
+        }
+        changed.notify_all();  // the reader may be waiting for room in the queue
       }
       busy += std::chrono::steady_clock::now() - start;
     }
