@@ -1,6 +1,8 @@
 #include "registry/synth/update_testdata.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -81,6 +83,43 @@ std::string with_typo(const std::string& text, Random& random) {
   return out;
 }
 
+// The birth date with one of the errors typed birth dates carry, and which: "digit" (one digit
+// of DD.MM.YYYY wrong), "day_month" (swapped), "century" (a two-digit year read into the
+// wrong century). Always another valid date; nullopt when none of the kinds gives one.
+std::optional<std::pair<Date, std::string>> mistyped_birth_date(const Date& born, Random& random) {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    Date typed = born;
+    std::string kind;
+    switch (random.below(3)) {
+      case 0: {
+        kind = "digit";
+        const int digit = static_cast<int>(random.below(8));  // of DDMMYYYY
+        const int other = static_cast<int>(random.below(9)) + 1;
+        int* field = digit < 2 ? &typed.day : digit < 4 ? &typed.month : &typed.year;
+        const int place = digit < 2 ? 1 - digit : digit < 4 ? 3 - digit : 7 - digit;
+        int scale = 1;
+        for (int i = 0; i < place; ++i)
+          scale *= 10;
+        const int old_digit = (*field / scale) % 10;
+        *field += ((old_digit + other) % 10 - old_digit) * scale;
+        break;
+      }
+      case 1:
+        kind = "day_month";
+        std::swap(typed.day, typed.month);
+        break;
+      default:
+        kind = "century";
+        typed.year += typed.year + 100 <= Date::today().year ? 100 : -100;
+        break;
+    }
+    // A year the register's dates can hold, written with four digits like the true one.
+    if (typed.valid() && typed != born && typed <= Date::today() && typed.year >= 1850)
+      return std::pair(typed, kind);
+  }
+  return std::nullopt;
+}
+
 TestRow corrupted_row(const Person& person, const std::string& ref, const CorruptionRates& rates,
                       Random& random) {
   TestRow t;
@@ -144,6 +183,25 @@ TestRow corrupted_row(const Person& person, const std::string& ref, const Corrup
     t.damage.push_back("upper_case");
   }
   if (random.chance(rates.with_municipality)) r.municipality = person.home_municipality;
+  if (rates.birth_date_error > 0 && random.chance(rates.birth_date_error)) {
+    if (const auto typed = mistyped_birth_date(person.birth_date, random)) {
+      r.birth_date = std::to_string(typed->first.day) + "." + std::to_string(typed->first.month) +
+                     "." + std::to_string(typed->first.year);
+      t.damage.push_back("birth_date_error");
+      t.damage.push_back("birth_date_" + typed->second);
+    }
+  }
+  if (rates.with_postal_code > 0 && random.chance(rates.with_postal_code)) {
+    if (const Address* a = person.address(AddressKind::permanent)) r.postal_code = a->postal_code;
+  }
+  if (rates.outdated_evidence > 0 && random.chance(rates.outdated_evidence) &&
+      (!r.municipality.empty() || !r.postal_code.empty())) {
+    // Another place: the postal code's digits shifted, a municipality code from elsewhere.
+    if (!r.municipality.empty()) r.municipality = r.municipality == "091" ? "837" : "091";
+    if (!r.postal_code.empty())
+      r.postal_code = r.postal_code[0] == '9' ? "00100" : "9" + r.postal_code.substr(1);
+    t.damage.push_back("outdated_evidence");
+  }
   return t;
 }
 

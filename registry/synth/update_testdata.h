@@ -26,6 +26,13 @@ struct CorruptionRates {
   double old_surname = 0.5;       // the surname before the last change, where there is one
   double upper_case = 0.1;
   double with_municipality = 0.3;  // the row gives the home municipality (a tie-breaker)
+  // Off unless asked for (bench_match_quality --date-errors), so that the rows other tools make
+  // from a seed stay the same:
+  double birth_date_error = 0.0;  // a digit wrong, day and month swapped, or the wrong century
+  double with_postal_code = 0.0;  // the row gives the current address's postal code
+  // The municipality and postal code given are another place's, as after a move the client's
+  // register missed.
+  double outdated_evidence = 0.0;
 };
 
 struct TestRow {
