@@ -106,6 +106,12 @@ int run_as_appliance(const ParsedArgs& parsed, const std::string& workflow_name,
   const fs::path data_dir = fs::absolute(
       parsed.get_or("data-dir", config.daemon ? config.daemon->data_dir : "/var/lib/popgate"));
   const fs::path out = fs::absolute(parsed.get_or("out", ""));
+  // A mistyped --data-dir must not start a second audit log and key pair somewhere else.
+  if (!fs::exists(data_dir / "register.db")) {
+    std::cerr << "popgate run: no register at " << (data_dir / "register.db").string()
+              << " (--data-dir must be the appliance's data dir)\n";
+    return kExitFailure;
+  }
   std::optional<workflows::Workflow> workflow =
       configured_workflow(config, workflow_name, lint_steps);
   if (!workflow) return kExitFailure;

@@ -491,6 +491,15 @@ TEST_F(UpdateServiceTest, AnOperatorRunsAClientsFileBesideTheRunningDaemon) {
                               path("config") + " --data-dir " + path("data") +
                               " --client acme --input " + path("customers.csv") + " --out " +
                               path("run-out") + " > " + path("run.out") + " 2>&1";
+  // A mistyped data dir is refused, rather than given an audit log and keys of its own.
+  const std::string mistyped = std::string(POPGATE_BINARY) + " run update --config " +
+                               path("config") + " --data-dir " + path("dta") +
+                               " --client acme --input " + path("customers.csv") + " --out " +
+                               path("run-out") + " > " + path("mistyped.out") + " 2>&1";
+  EXPECT_EQ(run_status(mistyped), 1);
+  EXPECT_NE(slurp(root_ / "mistyped.out").find("no register at"), std::string::npos)
+      << slurp(root_ / "mistyped.out");
+  EXPECT_FALSE(fs::exists(root_ / "dta"));
   ASSERT_EQ(run_status(command), 0) << slurp(root_ / "run.out");
   std::string result_name;
   for (const auto& entry : fs::directory_iterator(root_ / "run-out" / "outbox"))
