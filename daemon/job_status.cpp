@@ -20,16 +20,13 @@ constexpr const char* kDelayedReason =
     "freed";
 
 fs::path status_path(const workflows::Job& job) {
-  return fs::path(job.client_root) / "outbox" / (job.id + "-status.json");
+  return fs::path(job.client_root) / "outbox" / workflows::steps::status_file_name(job.id);
 }
 
 std::string delayed_status(const workflows::Job& job) {
   std::string json;
   formats::JsonWriter out(json, 2);
-  out.begin_object();
-  out.field("job", job.id);
-  out.field("workflow", job.workflow);
-  out.field("state", "delayed");
+  workflows::steps::begin_status_file(out, job.id, job.workflow, "delayed");
   out.field("since", base::iso_utc(std::chrono::system_clock::now()));
   out.field("reason", kDelayedReason);
   out.end_object();

@@ -192,10 +192,7 @@ std::string delivered_status(const StepContext& context, const std::vector<Plann
                              std::int64_t delivered_ms) {
   std::string json;
   formats::JsonWriter out(json, 2);
-  out.begin_object();
-  out.field("job", context.job_id);
-  out.field("workflow", context.workflow);
-  out.field("state", "delivered");
+  begin_status_file(out, context.job_id, context.workflow, "delivered");
   out.field("delivered", base::iso_utc_ms(delivered_ms));
   const std::string rows = optional_param(context, "rows");
   if (!rows.empty()) out.field_number("rows", std::stoll(rows));
@@ -286,7 +283,7 @@ StepType deliver_step(StepEnvironment env) {
     bool plan_from_earlier_run = false;
     const std::vector<PlannedFile> plan = load_or_make_plan(context, dir, &plan_from_earlier_run);
     const std::string status =
-        context.param("status") == "true" ? "outbox/" + context.job_id + "-status.json" : "";
+        context.param("status") == "true" ? "outbox/" + status_file_name(context.job_id) : "";
     const bool done_before = delivered_before(context, plan, status);
     if (done_before && context.log)
       context.log("job " + context.job_id + " was delivered already (" + status +

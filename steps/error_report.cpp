@@ -19,10 +19,7 @@ constexpr const char* kInternalFailure =
 std::string failure_status(const StepContext& context) {
   std::string json;
   formats::JsonWriter out(json, 2);
-  out.begin_object();
-  out.field("job", context.job_id);
-  out.field("workflow", context.workflow);
-  out.field("state", "failed");
+  begin_status_file(out, context.job_id, context.workflow, "failed");
   out.field("finished", base::iso_utc_ms(now_ms()));
   out.field("reason", context.client_error.empty() ? kInternalFailure : context.client_error);
   out.end_object();

@@ -70,6 +70,14 @@ void move_atomically(const fs::path& from, const fs::path& to) {
   as_step([&] { base::move_file_atomically(from, to); });
 }
 
+void begin_status_file(formats::JsonWriter& out, const std::string& job_id,
+                       const std::string& workflow, std::string_view state) {
+  out.begin_object();
+  out.field("job", job_id);
+  out.field("workflow", workflow);
+  out.field("state", state);
+}
+
 std::optional<std::string> status_file_state(const fs::path& status) {
   std::ifstream in(status, std::ios::binary);
   if (!in) return std::nullopt;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/formats/json_writer.h"
 #include "base/atomic_file.h"
 #include "workflows/engine/step_type.h"
 
@@ -34,8 +35,18 @@ void write_atomically(const std::filesystem::path& to, std::string_view content)
 // not copied), otherwise by copy and unlink.
 void move_atomically(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// The "state" of a job status file (outbox/<job>-status.json: "delivered", "failed",
-// "delayed"); nullopt when it is missing or not such a file.
+// A job's status file, as its client reads it: outbox/<job>-status.json under the client's
+// root, a JSON object that starts {"job", "workflow", "state", ...} (no personal data). deliver,
+// error_report and the daemon (a job waiting for disk space) write it; begin_status_file
+// opens the object with those three members, the writer adds its own and closes it.
+inline std::string status_file_name(const std::string& job_id) {
+  return job_id + "-status.json";
+}
+void begin_status_file(formats::JsonWriter& out, const std::string& job_id,
+                       const std::string& workflow, std::string_view state);
+
+// The "state" of a job status file ("delivered", "failed", "delayed"); nullopt when it is
+// missing or not such a file.
 std::optional<std::string> status_file_state(const std::filesystem::path& status);
 inline bool status_says_delivered(const std::filesystem::path& status) {
   return status_file_state(status) == "delivered";
