@@ -36,21 +36,30 @@ bool starts_with_wide_bom(std::string_view bytes) {
          bytes.starts_with(std::string_view("\0\0\xFE\xFF", 4));
 }
 
-std::optional<std::string> find_control_character(std::string_view text, std::string_view allowed) {
-  std::size_t character = 0;
+std::optional<std::size_t> control_character_offset(std::string_view text,
+                                                    std::string_view allowed) {
   for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t start = pos;
     const long c = decode_utf8(text, pos);
-    ++character;
     const bool control = (c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F);
-    if (!control || (c < 0x80 && allowed.find(static_cast<char>(c)) != std::string_view::npos)) {
-      continue;
-    }
-    char code[8];
-    std::snprintf(code, sizeof code, "U+%04lX", static_cast<unsigned long>(c));
-    return "the control character " + std::string(code) + " at character " +
-           std::to_string(character);
+    if (control && !(c < 0x80 && allowed.find(static_cast<char>(c)) != std::string_view::npos))
+      return start;
   }
   return std::nullopt;
+}
+
+std::string code_point_name(std::string_view text, std::size_t offset) {
+  char code[16];
+  std::snprintf(code, sizeof code, "U+%04lX",
+                static_cast<unsigned long>(decode_utf8(text, offset)));
+  return code;
+}
+
+std::optional<std::string> find_control_character(std::string_view text, std::string_view allowed) {
+  const std::optional<std::size_t> offset = control_character_offset(text, allowed);
+  if (!offset) return std::nullopt;
+  return "the control character " + code_point_name(text, *offset) + " at character " +
+         std::to_string(count_code_points(text.substr(0, *offset)) + 1);
 }
 
 void append_code_point(std::string& out, char32_t c) {

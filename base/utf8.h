@@ -86,6 +86,11 @@ inline constexpr std::string_view kWideTextAdvice =
 // silently. Ill-formed bytes are skipped, so validate the UTF-8 first.
 std::optional<std::string> find_control_character(std::string_view text,
                                                   std::string_view allowed = {});
+// The same check, giving the byte offset of that character (for a file:line:column).
+std::optional<std::size_t> control_character_offset(std::string_view text,
+                                                    std::string_view allowed = {});
+// The character at text[offset] as "U+0000".
+std::string code_point_name(std::string_view text, std::size_t offset);
 
 // The UTF-8 form of `c` appended to `out`.
 void append_code_point(std::string& out, char32_t c);

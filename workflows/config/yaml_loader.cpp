@@ -127,19 +127,6 @@ class SourceText {
   std::vector<std::size_t> line_starts_;
 };
 
-// Where the first control character other than a tab or a line break is in well-formed UTF-8
-// `text`. yaml-cpp reads a NUL as an escape ("unknown escape character") and other controls
-// as text; YAML itself allows none of them.
-std::optional<std::size_t> control_character_offset(std::string_view text) {
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t start = pos;
-    const long c = base::decode_utf8(text, pos);
-    if (c == '\t' || c == '\n' || c == '\r') continue;
-    if ((c >= 0 && c < 0x20) || (c >= 0x7F && c <= 0x9F)) return start;
-  }
-  return std::nullopt;
-}
-
 std::string where(Mark mark) {
   return std::to_string(mark.line) + ":" + std::to_string(mark.column);
 }
@@ -473,13 +460,11 @@ std::optional<ConfigNode> parse_yaml(std::string_view text, std::string_view fil
     return std::nullopt;
   }
 
-  if (const std::optional<std::size_t> control = control_character_offset(text)) {
-    char code[8];
-    std::size_t pos = *control;
-    std::snprintf(code, sizeof code, "U+%04lX",
-                  static_cast<unsigned long>(base::decode_utf8(text, pos)));
+  // yaml-cpp reads a NUL as an escape ("unknown escape character") and other controls as text;
+  // YAML itself allows none of them.
+  if (const std::optional<std::size_t> control = base::control_character_offset(text, "\t\n\r")) {
     out.error(file, source.at_offset(*control),
-              std::string("the file holds the control character ") + code +
+              "the file holds the control character " + base::code_point_name(text, *control) +
                   "; a YAML file is text (tabs and line breaks only)");
     return std::nullopt;
   }
