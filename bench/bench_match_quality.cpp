@@ -6,7 +6,7 @@
 // the ambiguous and not-found shares, and the figures by kind of damage.
 // Targets (issue 7): HETU rows 100%; name + birth date precision >= 99.9%, recall >= 97%.
 //
-//   bench_match_quality [--persons N] [--rows R] [--seed S] [--dir D]
+//   bench_match_quality [--persons N] [--rows R] [--seed S] [--dir D] [--date-errors]
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,11 +117,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) != "--date-errors") continue;
     date_errors = true;
-    rates.missing_hetu = 1.0;
-    rates.birth_date_error = 0.08;
-    rates.with_municipality = 0.7;
-    rates.with_postal_code = 0.7;
-    rates.outdated_evidence = 0.1;
+    rates = date_error_rates();
   }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string option = argv[i];
@@ -169,44 +165,42 @@ int main(int argc, char** argv) {
   }
 
   Random random(seed + 2);
-  std::vector<TestRow> tests;
+  const std::vector<TestRow> tests =
+      test_rows(everyone, static_cast<std::size_t>(rows), rates, random);
   std::vector<MatchRow> to_match;
   std::vector<MatchResult> results(rows);
   std::vector<std::size_t> owners;  // to_match[k] is tests[owners[k]]'s
   for (long i = 0; i < rows; ++i) {
-    const Person& person = everyone[random.below(everyone.size())];
-    tests.push_back(corrupted_row(person, std::to_string(i), rates, random));
-    if (date_errors && random.chance(0.02)) {
-      // Someone the register does not hold: this person's given names and birth date with
-      // another person's surname.
-      const std::string& other = everyone[random.below(everyone.size())].last_name;
-      if (other != person.last_name) {
-        tests.back().row.last_name = other;
-        tests.back().true_hetu.clear();
-        tests.back().damage.push_back("not_in_register");
-      }
-    }
-    ParsedClientRow parsed = parse_client_row(tests.back().row);
+    ParsedClientRow parsed = parse_client_row(tests[i].row);
     if (parsed.error.empty()) {
       to_match.push_back(std::move(parsed.match));
-      owners.push_back(tests.size() - 1);
+      owners.push_back(static_cast<std::size_t>(i));
     } else {
       results[i].outcome = MatchOutcome::invalid_row;
       results[i].reason = parsed.error;
     }
   }
   // As match_persons does: the rows matched together, in batches of its default size.
-  PersonMatcher matcher(*store, MatchPolicy{});
-  constexpr std::size_t kBatch = 100'000;
+  const auto match_rows = [&](const MatchPolicy& policy, std::vector<MatchResult>& out) {
+    PersonMatcher matcher(*store, policy);
+    constexpr std::size_t kBatch = 100'000;
+    for (std::size_t first = 0; first < to_match.size(); first += kBatch) {
+      const std::size_t n = std::min(kBatch, to_match.size() - first);
+      matcher.match_all(std::span(to_match).subspan(first, n), [&](std::size_t k, MatchResult&& m) {
+        out[owners[first + k]] = std::move(m);
+      });
+    }
+  };
+  // The baseline: the same rows without the persons born on a date the row's may mistype
+  // (as before issue 17.2), to show what considering them gains and costs.
+  std::vector<MatchResult> exact_dates_only = results;
+  MatchPolicy exact_dates;
+  exact_dates.mistyped_birth_dates = false;
+  match_rows(exact_dates, exact_dates_only);
   const auto start = bench::Clock::now();
-  for (std::size_t first = 0; first < to_match.size(); first += kBatch) {
-    const std::size_t n = std::min(kBatch, to_match.size() - first);
-    matcher.match_all(std::span(to_match).subspan(first, n), [&](std::size_t k, MatchResult&& m) {
-      results[owners[first + k]] = std::move(m);
-    });
-  }
+  match_rows(MatchPolicy{}, results);
   const double seconds = bench::seconds_since(start);
-  Counts with_hetu, by_name;
+  Counts with_hetu, by_name, by_name_exact_dates, date_errors_exact_dates;
   std::map<std::string, Counts> by_damage;
   int invalid_shown = 0;
   for (long i = 0; i < rows; ++i) {
@@ -216,6 +210,13 @@ int main(int argc, char** argv) {
       std::printf("  invalid row: %s (HETU '%s')\n", m.reason.c_str(), test.row.hetu.c_str());
     }
     (test.row.hetu.empty() ? by_name : with_hetu).add(m, test.true_hetu);
+    if (test.row.hetu.empty()) {
+      by_name_exact_dates.add(exact_dates_only[i], test.true_hetu);
+      if (std::find(test.damage.begin(), test.damage.end(), "birth_date_error") !=
+          test.damage.end()) {
+        date_errors_exact_dates.add(exact_dates_only[i], test.true_hetu);
+      }
+    }
     if (test.row.hetu.empty()) {
       for (const std::string& kind : test.damage)
         by_damage[kind].add(m, test.true_hetu);
@@ -227,6 +228,9 @@ int main(int argc, char** argv) {
       date_errors ? ", with birth date errors (--date-errors)" : "");
   with_hetu.print("with HETU");
   by_name.print("names + birth date");
+  std::printf("  baseline, the same rows with exact birth dates only (before issue 17.2):\n");
+  by_name_exact_dates.print("  names + birth date");
+  if (date_errors) date_errors_exact_dates.print("  birth_date_error");
   std::printf("  by damage (rows without HETU):\n");
   for (const auto& [kind, counts] : by_damage)
     counts.print(("  " + kind).c_str());

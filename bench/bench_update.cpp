@@ -69,9 +69,13 @@ int match_in_this_process(const fs::path& dir, const std::string& input) {
   context.input_file = dir / input;
   context.log = [](const std::string& line) { std::fprintf(stderr, "  %s\n", line.c_str()); };
   context.cancelled = &cancelled;
-  context.params = {{"permit", "BENCH/1"},          {"separator", "auto"},
-                    {"encoding", "auto"},           {"to", "result"},
-                    {"fallback_to_names", "false"}, {"batch_rows", "200000"}};
+  context.params = {{"permit", "BENCH/1"},
+                    {"separator", "auto"},
+                    {"encoding", "auto"},
+                    {"to", "result"},
+                    {"fallback_to_names", "false"},
+                    {"batch_rows", "200000"},
+                    {"mistyped_birth_dates", "true"}};
   context.lists = {
       {"groups", {"identity", "names", "permanent_address"}}, {"columns", {}}, {"fixed_width", {}}};
   fs::create_directories(context.work_dir);

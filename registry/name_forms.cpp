@@ -308,4 +308,107 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
   return jaro_winkler(a.folded, b.folded);
 }
 
+namespace {
+
+// One word's key (surname_keys): see the header.
+std::string surname_key(std::u32string_view folded) {
+  std::u32string letters;
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    const char32_t c = folded[i];
+    if (c == U'-' || c == U' ') continue;
+    if (c == U'e' && !letters.empty() &&
+        (letters.back() == U'a' || letters.back() == U'o' || letters.back() == U'u')) {
+      continue;  // the written-out ä, ö, ü
+    }
+    if (!letters.empty() && letters.back() == c) continue;
+    letters.push_back(c);
+  }
+  std::string key;
+  for (const char32_t c : letters)
+    base::append_code_point(key, c);
+  return key;
+}
+
+}  // namespace
+
+namespace {
+
+constexpr std::uint64_t kAnyLetter = (1u << 27) - 1;
+constexpr std::uint64_t kAnyInitials = kAnyLetter | kAnyLetter << 32;
+constexpr std::size_t kLongName = 12;  // letters: see given_name_initials in the header
+
+std::uint64_t letter_bit(char32_t c) {
+  return c >= U'a' && c <= U'z' ? std::uint64_t{1} << (c - U'a') : std::uint64_t{1} << 26;
+}
+
+// A word's first letter (F) and second letter (S, from bit 32) of its folded form, every bit for
+// a long word, 0 for a word without letters.
+std::uint64_t initial_bits(std::u32string_view folded) {
+  std::uint64_t bits = 0;
+  std::size_t letters = 0;
+  for (const char32_t c : folded) {
+    if (c == U'-') continue;
+    if (letters < 2) bits |= letter_bit(c) << (letters == 0 ? 0 : 32);
+    ++letters;
+  }
+  return letters >= kLongName ? kAnyInitials : bits;
+}
+
+}  // namespace
+
+std::uint64_t given_name_initials(std::string_view first_names) {
+  std::uint64_t initials = 0;
+  for (const NameForms& word : name_words(first_names)) {
+    std::u32string_view rest = word.folded;
+    initials |= initial_bits(rest);
+    while (!rest.empty()) {  // the parts of a hyphenated name
+      const std::size_t end = std::min(rest.find(U'-'), rest.size());
+      if (end > 0) initials |= initial_bits(rest.substr(0, end));
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+  }
+  return initials;
+}
+
+std::vector<std::uint64_t> initials_asked(std::string_view first_names) {
+  std::vector<std::uint64_t> asked;
+  for (const NameForms& word : name_words(first_names)) {
+    const std::uint64_t bits = initial_bits(word.folded);
+    if (bits != 0 && bits != kAnyInitials) asked.push_back(bits);
+  }
+  return asked;
+}
+
+bool initials_may_agree(const std::vector<std::uint64_t>& asked, std::uint64_t initials) {
+  const std::uint64_t firsts = initials & kAnyLetter;
+  const std::uint64_t seconds = initials >> 32;
+  return std::all_of(asked.begin(), asked.end(), [&](std::uint64_t word) {
+    const std::uint64_t first = word & kAnyLetter;
+    const std::uint64_t second = word >> 32;
+    return (first & firsts) != 0 || (second & firsts) != 0 || (first & seconds) != 0;
+  });
+}
+
+std::vector<std::string> surname_keys(std::string_view surname) {
+  const NameForms forms = name_forms(surname);
+  std::vector<std::string> keys;
+  const auto add = [&keys](std::string key) {
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end())
+      keys.push_back(std::move(key));
+  };
+  add(surname_key(forms.folded));
+  std::u32string_view rest = forms.folded;
+  std::vector<std::string> parts;
+  while (!rest.empty()) {
+    const std::size_t end = std::min(rest.find_first_of(U"- "), rest.size());
+    if (end > 0) parts.push_back(surname_key(rest.substr(0, end)));
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+  }
+  if (parts.size() >= 2) {
+    for (std::string& part : parts)
+      add(std::move(part));
+  }
+  return keys;
+}
+
 }  // namespace popgate::registry

@@ -50,6 +50,33 @@ double name_similarity(const NameForms& a, const NameForms& b);
 // without running Jaro-Winkler.
 double similarity_at_least(const NameForms& a, const NameForms& b, double floor);
 
+// The keys under which a surname is filed for finding persons by surname rather than by birth
+// date (matching a row whose birth date is mistyped): the folded surname with "ae", "oe" and
+// "ue" read as the letter they write out and runs of one letter as one ("Maekinen",
+// "MÄKINEN" and "Mäkkinen" all file as "makinen"), and of a double surname also each part
+// ("Virtanen-Korhonen": "virtanenkorhonen", "virtanen", "korhonen"). Each key once; none for a
+// name without letters. Coarser than the names compare: keys only gather candidates.
+std::vector<std::string> surname_keys(std::string_view surname);
+
+// The initials of given names, so that persons whose given names cannot agree with a row's are
+// passed over without comparing them. Two names of under 12 letters whose Jaro-Winkler
+// similarity reaches 0.95 have the same first letter, unless one of them is the other with a
+// letter put in or left out at the front, or the first two swapped ("Øystein", "aØystein",
+// "ystein", "yØstein"): with another first letter there is no common prefix, and the Jaro
+// similarity alone stays below 0.95. So a row's name (first letter f, second s) may agree with
+// one of the person's when f or s is a first letter of the person's names, or f a second letter
+// (f in F, s in F, f in S). A name of 12 letters or more, whose first letter may simply be
+// wrong, asks for nothing and stands for any.
+//   given_name_initials   a person's: F (the first letters, bits 0-26: a-z of the folded
+//                         forms, 26 for any other letter) and S (the second letters, the same
+//                         bits from 32), of each word and each part of a hyphenated name
+//   initials_asked        a row's: the same of each word apart (nothing for a long one), each
+//                         of which must meet the person's (initials_may_agree)
+constexpr double kInitialsMinSimilarity = 0.95;
+std::uint64_t given_name_initials(std::string_view first_names);
+std::vector<std::uint64_t> initials_asked(std::string_view first_names);
+bool initials_may_agree(const std::vector<std::uint64_t>& asked, std::uint64_t initials);
+
 }  // namespace popgate::registry
 
 #endif  // POPGATE_REGISTRY_NAME_FORMS_H_

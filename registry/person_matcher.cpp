@@ -27,6 +27,13 @@ constexpr double kSurnamePartFactor = 0.97;
 constexpr double kTieBreaker = 0.02;
 // Municipality, postal code and street all agreeing.
 constexpr double kMaxTieBreakers = 3 * kTieBreaker;
+// A person born on a date the row's may be a mistyping of competes only when surname and given
+// names each agree at least this well (a typo, a dropped or reordered given name, ä written as
+// a: yes; a typo in each: no)...
+constexpr double kMistypedDateMinNames = 0.95;
+// ... and scores this much below one born that very day: less than the margin, so that a row
+// that fits one of each equally is AMBIGUOUS, and one tie-breaker more decides.
+constexpr double kMistypedDatePenalty = 0.02;
 
 std::vector<NameForms> surname_parts(const std::string& surname) {
   std::vector<NameForms> parts;
@@ -167,22 +174,58 @@ const Address* current_address(const Person& person) {
   return person.address(AddressKind::temporary);
 }
 
-// The reason text never says which of these agreed: that would tell the client where a person
-// lives beyond what its permit grants. And a person under a non-disclosure for safety is never
-// scored by location at all, so that neither a match nor its score hints at the address.
-double tie_breakers(const MatchRow& row, const Person& person) {
-  if (person.has_ban(kBanSafety)) return 0.0;
-  double bonus = 0.0;
+bool same_street(const std::string& row_street, const Address* address) {
+  return address != nullptr &&
+         name_similarity(name_forms(row_street), name_forms(address->street)) >= 0.95;
+}
+
+// Of the municipality, postal code and street the row gives, how many more agree with the
+// person than contradict it. The reason text says which agreed only where the result discloses
+// them anyway (agreeing_evidence): otherwise it would tell the client where a person lives
+// beyond what its permit grants. And a person under a non-disclosure for safety is never
+// scored by location at all (0), so that neither a match nor its score hints at the address.
+int evidence_balance(const MatchRow& row, const Person& person) {
+  if (person.has_ban(kBanSafety)) return 0;
+  int balance = 0;
   const auto weigh = [&](bool given, bool agrees) {
-    if (given) bonus += agrees ? kTieBreaker : -kTieBreaker;
+    if (given) balance += agrees ? 1 : -1;
   };
   weigh(!row.municipality.empty(), row.municipality == person.home_municipality);
   const Address* address = current_address(person);
   weigh(!row.postal_code.empty(), address != nullptr && address->postal_code == row.postal_code);
-  weigh(!row.street.empty(),
-        address != nullptr &&
-            name_similarity(name_forms(row.street), name_forms(address->street)) >= 0.95);
-  return bonus;
+  weigh(!row.street.empty(), same_street(row.street, address));
+  return balance;
+}
+
+double tie_breakers(const MatchRow& row, const Person& person) {
+  return kTieBreaker * evidence_balance(row, person);
+}
+
+// "surname, given names and postal code agree": what a match despite a birth date difference
+// rests on, naming the location evidence only where `policy` allows it (never for a person
+// under a safety non-disclosure, whose location is not compared at all).
+std::string agreeing_evidence(const MatchRow& row, const Person& person,
+                              const MatchPolicy& policy) {
+  std::vector<std::string> agreeing = {"surname", "given names"};
+  if (!person.has_ban(kBanSafety)) {
+    const Address* address = current_address(person);
+    if (policy.reason_names_municipality && !row.municipality.empty() &&
+        row.municipality == person.home_municipality) {
+      agreeing.emplace_back("municipality");
+    }
+    if (policy.reason_names_address && !row.postal_code.empty() && address != nullptr &&
+        address->postal_code == row.postal_code) {
+      agreeing.emplace_back("postal code");
+    }
+    if (policy.reason_names_address && !row.street.empty() && same_street(row.street, address))
+      agreeing.emplace_back("street");
+  }
+  std::string text;
+  for (std::size_t i = 0; i < agreeing.size(); ++i) {
+    if (i > 0) text += i + 1 == agreeing.size() ? " and " : ", ";
+    text += agreeing[i];
+  }
+  return text + " agree";
 }
 
 std::string two_decimals(double value) {
@@ -254,6 +297,9 @@ struct PersonMatcher::NameFit {
   std::string hetu;
   double surname = 0.0;
   double given_names = 0.0;
+  std::optional<DateTypo> typo;  // born on a date the row's may be a mistyping of
+  // The row's names are the person's in full: the surname and every given name.
+  bool same_names = false;
 };
 
 // What a row's names say of a day's candidates.
@@ -345,9 +391,137 @@ void PersonMatcher::match_all(std::span<const MatchRow> rows,
   std::stable_sort(by_names.begin(), by_names.end(), [&rows](std::size_t a, std::size_t b) {
     return *rows[a].birth_date < *rows[b].birth_date;
   });
+  std::vector<NamesVerdict> verdicts = score_days(rows, by_names);
+  add_mistyped_date_fits(rows, by_names, verdicts);
   // Then, as for HETUs, the persons whose names fit a row are read together in the store's
   // order (one by one they were most of the time), and each row chooses among its own.
-  choose_as_read(rows, by_names, score_days(rows, by_names), done);
+  choose_as_read(rows, by_names, verdicts, done);
+}
+
+// The rows are filed under their surname keys like the persons are, and the store reads each
+// key's persons once for all its rows, in key order. A person is read whole only when one of
+// the key's rows may have meant its birth date, and could agree with its sex and given names
+// (their initials); those whose names then agree strongly join the row's verdict. The keys go
+// to the store in chunks, each with the days its rows may have meant (some 45 a row), which
+// bounds the memory whatever the batch.
+void PersonMatcher::add_mistyped_date_fits(std::span<const MatchRow> rows,
+                                           const std::vector<std::size_t>& by_names,
+                                           std::vector<NamesVerdict>& verdicts) {
+  static_assert(kMistypedDateMinNames >= kInitialsMinSimilarity,
+                "the initials pass over persons only names this close would have kept");
+  if (!policy_.mistyped_birth_dates || by_names.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, std::size_t>> filed;  // key, i of by_names
+  for (std::size_t i = 0; i < by_names.size(); ++i) {
+    for (std::string& key : surname_keys(rows[by_names[i]].last_name))
+      filed.emplace_back(std::move(key), i);
+  }
+  std::sort(filed.begin(), filed.end());
+  std::vector<std::vector<std::uint64_t>> asked(by_names.size());
+  for (std::size_t i = 0; i < by_names.size(); ++i)
+    asked[i] = initials_asked(rows[by_names[i]].first_names);
+
+  // A day some row of the chunk's k-th key may have meant.
+  struct Meant {
+    std::uint32_t k;
+    std::int32_t day;
+    std::uint32_t i;  // of by_names
+    auto operator<=>(const Meant&) const = default;
+  };
+  constexpr std::size_t kChunkDays = 1 << 20;  // 12 MiB of Meant
+  std::vector<std::string> keys;
+  std::vector<Meant> meant;              // sorted
+  std::vector<std::size_t> meant_start;  // keys[k]'s are meant[meant_start[k], [k + 1])
+  const auto rows_meaning = [&](std::size_t k, std::int32_t day, std::size_t from) {
+    const auto end = meant.begin() + static_cast<std::ptrdiff_t>(meant_start[k + 1]);
+    const auto first = std::lower_bound(meant.begin() + static_cast<std::ptrdiff_t>(from), end, day,
+                                        [](const Meant& m, std::int32_t d) { return m.day < d; });
+    auto last = first;
+    while (last != end && last->day == day)
+      ++last;
+    return std::pair(first, last);
+  };
+  // The store asks about a key's entries mostly in date order: each search starts where the
+  // last one of the key ended, unless the date went back.
+  std::size_t cursor_k = 0, cursor = 0;
+  std::int32_t cursor_day = 0;
+  const auto wanted = [&](std::size_t k, const SurnameEntry& entry) {
+    const auto day = static_cast<std::int32_t>(entry.birth_date.to_days());
+    if (k != cursor_k || day < cursor_day) cursor = meant_start[k];
+    const auto [from, to] = rows_meaning(k, day, cursor);
+    cursor_k = k;
+    cursor_day = day;
+    cursor = static_cast<std::size_t>(from - meant.begin());
+    return std::any_of(from, to, [&](const Meant& m) {
+      const MatchRow& row = rows[by_names[m.i]];
+      return (!row.sex || *row.sex == entry.sex) &&
+             initials_may_agree(asked[m.i], entry.given_initials);
+    });
+  };
+  // The names of the chunk's rows, made once for all the persons they are compared with.
+  std::vector<std::unique_ptr<RowNames>> row_names(by_names.size());
+  std::vector<std::size_t> named;  // whose row_names are made
+  const auto names_of = [&](std::size_t i) -> const RowNames& {
+    if (!row_names[i]) {
+      row_names[i] = std::make_unique<RowNames>(rows[by_names[i]]);
+      named.push_back(i);
+    }
+    return *row_names[i];
+  };
+  const auto found = [&](std::size_t k, NameCandidate&& candidate) {
+    std::optional<CandidateNames> names;
+    const auto [from, to] =
+        rows_meaning(k, static_cast<std::int32_t>(candidate.birth_date.to_days()), meant_start[k]);
+    for (auto it = from; it != to; ++it) {
+      const MatchRow& row = rows[by_names[it->i]];
+      if (row.sex && candidate.sex != *row.sex) continue;
+      NamesVerdict& verdict = verdicts[it->i];
+      if (std::any_of(verdict.fits.begin(), verdict.fits.end(),
+                      [&](const NameFit& fit) { return fit.hetu == candidate.hetu; })) {
+        continue;  // filed under two of the row's keys
+      }
+      if (!names) names.emplace(candidate.last_name, candidate.former_last_names);
+      const RowNames& row_forms = names_of(it->i);
+      const double surname = surname_score(row_forms, *names, kMistypedDateMinNames);
+      if (surname < kMistypedDateMinNames) continue;
+      const double given = given_names_score(row_forms, names->given_names(candidate.first_names));
+      if (given < kMistypedDateMinNames) continue;
+      const bool same_names = surname == 1.0 && given == 1.0 &&
+                              row_forms.given.size() >= name_words(candidate.first_names).size();
+      verdict.fits.push_back({candidate.hetu, surname, given,
+                              date_typo(*row.birth_date, candidate.birth_date), same_names});
+    }
+  };
+  const auto read_chunk = [&] {
+    meant_start.push_back(meant.size());
+    cursor_k = keys.size();
+    store_.name_candidates_by_surname(keys, wanted, found);
+    keys.clear();
+    meant.clear();
+    meant_start.clear();
+    for (const std::size_t i : named)
+      row_names[i].reset();
+    named.clear();
+  };
+  for (std::size_t first = 0; first < filed.size();) {
+    std::size_t end = first;
+    while (end < filed.size() && filed[end].first == filed[first].first)
+      ++end;
+    const auto k = static_cast<std::uint32_t>(keys.size());
+    keys.push_back(filed[first].first);
+    meant_start.push_back(meant.size());
+    for (std::size_t f = first; f < end; ++f) {
+      const std::size_t i = filed[f].second;
+      for (const Date& day : mistyping_candidates(*rows[by_names[i]].birth_date))
+        meant.push_back(
+            {k, static_cast<std::int32_t>(day.to_days()), static_cast<std::uint32_t>(i)});
+    }
+    std::sort(meant.begin() + static_cast<std::ptrdiff_t>(meant_start.back()), meant.end());
+    if (meant.size() >= kChunkDays) read_chunk();
+    first = end;
+  }
+  if (!keys.empty()) read_chunk();
+  phases_.mistyped_dates += std::chrono::steady_clock::now() - start;
 }
 
 // A row chooses as soon as the last of its fitting persons has been read, so that only the
@@ -422,9 +596,11 @@ MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   if (!names_complete(row)) return names_incomplete(note);
   Day day(*this, *row.birth_date);
   const auto start = std::chrono::steady_clock::now();
-  const NamesVerdict verdict = score_names(row, day);
+  std::vector<NamesVerdict> verdicts = {score_names(row, day)};
   phases_.name_scoring += std::chrono::steady_clock::now() - start;
   phases_.names_pass += std::chrono::steady_clock::now() - start;
+  add_mistyped_date_fits(std::span(&row, 1), {0}, verdicts);
+  const NamesVerdict& verdict = verdicts.front();
   std::vector<std::pair<std::string, std::optional<Person>>> persons;
   const auto read_start = std::chrono::steady_clock::now();
   for (const NameFit& fit : verdict.fits)
@@ -534,7 +710,7 @@ PersonMatcher::NamesVerdict PersonMatcher::score_names(const MatchRow& row, Day&
       verdict.best_below = std::max(verdict.best_below, names);
       continue;
     }
-    verdict.fits.push_back({day.candidate(i).hetu, surname, given});
+    verdict.fits.push_back({day.candidate(i).hetu, surname, given, std::nullopt, false});
   }
   return verdict;
 }
@@ -545,23 +721,35 @@ MatchResult PersonMatcher::choose_by_names(
   struct Scored {
     CandidateScore score;
     const Person* person;
+    std::optional<DateTypo> typo;
+    bool eligible = true;  // may be chosen (else it only stands in the way of others)
   };
   std::vector<Scored> above;
   double best_below = verdict.best_below;
   for (const NameFit& fit : verdict.fits) {
     const Person* person = person_of(fit.hetu);
     if (person == nullptr) continue;  // removed from the register since the day was read
+    const int balance = evidence_balance(row, *person);
+    // A birth date that differs and a place that contradicts more than it agrees: two
+    // discrepancies, as often another person of those names (measured: all the wrong matches
+    // of bench_match_quality --date-errors were such, rows with one of a person's given
+    // names) as one who moved. Chosen only when the names are the person's in full; otherwise
+    // still a person the row may mean, who keeps the others from being chosen.
+    const bool eligible = !fit.typo || balance >= 0 || fit.same_names;
     CandidateScore score;
     score.surname = fit.surname;
     score.given_names = fit.given_names;
-    score.total = (fit.surname + fit.given_names) / 2.0 + tie_breakers(row, *person);
+    score.total = (fit.surname + fit.given_names) / 2.0 + kTieBreaker * balance -
+                  (fit.typo ? kMistypedDatePenalty : 0.0);
     if (score.total < policy_.threshold) {
       best_below = std::max(best_below, score.total);
       continue;
     }
-    score.why = "surname " + two_decimals(score.surname) + ", given names " +
-                two_decimals(score.given_names);
-    above.push_back({std::move(score), person});
+    score.why = fit.typo ? "birth date differs: " + std::string(describe(*fit.typo)) + "; " +
+                               agreeing_evidence(row, *person, policy_)
+                         : "surname " + two_decimals(score.surname) + ", given names " +
+                               two_decimals(score.given_names);
+    above.push_back({std::move(score), person, fit.typo, eligible});
   }
   std::sort(above.begin(), above.end(),
             [](const Scored& a, const Scored& b) { return a.score.total > b.score.total; });
@@ -574,12 +762,22 @@ MatchResult PersonMatcher::choose_by_names(
   } else if (above.size() > 1 && above[0].score.total - above[1].score.total < policy_.margin) {
     result.outcome = MatchOutcome::ambiguous;
     result.score = above[0].score.total;
-    result.reason = note + std::to_string(above.size()) + " persons fit these names and birth date";
+    const bool mistyped =
+        std::any_of(above.begin(), above.end(), [](const Scored& s) { return s.typo.has_value(); });
+    result.reason = note + std::to_string(above.size()) + " persons fit these names and " +
+                    (mistyped ? "this birth date or a mistyping of it" : "birth date");
+  } else if (!above[0].eligible) {
+    result.outcome = MatchOutcome::not_found;
+    result.score = above[0].score.total;
+    result.reason = note +
+                    "no person born that day with these names; one born on a date this one may "
+                    "mistype has them, but too little else agrees";
   } else {
     result.outcome = MatchOutcome::matched_name_birth_date;
     result.score = std::min(1.0, above[0].score.total);
     result.reason = note + above[0].score.why;
     result.person = *above[0].person;
+    result.birth_date_typo = above[0].typo;
   }
   return result;
 }

@@ -8,6 +8,11 @@
 // typos tolerated. Municipality, postal code and street, when given, break ties. A row is
 // matched only when exactly one candidate scores above the threshold, clear of the runner-up
 // by a margin: otherwise AMBIGUOUS with the number of candidates, and nothing is disclosed.
+// Birth dates are mistyped too (registry/date_typos.h): persons whose surname is filed under
+// one of the row's surname keys and who were born on a date the typed one may have meant
+// compete as well, when their names agree strongly, a little behind those born that very day
+// (less than the margin: a row that could mean either is AMBIGUOUS unless the municipality,
+// postal code or street tells them apart).
 #ifndef POPGATE_REGISTRY_PERSON_MATCHER_H_
 #define POPGATE_REGISTRY_PERSON_MATCHER_H_
 
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "registry/date.h"
+#include "registry/date_typos.h"
 #include "registry/person.h"
 #include "registry/register_store.h"
 
@@ -58,6 +64,8 @@ struct MatchResult {
   std::string reason;            // one line for the client: why this outcome
   int candidates = 0;            // persons above the threshold (AMBIGUOUS says how many)
   std::optional<Person> person;  // only when matched
+  // Matched a person born on another day: how the row's birth date differs from the person's.
+  std::optional<DateTypo> birth_date_typo;
 };
 
 struct MatchPolicy {
@@ -67,6 +75,13 @@ struct MatchPolicy {
   bool hetu_fallback_to_names = false;  // an invalid or unknown HETU: try names
   // Read the persons' family links too: only when the result discloses the family group.
   bool read_family = true;
+  // Also persons born on a date the row's may be a mistyping of (see above).
+  bool mistyped_birth_dates = true;
+  // A match despite a birth date difference says in its reason which evidence agreed. The
+  // location evidence is named only where the result discloses it anyway: the municipality
+  // with the home municipality group, the postal code and street with the permanent address.
+  bool reason_names_municipality = false;
+  bool reason_names_address = false;
 };
 
 // How well a row's names and address fit a person, in [0, 1.06] (1 for identical names; the
@@ -90,6 +105,9 @@ struct MatchPhases {
   std::chrono::nanoseconds name_scoring{0};     // comparing names, summed over the threads
   unsigned scoring_threads = 1;
   std::chrono::nanoseconds person_reads{0};  // candidates read whole (their names fit)
+  // Persons of the rows' surnames born on a date the row's may be a mistyping of: read and
+  // their names compared.
+  std::chrono::nanoseconds mistyped_dates{0};
 };
 
 class PersonMatcher {
@@ -129,6 +147,11 @@ class PersonMatcher {
   // The same for rows[by_names[i]] (sorted by birth date), each day read once.
   std::vector<NamesVerdict> score_days(std::span<const MatchRow> rows,
                                        const std::vector<std::size_t>& by_names);
+  // Adds to verdicts[i] the persons that rows[by_names[i]] may mean if its birth date is
+  // mistyped, read a surname key at a time.
+  void add_mistyped_date_fits(std::span<const MatchRow> rows,
+                              const std::vector<std::size_t>& by_names,
+                              std::vector<NamesVerdict>& verdicts);
   // Reads the persons of the verdicts' fits in the store's order and has each row choose.
   void choose_as_read(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names,
                       const std::vector<NamesVerdict>& verdicts,

@@ -39,6 +39,10 @@ std::string changed_fields(const ClientRow& row, const Person& person,
       changed.push_back("first_names");
     }
   }
+  if (granted(disclosed, DataGroup::identity) && !row.birth_date.empty()) {
+    const std::optional<Date> born = Date::parse(row.birth_date);
+    if (born && *born != person.birth_date) changed.push_back("birth_date");  // a mistyping
+  }
   if (granted(disclosed, DataGroup::home_municipality) && !row.municipality.empty()) {
     const std::optional<std::string> code = municipality_code(row.municipality);
     if (code != person.home_municipality) changed.push_back("municipality");

@@ -1,8 +1,11 @@
 #include "adapters/store/register_schema.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
+
+#include "registry/name_forms.h"
 
 namespace popgate::store {
 namespace {
@@ -96,8 +99,22 @@ CREATE TABLE meta (
 ) WITHOUT ROWID, STRICT;
 )sql";
 
+// Version 2: the surname keys. A WITHOUT ROWID table is its own index: a key's persons are
+// adjacent, in birth date order, with nothing else to read.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE person_surname (
+  key            TEXT NOT NULL,     -- registry::surname_keys of the current or a former surname
+  birth_date     TEXT NOT NULL,
+  person_id      INTEGER NOT NULL,
+  sex            INTEGER NOT NULL,  -- code
+  given_initials INTEGER NOT NULL,  -- registry::given_name_initials
+  PRIMARY KEY (key, birth_date, person_id)
+) WITHOUT ROWID, STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "persons, buildings, change log, meta", kSchemaV1},
+    {2, "surname keys", kSchemaV2, fill_person_surnames},
 };
 static_assert(std::size(kMigrations) == kRegisterSchemaVersion);
 
@@ -216,6 +233,11 @@ std::span<const IndexDefinition> register_indexes() {
   return kIndexes;
 }
 
+int register_file_version(const std::string& path) {
+  Database db(path, OpenMode::read_only);
+  return register_schema_version(db);
+}
+
 int register_schema_version(Database& db) {
   return static_cast<int>(
       db.query_int("PRAGMA user_version", "reading the schema version").value_or(0));
@@ -234,7 +256,7 @@ void check_register_version(Database& db) {
   if (version < kRegisterSchemaVersion) {
     throw StoreError(db.path() + ": schema version " + std::to_string(version) +
                      " needs migrating to " + std::to_string(kRegisterSchemaVersion) +
-                     "; open it read-write once (e.g. 'popgate register stats' after an import)");
+                     ": run 'popgate register migrate --db " + db.path() + "'");
   }
 }
 
@@ -255,6 +277,7 @@ void migrate_register(Database& db, bool defer_indexes) {
     const std::string what = "migrating to schema version " + std::to_string(migration.version) +
                              " (" + std::string(migration.summary) + ")";
     db.exec(std::string(migration.sql), what);
+    if (migration.fill != nullptr) migration.fill(db);
     // PRAGMA takes no parameters; the value is our own integer.
     db.exec("PRAGMA user_version = " + std::to_string(migration.version), what);
     transaction.commit();
@@ -273,6 +296,56 @@ void create_register_indexes(Database& db) {
     db.exec("DROP INDEX IF EXISTS " + std::string(retired),
             "dropping the retired index " + std::string(retired));
   }
+}
+
+std::vector<std::string> person_surname_keys(std::string_view last_name,
+                                             std::string_view former_last_names) {
+  std::vector<std::string> keys = registry::surname_keys(last_name);
+  while (!former_last_names.empty()) {
+    const std::size_t end = std::min(former_last_names.find('|'), former_last_names.size());
+    for (std::string& key : registry::surname_keys(former_last_names.substr(0, end))) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    }
+    former_last_names.remove_prefix(std::min(end + 1, former_last_names.size()));
+  }
+  return keys;
+}
+
+void fill_person_surnames(Database& db) {
+  const std::string what = "filing the persons under their surname keys";
+  db.exec(
+      "CREATE TEMP TABLE surname_fill (key TEXT, birth_date TEXT, person_id INTEGER, sex "
+      "INTEGER, given_initials INTEGER)",
+      what);
+  {
+    Statement persons = db.prepare(
+        "SELECT id, last_name, former_last_names, birth_date, sex, first_names FROM person", what);
+    Statement insert = db.prepare(
+        "INSERT INTO temp.surname_fill (key, birth_date, person_id, sex, given_initials) VALUES "
+        "(?1, ?2, ?3, ?4, ?5)",
+        what);
+    while (persons.step()) {
+      const std::int64_t id = persons.column_int(0);
+      const std::string birth_date(persons.column_text(3));
+      const std::int64_t sex = persons.column_int(4);
+      const std::uint64_t initials = registry::given_name_initials(persons.column_text(5));
+      for (const std::string& key :
+           person_surname_keys(persons.column_text(1), persons.column_text(2))) {
+        insert.bind_text(1, key);
+        insert.bind_text(2, birth_date);
+        insert.bind_int(3, id);
+        insert.bind_int(4, sex);
+        insert.bind_int(5, static_cast<std::int64_t>(initials));
+        insert.run();
+      }
+    }
+  }
+  db.exec(
+      "INSERT INTO person_surname (key, birth_date, person_id, sex, given_initials) "
+      "SELECT key, birth_date, person_id, sex, given_initials FROM temp.surname_fill "
+      "ORDER BY 1, 2, 3; "
+      "DROP TABLE temp.surname_fill",
+      what);
 }
 
 std::int64_t to_code(Sex value) {

@@ -38,7 +38,7 @@ struct SynPerson {
   std::int32_t death_days = 0;          // valid when status == deceased
   std::int32_t address_start_days = 0;  // when the current permanent address began
   std::int32_t municipality_start_days = 0;
-  std::uint32_t surname = 0;             // index into ReferenceData::surnames()
+  std::uint32_t surname = kNone;         // index into ReferenceData::surnames()
   std::uint32_t former_surname = kNone;  // e.g. the maiden name
   bool double_surname = false;           // last name "Former-Current"
   std::array<std::uint16_t, 3> given{};  // [0] from the first-name list, others from "other"

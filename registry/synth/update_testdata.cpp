@@ -83,14 +83,15 @@ std::string with_typo(const std::string& text, Random& random) {
   return out;
 }
 
-// The birth date with one of the errors typed birth dates carry, and which: "digit" (one digit
-// of DD.MM.YYYY wrong), "day_month" (swapped), "century" (a two-digit year read into the
-// wrong century). Always another valid date; nullopt when none of the kinds gives one.
+// The birth date with one of the errors typed birth dates carry (registry/date_typos.h), and
+// which: "digit" (one digit of DD.MM.YYYY wrong), "transposed" (two adjacent digits of a field
+// swapped), "day_month" (swapped), "century" (a two-digit year read into the wrong century).
+// Always another valid date; nullopt when none of the kinds gives one.
 std::optional<std::pair<Date, std::string>> mistyped_birth_date(const Date& born, Random& random) {
   for (int attempt = 0; attempt < 20; ++attempt) {
     Date typed = born;
     std::string kind;
-    switch (random.below(3)) {
+    switch (random.below(4)) {
       case 0: {
         kind = "digit";
         const int digit = static_cast<int>(random.below(8));  // of DDMMYYYY
@@ -108,6 +109,16 @@ std::optional<std::pair<Date, std::string>> mistyped_birth_date(const Date& born
         kind = "day_month";
         std::swap(typed.day, typed.month);
         break;
+      case 2: {
+        kind = "transposed";
+        // Of DD, MM or the year's last two digits, the places typists swap.
+        const int field = static_cast<int>(random.below(3));
+        int& value = field == 0 ? typed.day : field == 1 ? typed.month : typed.year;
+        const int tens = value / 10 % 10;
+        const int ones = value % 10;
+        value += (ones - tens) * 10 + (tens - ones);
+        break;
+      }
       default:
         kind = "century";
         typed.year += typed.year + 100 <= Date::today().year ? 100 : -100;
@@ -203,6 +214,36 @@ TestRow corrupted_row(const Person& person, const std::string& ref, const Corrup
     t.damage.push_back("outdated_evidence");
   }
   return t;
+}
+
+CorruptionRates date_error_rates() {
+  CorruptionRates rates;
+  rates.missing_hetu = 1.0;
+  rates.birth_date_error = 0.08;
+  rates.with_municipality = 0.7;
+  rates.with_postal_code = 0.7;
+  rates.outdated_evidence = 0.1;
+  rates.not_in_register = 0.02;
+  return rates;
+}
+
+std::vector<TestRow> test_rows(std::span<const Person> persons, std::size_t count,
+                               const CorruptionRates& rates, Random& random) {
+  std::vector<TestRow> rows;
+  rows.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Person& person = persons[random.below(persons.size())];
+    rows.push_back(corrupted_row(person, std::to_string(i), rates, random));
+    if (rates.not_in_register > 0 && random.chance(rates.not_in_register)) {
+      const std::string& other = persons[random.below(persons.size())].last_name;
+      if (other != person.last_name) {
+        rows.back().row.last_name = other;
+        rows.back().true_hetu.clear();
+        rows.back().damage.push_back("not_in_register");
+      }
+    }
+  }
+  return rows;
 }
 
 }  // namespace popgate::registry

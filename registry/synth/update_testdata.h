@@ -7,6 +7,7 @@
 #ifndef POPGATE_REGISTRY_SYNTH_UPDATE_TESTDATA_H_
 #define POPGATE_REGISTRY_SYNTH_UPDATE_TESTDATA_H_
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,21 @@ struct CorruptionRates {
   double with_municipality = 0.3;  // the row gives the home municipality (a tie-breaker)
   // Off unless asked for (bench_match_quality --date-errors), so that the rows other tools make
   // from a seed stay the same:
-  double birth_date_error = 0.0;  // a digit wrong, day and month swapped, or the wrong century
+  double birth_date_error = 0.0;  // a digit wrong or two transposed, day and month swapped, or
+                                  // the wrong century
   double with_postal_code = 0.0;  // the row gives the current address's postal code
   // The municipality and postal code given are another place's, as after a move the client's
   // register missed.
   double outdated_evidence = 0.0;
+  // Someone the register does not hold: the person's given names, birth date and place with
+  // another person's surname (test_rows; the row has no true HETU).
+  double not_in_register = 0.0;
 };
+
+// The test set of issue 17.2: every row without a HETU, 8% with a typical birth date error,
+// municipality and postal code given for 70% each and outdated for 10%, 2% of the rows for
+// persons the register does not hold.
+CorruptionRates date_error_rates();
 
 struct TestRow {
   ClientRow row;
@@ -44,6 +54,11 @@ struct TestRow {
 // A corrupted row for `person`; client_ref is `ref`.
 TestRow corrupted_row(const Person& person, const std::string& ref, const CorruptionRates& rates,
                       Random& random);
+
+// `count` rows for persons drawn from `persons` (with replacement), corrupted by `rates`;
+// client_ref is the row's number from 0.
+std::vector<TestRow> test_rows(std::span<const Person> persons, std::size_t count,
+                               const CorruptionRates& rates, Random& random);
 
 // One typo of the FEBRL kinds in an ASCII letter of `text`: a letter replaced, inserted,
 // deleted, or swapped with the next one. Text without ASCII letters is returned as it is.

@@ -172,6 +172,32 @@ TEST_F(SynthPopulation, MunicipalitiesAreWeightedByPopulation) {
     EXPECT_NE(ref.municipality(code), nullptr) << code;
 }
 
+// Everyone gets a surname drawn by the reference frequencies, the deceased and those abroad
+// too (they were all "Korhonen", the first name of the list, until a default said so: 14% of
+// a synthesized Finland, where the real Korhonen is 0.4%).
+TEST_F(SynthPopulation, SurnamesFollowTheReferenceFrequencies) {
+  const auto& surnames = registry::ReferenceData::embedded().surnames();
+  double total = 0;
+  for (const auto& name : surnames)
+    total += static_cast<double>(name.count);
+  const double most_common = static_cast<double>(surnames.front().count) / total;
+  std::map<std::string, double> counts;
+  for (const Person& p : *persons)
+    counts[p.last_name] += 1;
+  const auto n = static_cast<double>(persons->size());
+  for (const bool dead : {false, true}) {
+    double group = 0, named_first = 0;
+    for (const Person& p : *persons) {
+      if (p.deceased() != dead) continue;
+      group += 1;
+      named_first += p.last_name == surnames.front().name;
+    }
+    EXPECT_LT(named_first / group, most_common * 3) << (dead ? "deceased" : "living");
+  }
+  for (const auto& [name, count] : counts)
+    EXPECT_LT(count / n, most_common * 3) << name;
+}
+
 TEST_F(SynthPopulation, ResidentsLiveInRegisteredBuildingsWithAddresses) {
   std::int64_t checked = 0, safety = 0;
   for (const Person& p : *persons) {

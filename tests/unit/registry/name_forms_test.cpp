@@ -106,5 +106,85 @@ TEST(NameForms, SimilarityAtLeastIsExactAboveItsFloor) {
   EXPECT_GT(ruled_out, 50000u);
 }
 
+TEST(SurnameKeys, SpellingsOfOneSurnameShareAKey) {
+  for (const char* spelling : {"Mäkinen", "MÄKINEN", "Makinen", "Maekinen", "Mäkkinen"})
+    EXPECT_EQ(surname_keys(spelling), std::vector<std::string>{"makinen"}) << spelling;
+  EXPECT_EQ(surname_keys("Saarinen"), surname_keys("Sarinen"));
+  EXPECT_NE(surname_keys("Saarinen"), surname_keys("Salminen"));
+  EXPECT_EQ(surname_keys("Virtanen-Korhonen"),
+            (std::vector<std::string>{"virtanenkorhonen", "virtanen", "korhonen"}));
+  EXPECT_EQ(surname_keys("von Wright"), (std::vector<std::string>{"vonwright", "von", "wright"}));
+  EXPECT_TRUE(surname_keys("").empty());
+  EXPECT_TRUE(surname_keys("--").empty());
+  EXPECT_EQ(surname_keys("O'Brien"), std::vector<std::string>{"obrien"});
+}
+
+TEST(GivenNameInitials, AreTheFirstAndSecondFoldedLettersOfEachNameAndPart) {
+  const auto bits = [](std::string_view firsts, std::string_view seconds) {
+    std::uint64_t out = 0;
+    for (const char c : firsts)
+      out |= std::uint64_t{1} << (c - 'a');
+    for (const char c : seconds)
+      out |= std::uint64_t{1} << (32 + c - 'a');
+    return out;
+  };
+  EXPECT_EQ(given_name_initials("Anna-Maria Ülla"), bits("amu", "nal"));
+  EXPECT_EQ(initials_asked("Anna-Maria Ülla"),
+            (std::vector<std::uint64_t>{bits("a", "n"), bits("u", "l")}));
+  EXPECT_EQ(given_name_initials("ÄIJÄ"), bits("a", "i"));
+  EXPECT_EQ(given_name_initials(""), 0u);
+  EXPECT_EQ(initials_asked("Maximilianusz Anna"), std::vector<std::uint64_t>{bits("a", "n")})
+      << "a long name asks for nothing";
+  EXPECT_EQ(given_name_initials("Maximilianusz") & bits("z", "z"), bits("z", "z"))
+      << "and stands for any";
+  const auto may_agree = [](std::string_view row, std::string_view person) {
+    return initials_may_agree(initials_asked(row), given_name_initials(person));
+  };
+  EXPECT_TRUE(may_agree("Nna Ilona", "Anna Ilona")) << "the first letter left out";
+  EXPECT_TRUE(may_agree("Kanna", "Anna")) << "a letter put in front";
+  EXPECT_TRUE(may_agree("Nana", "Anna")) << "the first two swapped";
+  EXPECT_FALSE(may_agree("Eeva", "Anna Ilona"));
+  EXPECT_FALSE(may_agree("Matti", "Kari")) << "sharing only the second letter";
+  EXPECT_FALSE(may_agree("Anna Eeva", "Anna Ilona")) << "every name of the row must";
+  EXPECT_TRUE(initials_may_agree({}, 0u)) << "a row without usable initials asks for nothing";
+}
+
+// The initials pass over persons before their names are compared: they must never pass over
+// one whose name the comparison would have found close enough (kInitialsMinSimilarity).
+TEST(GivenNameInitials, NeverRuleOutANameCloseEnoughToMatch) {
+  const std::vector<std::string> names = {
+      "Anna",         "Aino",        "Eeva",        "Ilona",   "Jukka",      "Olli",
+      "Matti",        "Ülla",        "Äijä",        "Øystein", "Juha-Pekka", "Kristiina",
+      "Maximilianus", "Christoffer", "Aleksanteri", "Bo",      "Li"};
+  const std::string letters = "abcdefghijklmnopqrstuvwxyzä";
+  std::vector<std::string> variants;
+  for (const std::string& name : names) {
+    variants.push_back(name);
+    for (std::size_t at = 0; at <= name.size(); ++at) {
+      for (const char c : letters) {
+        if (at < name.size()) variants.push_back(name.substr(0, at) + c + name.substr(at + 1));
+        variants.push_back(name.substr(0, at) + c + name.substr(at));
+      }
+      if (at < name.size()) variants.push_back(name.substr(0, at) + name.substr(at + 1));
+      if (at + 1 < name.size()) {
+        std::string swapped = name;
+        std::swap(swapped[at], swapped[at + 1]);
+        variants.push_back(swapped);
+      }
+    }
+  }
+  int close = 0;
+  for (const std::string& name : names) {
+    const NameForms person = name_forms(name);
+    for (const std::string& typed : variants) {
+      if (name_similarity(name_forms(typed), person) < kInitialsMinSimilarity) continue;
+      ++close;
+      EXPECT_TRUE(initials_may_agree(initials_asked(typed), given_name_initials(name)))
+          << typed << " for " << name;
+    }
+  }
+  EXPECT_GT(close, 500);
+}
+
 }  // namespace
 }  // namespace popgate::registry

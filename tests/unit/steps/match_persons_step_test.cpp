@@ -66,8 +66,13 @@ class MatchPersonsStepTest : public ::testing::Test {
     context_.work_dir = dir_.path() / "work";
     context_.input_file = dir_.file("input.csv");
     context_.cancelled = &cancelled_;
-    context_.params = {{"permit", "P/1"}, {"separator", "auto"},          {"encoding", "auto"},
-                       {"to", "result"},  {"fallback_to_names", "false"}, {"batch_rows", "100000"}};
+    context_.params = {{"permit", "P/1"},
+                       {"separator", "auto"},
+                       {"encoding", "auto"},
+                       {"to", "result"},
+                       {"fallback_to_names", "false"},
+                       {"batch_rows", "100000"},
+                       {"mistyped_birth_dates", "true"}};
     context_.lists = {{"groups", {"identity", "names", "permanent_address"}},
                       {"columns", {"client_ref=AsNro"}},
                       {"fixed_width", {}}};
@@ -140,6 +145,40 @@ TEST_F(MatchPersonsStepTest, EachRowGetsItsOutcomeAndOnlyWhatThePermitAllows) {
       << summary;
   EXPECT_NE(summary.find("1  INVALID_ROW: N fields where the header has N\n"), std::string::npos)
       << summary;
+}
+
+// Issue 17.2: a row whose birth date is mistyped is matched, says so, and is counted.
+TEST_F(MatchPersonsStepTest, AMistypedBirthDateIsMatchedAndCounted) {
+  const std::string input =
+      "AsNro;Sukunimi;Etunimet;Syntymäaika;Postinumero\n"
+      "1;Laine;Matti;2.2.1958;00100\n"  // 1985 with its last two digits swapped
+      "2;Laine;Matti;2.2.1985;\n"
+      "3;Mäkinen;Anna;1.1.1890;\n";  // the wrong century
+  StepOutputs out = run(input);
+  EXPECT_EQ(out.at("matched_name"), "3");
+  EXPECT_EQ(out.at("birth_date_differs"), "2");
+  const std::string result = read("result/result.csv");
+  EXPECT_NE(result.find("1;MATCHED_NAME_BIRTHDATE;1.000;\"birth date differs: two digits "
+                        "transposed; surname, given names and postal code agree\";" +
+                        testing::hetu(2, 2, 1985, 3)),
+            std::string::npos)
+      << result;
+  EXPECT_NE(result.find(";birth_date\r\n2;MATCHED_NAME_BIRTHDATE;"), std::string::npos)
+      << "row 1's changed fields\n"
+      << result;
+  const std::string summary = read("result/summary.txt");
+  EXPECT_NE(summary.find("matched although the birth date differs (a mistyping): 2\n"),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(result.find("3;MATCHED_NAME_BIRTHDATE;0.980;\"birth date differs: wrong century;"),
+            std::string::npos)
+      << result;
+
+  context_.params["mistyped_birth_dates"] = "false";
+  out = run(input);
+  EXPECT_EQ(out.at("matched_name"), "1");
+  EXPECT_EQ(out.at("not_found"), "2");
+  EXPECT_EQ(read("result/summary.txt").find("birth date differs"), std::string::npos);
 }
 
 // 1,000 bad rows of a few kinds make a few summary lines, not 1,000.

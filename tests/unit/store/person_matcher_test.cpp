@@ -130,7 +130,8 @@ TEST_F(PersonMatcherTest, TwinsAreToldApartByTheirGivenNamesOrNotAtAll) {
 
 TEST_F(PersonMatcherTest, AFatherAndSonOfTheSameNameDifferByBirthDate) {
   EXPECT_EQ(match(row("Mikko", "Virtanen", Date{1985, 5, 17})).person->hetu, persons_[6].hetu);
-  EXPECT_EQ(match(row("Mikko", "Virtanen", Date{1970, 5, 17})).outcome, MatchOutcome::not_found);
+  // 1972 is no mistyping of 1960 or 1985 (1970 would be of 1960: one digit).
+  EXPECT_EQ(match(row("Mikko", "Virtanen", Date{1972, 5, 17})).outcome, MatchOutcome::not_found);
 }
 
 TEST_F(PersonMatcherTest, SexFiltersCandidates) {
@@ -170,6 +171,8 @@ TEST_F(PersonMatcherTest, MatchingManyRowsGivesEachRowWhatMatchingItAloneGives) 
   rows.push_back(row("Anna", "Virtanen", kBorn));
   rows.push_back(row("Maria", "Heikkinen", kTwins));
   rows.push_back(row("Nemo", "Nobody", kBorn));
+  rows.push_back(row("Mikko", "Virtanen", Date{1970, 5, 17}));  // a mistyped 1960
+  rows.push_back(row("Aino", "Heikkinen", Date{1992, 3, 11}));  // day and month swapped
   for (const bool fallback : {false, true}) {
     MatchPolicy policy;
     policy.hetu_fallback_to_names = fallback;
@@ -193,7 +196,11 @@ TEST_F(PersonMatcherTest, MatchingManyRowsGivesEachRowWhatMatchingItAloneGives) 
     }
     EXPECT_EQ(all[0]->outcome, MatchOutcome::matched_hetu);
     EXPECT_EQ(all[0]->person->hetu, persons_.back().hetu);
-    EXPECT_EQ(all[rows.size() - 3]->outcome, MatchOutcome::matched_name_birth_date);
+    EXPECT_EQ(all[rows.size() - 5]->outcome, MatchOutcome::matched_name_birth_date);
+    EXPECT_EQ(all[rows.size() - 2]->birth_date_typo, DateTypo::digit);
+    EXPECT_EQ(all[rows.size() - 2]->person->hetu, persons_[5].hetu);
+    EXPECT_EQ(all[rows.size() - 1]->birth_date_typo, DateTypo::day_month);
+    EXPECT_EQ(all[rows.size() - 1]->person->hetu, persons_[3].hetu);
   }
 }
 
@@ -230,6 +237,137 @@ TEST_F(PersonMatcherTest, MatchingOnManyThreadsGivesWhatOneGives) {
     }
   }
   EXPECT_EQ(one[0].outcome, MatchOutcome::matched_name_birth_date);
+}
+
+// Issue 17.2: rows whose birth date is mistyped, with the issue's own example (a Korhonen
+// Emilia born 1983-09-16 written 1938-09-16, the birth date of another Emilia Korhonen).
+class MistypedBirthDateTest : public ::testing::Test {
+ protected:
+  MistypedBirthDateTest() {
+    persons_[1].home_municipality = "837";
+    persons_[1].addresses[0].postal_code = "33100";
+    persons_[3].former_last_names = {"Järvinen"};
+    store_ =
+        SqliteRegisterStore::open(dir_.file("register.db"), SqliteRegisterStore::Mode::read_write);
+    auto tx = store_->begin();
+    for (Person& p : persons_)
+      tx->put_person(p);
+    tx->commit();
+  }
+
+  MatchResult match(const MatchRow& r, MatchPolicy policy = {}) {
+    PersonMatcher matcher(*store_, policy);
+    return matcher.match(r);
+  }
+  static MatchRow located(MatchRow r, const std::string& municipality,
+                          const std::string& postal_code) {
+    r.municipality = municipality;
+    r.postal_code = postal_code;
+    return r;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteRegisterStore> store_;
+  std::vector<Person> persons_ = {
+      person(2, "Emilia", "Korhonen", Date{1983, 9, 16}),       // Helsinki, 00100
+      person(4, "Nora Emilia", "Korhonen", Date{1938, 9, 16}),  // Tampere, 33100
+      person(3, "Kalle Johannes", "Salo", Date{1975, 3, 4}, Sex::male),
+      person(6, "Liisa", "Lahti", Date{1990, 2, 11}),
+  };
+};
+
+TEST_F(MistypedBirthDateTest, EachKindOfMistypingFindsThePersonWhenNoOneElseFits) {
+  const std::vector<std::pair<Date, DateTypo>> typed = {
+      {{1975, 4, 3}, DateTypo::day_month},  {{1985, 3, 4}, DateTypo::digit},
+      {{1957, 3, 4}, DateTypo::transposed}, {{1875, 3, 4}, DateTypo::century},
+      {{2075, 3, 4}, DateTypo::century},    {{1975, 3, 7}, DateTypo::digit},
+  };
+  for (const auto& [date, kind] : typed) {
+    const MatchResult m = match(row("Kalle", "Salo", date));
+    ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << date.iso() << ": " << m.reason;
+    EXPECT_EQ(m.person->hetu, persons_[2].hetu);
+    EXPECT_EQ(m.birth_date_typo, kind) << date.iso();
+    EXPECT_EQ(m.reason, "birth date differs: " + std::string(describe(kind)) +
+                            "; surname and given names agree");
+    EXPECT_LT(m.score, 1.0);
+  }
+  const MatchResult exact = match(row("Kalle", "Salo", Date{1975, 3, 4}));
+  EXPECT_FALSE(exact.birth_date_typo);
+  EXPECT_EQ(exact.reason, "surname 1.00, given names 1.00");
+  EXPECT_EQ(match(row("Kalle", "Salo", Date{1976, 4, 4})).outcome, MatchOutcome::not_found)
+      << "two digits wrong is no typical mistyping";
+  MatchRow female = row("Kalle", "Salo", Date{1975, 4, 3});
+  female.sex = Sex::female;
+  EXPECT_EQ(match(female).outcome, MatchOutcome::not_found);
+  MatchPolicy strict;
+  strict.mistyped_birth_dates = false;
+  EXPECT_EQ(match(row("Kalle", "Salo", Date{1975, 4, 3}), strict).outcome, MatchOutcome::not_found);
+}
+
+TEST_F(MistypedBirthDateTest, AFormerSurnameFindsThePersonToo) {
+  const MatchResult m = match(row("Liisa", "Järvinen", Date{1990, 11, 2}));
+  ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_EQ(m.person->hetu, persons_[3].hetu);
+  EXPECT_EQ(m.birth_date_typo, DateTypo::day_month);
+}
+
+TEST_F(MistypedBirthDateTest, ARowThatCouldMeanEitherIsAmbiguousUnlessThePlaceDecides) {
+  const MatchRow typed = row("Emilia", "Korhonen", Date{1938, 9, 16});
+  MatchResult m = match(typed);
+  EXPECT_EQ(m.outcome, MatchOutcome::ambiguous) << m.reason;
+  EXPECT_EQ(m.candidates, 2);
+  EXPECT_EQ(m.reason, "2 persons fit these names and this birth date or a mistyping of it");
+  EXPECT_FALSE(m.person);
+  // The 1983 Emilia's municipality and postal code: she is meant, and the other contradicted.
+  m = match(located(typed, "091", "00100"));
+  ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_EQ(m.person->hetu, persons_[0].hetu);
+  EXPECT_EQ(m.birth_date_typo, DateTypo::transposed);
+  EXPECT_EQ(m.reason, "birth date differs: two digits transposed; surname and given names agree")
+      << "the place is not named unless the result discloses it";
+  // Nora Emilia's: the person born that very day.
+  m = match(located(typed, "837", "33100"));
+  ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_EQ(m.person->hetu, persons_[1].hetu);
+  EXPECT_FALSE(m.birth_date_typo);
+}
+
+TEST_F(MistypedBirthDateTest, TheReasonNamesThePlaceOnlyWhereTheResultDisclosesIt) {
+  const MatchRow typed = located(row("Emilia", "Korhonen", Date{1938, 9, 16}), "091", "00100");
+  MatchPolicy policy;
+  policy.reason_names_address = true;
+  EXPECT_EQ(match(typed, policy).reason,
+            "birth date differs: two digits transposed; surname, given names and postal code "
+            "agree");
+  policy.reason_names_municipality = true;
+  EXPECT_EQ(match(typed, policy).reason,
+            "birth date differs: two digits transposed; surname, given names, municipality and "
+            "postal code agree");
+  // A person under a safety non-disclosure is never scored by place, nor named by it.
+  persons_[0].bans |= kBanSafety;
+  auto tx = store_->begin();
+  tx->put_person(persons_[0]);
+  tx->commit();
+  const MatchResult m =
+      match(located(row("Emilia", "Korhonen", Date{1983, 9, 19}), "091", "00100"), policy);
+  ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_EQ(m.reason, "birth date differs: one digit wrong; surname and given names agree");
+}
+
+TEST_F(MistypedBirthDateTest, APlaceThatContradictsStopsAMatchUnlessTheNamesAreInFull) {
+  const MatchRow elsewhere = located(row("Kalle", "Salo", Date{1975, 4, 3}), "837", "33100");
+  MatchResult m = match(elsewhere);
+  EXPECT_EQ(m.outcome, MatchOutcome::not_found) << m.reason;
+  EXPECT_FALSE(m.person);
+  EXPECT_NE(m.reason.find("too little else agrees"), std::string::npos) << m.reason;
+  MatchRow full = elsewhere;
+  full.first_names = "Johannes Kalle";
+  m = match(full);
+  ASSERT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
+  EXPECT_EQ(m.person->hetu, persons_[2].hetu);
+  // One place agreeing, one contradicting: not more against than for.
+  m = match(located(row("Kalle", "Salo", Date{1975, 4, 3}), "091", "33100"));
+  EXPECT_EQ(m.outcome, MatchOutcome::matched_name_birth_date) << m.reason;
 }
 
 TEST(MatchOutcome, CodesAreTheContractsNames) {
