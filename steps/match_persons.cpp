@@ -248,6 +248,9 @@ class RowBatch {
         match.reason = "line " + std::to_string(row.line) + ": " + match.reason;
       }
       finish(row, match);
+      if (!row.disclosed_hetu.empty()) {
+        row.member = children_.member(row.client.client_ref, *match.person, row.children);
+      }
     });
     for (Row& row : rows_) {
       result << row.output;
@@ -283,9 +286,6 @@ class RowBatch {
         registry::update_result_row(row.client, match, groups_, disclosure_);
     formats::append_csv_record(row.output, out.fields);
     row.disclosed_hetu = std::move(out.disclosed_hetu);
-    if (!row.disclosed_hetu.empty()) {
-      row.member = children_.member(row.client.client_ref, *match.person, row.children);
-    }
     tally_.add(std::string(registry::outcome_code(match.outcome)), match.reason,
                match.person.has_value());
   }
@@ -469,13 +469,10 @@ StepType match_persons_step(StepEnvironment env) {
       "<to>/children.csv: the matched persons' children (the child selection, see "
       "docs/client-guide.md), whose HETUs persons.txt holds too.";
   type.params = match_params();
-  for (ParamSpec& param : match_children_params())
-    type.params.push_back(std::move(param));
   type.outputs = {{"dir", "The directory of result.csv and summary.txt."},
                   {"result", "result.csv's path in the work dir."},
                   {"summary", "summary.txt's path in the work dir."},
                   {"persons", "persons.txt's path in the work dir."},
-                  {"children", "children.csv's path in the work dir; empty without `children`."},
                   {"rows", "Rows read."},
                   {"matched_hetu", "Rows matched by HETU."},
                   {"matched_name", "Rows matched by names and birth date."},
@@ -483,6 +480,11 @@ StepType match_persons_step(StepEnvironment env) {
                   {"not_found", "Rows with no candidate."},
                   {"invalid", "Rows that could not be read or matched."}};
   type.run = [env](StepContext& context) { return run_match(env, context); };
+  for (ParamSpec& param : match_children_params())
+    type.params.push_back(std::move(param));
+  type.outputs.push_back({"children",
+                          "children.csv's path in the work dir; empty without "
+                          "`children`."});
   return type;
 }
 

@@ -118,13 +118,16 @@ class MatchChildrenStepTest : public ::testing::Test {
     context_.work_dir = dir_.path() / "work";
     context_.input_file = dir_.file("input.csv");
     context_.cancelled = &cancelled_;
-    context_.params = {{"permit", permit_.id},         {"separator", "auto"},
-                       {"encoding", "auto"},           {"to", "result"},
-                       {"fallback_to_names", "false"}, {"batch_rows", "100000"},
-                       {"children", "true"},           {"children_under", "18"}};
-    context_.lists = {{"groups", {"identity", "names", "permanent_address", "family"}},
-                      {"columns", {}},
-                      {"fixed_width", {}}};
+    context_.params = {{"permit", permit_.id}, {"children", "true"}, {"children_under", "18"}};
+    context_.lists = {{"groups", {"identity", "names", "permanent_address", "family"}}};
+    // Every other parameter at its default, as the engine gives them.
+    for (const ParamSpec& spec : match_persons_step(env_).params) {
+      if (spec.type == ParamType::string_list) {
+        context_.lists.emplace(spec.name, std::vector<std::string>{});
+      } else {
+        context_.params.emplace(spec.name, spec.default_value);
+      }
+    }
   }
 
   StepOutputs run(const std::string& input) {
