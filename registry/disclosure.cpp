@@ -60,6 +60,10 @@ std::span<const DataGroup> location_groups() {
   return kLocationGroups;
 }
 
+bool location_withheld(const Person& person, const Permit& permit) {
+  return person.has_ban(kBanSafety) && !permit.safety_non_disclosure_right;
+}
+
 std::uint32_t bans_excluding(PermitUse use) {
   switch (use) {
     case PermitUse::public_task:
@@ -94,7 +98,7 @@ PersonDisclosure disclose(const Person& person, std::span<const DataGroup> reque
   if ((person.bans & bans_excluding(permit.use)) != 0) {
     return not_disclosed("the person has a disclosure ban covering this use");
   }
-  const bool location_hidden = person.has_ban(kBanSafety) && !permit.safety_non_disclosure_right;
+  const bool location_hidden = location_withheld(person, permit) || context.withhold_location;
   std::string outside = outside_population(person, context, location_hidden);
   if (!outside.empty()) return not_disclosed(std::move(outside));
 

@@ -10,7 +10,8 @@
 //   every address are withheld, and the row says only that data was withheld, never why or
 //   where. Such a person is never selected or excluded by where they live: under a permit
 //   restricted to municipalities they are not disclosed at all, whatever their municipality,
-//   so that neither inclusion nor exclusion hints at it;
+//   so that neither inclusion nor exclusion hints at it. A person shown beside a protected one
+//   (a member's child) has their location withheld the same way (withhold_location below);
 // - a deceased person: the death date is disclosed, addresses are not.
 #ifndef POPGATE_REGISTRY_DISCLOSURE_H_
 #define POPGATE_REGISTRY_DISCLOSURE_H_
@@ -43,10 +44,18 @@ struct DisclosureContext {
   // True when the client itself identified the person (an update row, its own change
   // subscription), as opposed to a search of the register.
   bool held_by_client = false;
+  // True when the person is shown beside another whose location is withheld (a member's child
+  // in the update service's child selection: a child often lives with its parent, so the
+  // child's address would be the protected parent's): the person's location is withheld as if
+  // it were their own safety non-disclosure, with the same note.
+  bool withhold_location = false;
 };
 
 // The groups that reveal where a person lives.
 std::span<const DataGroup> location_groups();
+// Whether the person's location (location_groups()) is withheld from clients of this permit:
+// a safety non-disclosure, and the permit lacks the right to it.
+bool location_withheld(const Person& person, const Permit& permit);
 // The bans that exclude a person from disclosures for `use` (a bit set of person.h's Ban).
 std::uint32_t bans_excluding(PermitUse use);
 

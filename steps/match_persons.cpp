@@ -17,6 +17,7 @@
 #include "registry/update_row.h"
 #include "steps/builtin_steps.h"
 #include "steps/data_groups_param.h"
+#include "steps/match_children.h"
 #include "steps/param_spec.h"
 #include "steps/step_files.h"
 
@@ -47,7 +48,7 @@ std::vector<registry::DataGroup> person_groups(const StepContext& context) {
 
 constexpr const char* kClientFields =
     "client_ref, hetu, last_name, first_names, birth_date, sex, municipality, street, "
-    "postal_code";
+    "postal_code, children_under, children_on";
 
 // A `columns` item: FIELD=Header.
 std::optional<std::pair<ClientField, std::string>> header_alias(const std::string& item) {
@@ -215,11 +216,12 @@ class RowBatch {
   static constexpr std::size_t kDefaultRows = 200'000;
 
   RowBatch(const StepContext& context, const std::vector<registry::DataGroup>& groups,
-           const registry::DisclosureContext& disclosure, Tally& tally)
+           const registry::DisclosureContext& disclosure, Tally& tally, MatchChildren& children)
       : context_(context),
         groups_(groups),
         disclosure_(disclosure),
         tally_(tally),
+        children_(children),
         max_rows_(std::stoul(context.param("batch_rows"))) {}
 
   // Or this many bytes of the client's values, whichever comes first: rows can be long.
@@ -234,6 +236,8 @@ class RowBatch {
     for (const std::string& value : table_row.values)
       bytes_ += value.size();
     if (!table_row.error.empty()) return finish(row, invalid(row.line, table_row.error));
+    const std::string children_error = children_.request(table_row, row.children);
+    if (!children_error.empty()) return finish(row, invalid(row.line, children_error));
     registry::ParsedClientRow parsed = registry::parse_client_row(row.client);
     if (!parsed.error.empty()) return finish(row, invalid(row.line, parsed.error));
     to_match_.push_back(std::move(parsed.match));
@@ -251,11 +255,16 @@ class RowBatch {
         match.reason = "line " + std::to_string(row.line) + ": " + match.reason;
       }
       finish(row, match);
+      if (!row.disclosed_hetu.empty()) {
+        row.member = children_.member(row.client.client_ref, *match.person, row.children);
+      }
     });
-    for (const Row& row : rows_) {
+    for (Row& row : rows_) {
       result << row.output;
       if (!row.disclosed_hetu.empty()) persons << row.disclosed_hetu << '\n';
+      if (row.member) children_.add(std::move(*row.member));
     }
+    children_.flush(persons);
     rows_.clear();
     to_match_.clear();
     owners_.clear();
@@ -268,6 +277,8 @@ class RowBatch {
     registry::ClientRow client;
     std::string output;  // the result line, once matched
     std::string disclosed_hetu;
+    registry::ChildRequest children;                       // what the row asks of its children
+    std::optional<registry::ChildSelectionMember> member;  // when its children are selected
   };
 
   static registry::MatchResult invalid(std::int64_t line, const std::string& why) {
@@ -289,6 +300,7 @@ class RowBatch {
   const std::vector<registry::DataGroup>& groups_;
   const registry::DisclosureContext& disclosure_;
   Tally& tally_;
+  MatchChildren& children_;
   std::vector<Row> rows_;
   std::vector<registry::MatchRow> to_match_;
   std::vector<std::size_t> owners_;  // to_match_[k] is rows_[owners_[k]]'s
@@ -366,13 +378,14 @@ StepOutputs run_match(const StepEnvironment& env, StepContext& context) {
   fs::create_directories(dir);
   OutputFile result(dir / "result.csv");
   OutputFile persons(context.work_dir / "persons.txt");
+  MatchChildren children(context, groups, disclosure, *store, dir);
   Tally tally;
   try {
     formats::ClientTableReader reader(in, table_options(context));
     std::string header;
     formats::append_csv_record(header, registry::update_columns(groups));
     result.stream() << header;
-    RowBatch batch(context, groups, disclosure, tally);
+    RowBatch batch(context, groups, disclosure, tally, children);
     formats::ClientTableRow row;
     while (reader.next(row)) {
       if (context.should_stop()) throw StepError("step " + context.step_id + ": stopped", true);
@@ -386,8 +399,9 @@ StepOutputs run_match(const StepEnvironment& env, StepContext& context) {
   }
   const auto matched = std::chrono::steady_clock::now();
   result.commit();
+  children.commit();
   persons.commit();
-  write_atomically(dir / "summary.txt", tally.text());
+  write_atomically(dir / "summary.txt", tally.text() + children.summary());
   if (context.log) {
     context.log(tally.text());
     context.log(phases_text(matcher.phases(), matched - started,
@@ -399,6 +413,7 @@ StepOutputs run_match(const StepEnvironment& env, StepContext& context) {
       {"result", context.param("to") + "/result.csv"},
       {"summary", context.param("to") + "/summary.txt"},
       {"persons", "persons.txt"},
+      {"children", children.output()},
       {"rows", std::to_string(tally.rows)},
       {"matched_hetu", std::to_string(tally.count(MatchOutcome::matched_hetu))},
       {"matched_name", std::to_string(tally.count(MatchOutcome::matched_name_birth_date))},
@@ -468,7 +483,9 @@ StepType match_persons_step(StepEnvironment env) {
       "permit allows for the person, and which of the client's fields differ from the "
       "register. Also <to>/summary.txt (counts by outcome and reason) and persons.txt (the "
       "HETU of every person whose data the result holds, for `deliver`). A file that is not a "
-      "table fails the job with a reason for the client.";
+      "table fails the job with a reason for the client. With `children`, also "
+      "<to>/children.csv: the matched persons' children (the child selection, see "
+      "docs/client-guide.md), whose HETUs persons.txt holds too.";
   type.params = match_params();
   type.outputs = {
       {"dir", "The directory of result.csv and summary.txt."},
@@ -483,6 +500,11 @@ StepType match_persons_step(StepEnvironment env) {
       {"not_found", "Rows with no candidate."},
       {"invalid", "Rows that could not be read or matched."}};
   type.run = [env](StepContext& context) { return run_match(env, context); };
+  for (ParamSpec& param : match_children_params())
+    type.params.push_back(std::move(param));
+  type.outputs.push_back({"children",
+                          "children.csv's path in the work dir; empty without "
+                          "`children`."});
   return type;
 }
 

@@ -21,8 +21,8 @@ std::optional<std::string> control_character_in(std::string_view value, ClientFi
 }
 
 constexpr std::array<std::string_view, kClientFieldCount> kFieldNames = {
-    "client_ref", "hetu",         "last_name", "first_names", "birth_date",
-    "sex",        "municipality", "street",    "postal_code"};
+    "client_ref",   "hetu",   "last_name",   "first_names",    "birth_date", "sex",
+    "municipality", "street", "postal_code", "children_under", "children_on"};
 
 // Header names clients use, folded as fold_header() folds them.
 const std::map<std::string, ClientField>& builtin_aliases() {
@@ -78,6 +78,8 @@ const std::map<std::string, ClientField>& builtin_aliases() {
       {"postcode", ClientField::postal_code},
       {"zip", ClientField::postal_code},
       {"postnummer", ClientField::postal_code},
+      {"children_under", ClientField::children_under},
+      {"children_on", ClientField::children_on},
   };
   return kAliases;
 }

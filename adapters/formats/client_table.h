@@ -35,8 +35,12 @@ enum class ClientField {
   municipality,
   street,
   postal_code,
+  // The update service's child selection: the children of the row's person under this age
+  // (whole years) on this date (registry/child_selection.h). Not about the person itself.
+  children_under,
+  children_on,
 };
-constexpr std::size_t kClientFieldCount = 9;
+constexpr std::size_t kClientFieldCount = 11;
 
 std::string_view to_string(ClientField field);
 std::optional<ClientField> parse_client_field(std::string_view name);

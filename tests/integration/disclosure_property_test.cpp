@@ -2,7 +2,9 @@
 // (groups, use, population restriction, safety right) and random requests within them, no
 // result row ever holds a value in a column of a group the permit does not grant, an address
 // or home municipality of a safety-protected person without the right, or an address of a
-// deceased person; and a person whose ban covers the permit's use has no row at all.
+// deceased person; and a person whose ban covers the permit's use has no row at all. The same
+// holds for the update service's result.csv rows and its child selection's children.csv rows
+// (where, on top, a protected member's child shows no location and no household).
 //
 // The register's own rates give few protected persons in a small register, so a share of the
 // persons read is given a safety ban, a death date or other bans before disclosure: the rules
@@ -12,11 +14,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "adapters/store/sqlite_register_store.h"
+#include "registry/child_selection.h"
 #include "registry/disclosure.h"
 #include "registry/disclosure_row.h"
 #include "registry/permit.h"
@@ -239,6 +243,112 @@ TEST(DisclosureProperty, TheUpdateServicesRowsKeepTheRulesToo) {
   }
   EXPECT_GT(rows, 30'000);
   EXPECT_GT(hidden_rows, 500);
+}
+
+// The child selection's rows (children.csv), as match_persons writes them beside result.csv:
+// every rule above for the child, and the child's location and the household withheld when the
+// child or the member is protected; no row for a child outside the request (deceased, born
+// after the reference date, at or over the age), under a ban covering the use, outside the
+// permit's population, or under a permit covering only persons the client identifies itself.
+TEST(DisclosureProperty, TheChildSelectionsRowsKeepTheRulesToo) {
+  char pattern[] = "/tmp/popgate-disclosure-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  const std::vector<Person> persons = synthesized_persons(dir / "register.db", 5000);
+  fs::remove_all(dir);
+  std::map<std::string, const Person*> by_hetu;
+  std::vector<const Person*> parents;
+  for (const Person& p : persons) {
+    by_hetu[p.hetu] = &p;
+    if (std::any_of(p.family.begin(), p.family.end(),
+                    [](const FamilyLink& l) { return l.relation == Relation::child; })) {
+      parents.push_back(&p);
+    }
+  }
+  ASSERT_GT(parents.size(), 300u) << "the register has families";
+
+  Random random(17);
+  const Date today{2026, 1, 1};
+  std::int64_t rows = 0, hidden_rows = 0, beside_hidden_rows = 0, households = 0, left_out = 0;
+  for (int round = 0; round < 200; ++round) {
+    Permit permit = random_permit(random);
+    // The child selection needs the family group: the job is refused without it.
+    if (!permit.grants(DataGroup::family)) permit.data_groups.push_back(DataGroup::family);
+    std::vector<DataGroup> requested = random_request(random, permit);
+    if (std::find(requested.begin(), requested.end(), DataGroup::family) == requested.end()) {
+      requested.push_back(DataGroup::family);
+    }
+    const std::vector<std::string> columns = children_columns(requested);
+    const std::set<DataGroup> granted(permit.data_groups.begin(), permit.data_groups.end());
+    constexpr std::size_t kFirstGroupColumn = 4;  // after the link and same_household
+    for (std::size_t c = kFirstGroupColumn; c + 1 < columns.size(); ++c) {
+      ASSERT_TRUE(granted.contains(*column_group(columns[c]))) << columns[c] << " not granted";
+    }
+    const DisclosureContext context{&permit, today, true};
+    for (int i = 0; i < 100; ++i) {
+      const Person member = perturbed(random, *parents[random.below(parents.size())]);
+      ChildRequest request;
+      request.under_age = static_cast<int>(random.between(1, 18));
+      request.on = today.plus_days(static_cast<std::int64_t>(random.between(0, 2000)) - 1000);
+      const ChildSelectionMember m =
+          child_selection_member("ref" + std::to_string(i), member, request, permit);
+      const bool member_hidden = location_withheld(member, permit);
+      for (const std::string& hetu : m.children) {
+        const auto found = by_hetu.find(hetu);
+        if (found == by_hetu.end()) continue;
+        const Person child = perturbed(random, *found->second);
+        const ChildRowResult row = child_row(m, child, requested, context);
+        const bool selected = !child.deceased() && child.birth_date <= request.on &&
+                              child.birth_date.age_on(request.on) < request.under_age;
+        if (!selected || (child.bans & bans_excluding(permit.use)) != 0 ||
+            permit.population.only_held_persons) {
+          ASSERT_TRUE(row.fields.empty()) << child.hetu << " must not be listed";
+        }
+        if (row.fields.empty()) {
+          ASSERT_EQ(row.disclosed_hetu, "");
+          ++left_out;
+          continue;
+        }
+        ASSERT_EQ(row.fields.size(), columns.size());
+        ASSERT_EQ(row.disclosed_hetu, child.hetu);
+        ASSERT_EQ(row.fields[1], member.hetu);
+        ASSERT_EQ(row.fields[2], child.hetu);
+        ++rows;
+        const bool child_hidden = location_withheld(child, permit);
+        const bool hidden = child_hidden || member_hidden;
+        if (child_hidden && !permit.population.municipalities.empty()) {
+          FAIL() << "a safety-protected child was selected by municipality";
+        }
+        if (!permit.population.municipalities.empty()) {
+          const auto& mu = permit.population.municipalities;
+          ASSERT_NE(std::find(mu.begin(), mu.end(), child.home_municipality), mu.end());
+        }
+        const std::string& household = row.fields[3];
+        ASSERT_TRUE(household == "" || household == "yes" || household == "no") << household;
+        if (hidden) {
+          ASSERT_EQ(household, "") << "a household beside a protected person";
+          ++hidden_rows;
+          if (!child_hidden) ++beside_hidden_rows;
+        }
+        if (!household.empty()) ++households;
+        for (std::size_t c = kFirstGroupColumn; c + 1 < columns.size(); ++c) {
+          const DataGroup group = *column_group(columns[c]);
+          if (hidden && is_location(group)) {
+            ASSERT_EQ(row.fields[c], "") << columns[c] << " of a protected child or member's";
+          }
+        }
+        if (hidden && std::any_of(requested.begin(), requested.end(), is_location)) {
+          ASSERT_EQ(row.fields.back(), kWithheldNote);
+        }
+      }
+    }
+  }
+  EXPECT_GT(rows, 3'000);
+  EXPECT_GT(hidden_rows, 300);
+  EXPECT_GT(beside_hidden_rows, 100);
+  EXPECT_GT(households, 1'000);
+  EXPECT_GT(left_out, 1'000);
+  RecordProperty("rows", static_cast<int>(rows));
 }
 
 }  // namespace

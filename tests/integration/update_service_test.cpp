@@ -242,6 +242,83 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
       << slurp(root_ / "audit.err");
 }
 
+// The child selection the shipped update.yaml shows in its comments, switched on as an
+// operator would: uncommented, with `family` in the permit steps' groups and children.csv in the
+// archive. A fund's member comes back with a child living at home, and the audit record names
+// the child too.
+TEST_F(UpdateServiceTest, AFundGetsItsMembersChildrenWhenTheWorkflowSelectsThem) {
+  const fs::path workflow = root_ / "config" / "workflows" / "update.yaml";
+  std::string yaml = slurp(workflow);
+  const auto replace = [&yaml](const std::string& from, const std::string& to) {
+    const std::size_t at = yaml.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    yaml.replace(at, from.size(), to);
+  };
+  replace("      # children: true\n      # children_under: 18\n",
+          "      children: true\n      children_under: 18\n");
+  for (int i = 0; i < 2; ++i) {
+    replace(
+        "      groups: [identity, names, permanent_address]\n"
+        "      # with the child selection: [identity, names, permanent_address, family]\n",
+        "      groups: [identity, names, permanent_address, family]\n");
+  }
+  replace("      files: [\"${steps.table.path}\", \"${steps.match.summary}\"]\n", "");
+  replace("      # files: [", "      files: [");
+  write(workflow, yaml);
+  write(root_ / "config" / "permits" / "acme.yaml",
+        "id: DVV/17/2026\nholders: [acme]\npurpose: the fund's register and child selection\n"
+        "legal_basis: law\nuse: public_task\nservices: [update]\n"
+        "data_groups: [identity, names, permanent_address, family]\nvalid_from: 2020-01-01\n");
+  write_client(true);
+  // A parent with a child of under 17 at home, neither protected nor banned.
+  const std::vector<std::string> family = lines(capture(
+      "sqlite3 -separator ' ' " + (root_ / "data" / "register.db").string() +
+      " \"SELECT p.hetu, c.hetu FROM person p JOIN person_family f ON f.person_id = p.id AND "
+      "f.relation = 3 JOIN person c ON c.hetu = f.other_hetu WHERE p.death_date IS NULL AND "
+      "p.bans = 0 AND c.death_date IS NULL AND c.bans = 0 AND "
+      "c.birth_date > date('now', '-17 years') AND p.residence_building != '' AND "
+      "c.residence_building = p.residence_building AND "
+      "c.residence_apartment = p.residence_apartment ORDER BY p.id LIMIT 1\""));
+  ASSERT_EQ(family.size(), 1u);
+  const std::string parent = family[0].substr(0, family[0].find(' '));
+  const std::string child = family[0].substr(family[0].find(' ') + 1);
+  write(root_ / "customers.csv", "asiakasnumero;henkilotunnus\r\nJ1;" + parent + "\r\n");
+
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+  std::string result_name;
+  for (const auto& entry : fs::directory_iterator(outbox())) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with("-update.zip.p7m")) result_name = name;
+  }
+  ASSERT_FALSE(result_name.empty());
+  ASSERT_EQ(run("cd " + root_.string() + " && openssl cms -decrypt -inform DER -in data/" +
+                "exchange/acme/outbox/" + result_name +
+                " -inkey client.key -recip client.crt | openssl cms -verify -inform DER -CAfile "
+                "data/keys/exchange.crt -out result.zip 2>verify.err"),
+            0)
+      << slurp(root_ / "verify.err");
+  EXPECT_EQ(
+      lines(capture("bsdtar -tf " + path("result.zip"))),
+      (std::vector<std::string>{"manifest.json", "result.csv", "children.csv", "summary.txt"}));
+  const std::string children = capture("bsdtar -xOf " + path("result.zip") + " children.csv");
+  EXPECT_TRUE(children.starts_with("member_client_ref;member_hetu;child_hetu;same_household;"))
+      << children;
+  EXPECT_NE(children.find("\r\nJ1;" + parent + ";" + child + ";yes;" + child + ";"),
+            std::string::npos)
+      << children;
+  const std::string summary = capture("bsdtar -xOf " + path("result.zip") + " summary.txt");
+  EXPECT_NE(summary.find("(of 1 matched persons)"), std::string::npos) << summary;
+  // The delivery's audit record names the child as a person disclosed.
+  const std::string who = capture(std::string(POPGATE_BINARY) + " audit person " + child +
+                                  " --data-dir " + path("data"));
+  EXPECT_NE(who.find("DVV/17/2026"), std::string::npos) << who;
+  EXPECT_NE(who.find(result_name), std::string::npos) << who;
+}
+
 // The legacy format the shipped update.yaml shows in its comments (Windows-1252, ';', CRLF,
 // the client's own column names), switched on as an operator would: by uncommenting it.
 TEST_F(UpdateServiceTest, ALegacyClientGetsTheResultInItsOwnFormat) {

@@ -182,6 +182,23 @@ TEST(ClientTable, ExtraAliasesFromTheWorkflow) {
   EXPECT_EQ(rows[0].get(ClientField::hetu), "010190-999W");
 }
 
+// The child selection's request (registry/child_selection.h) rides in the client's own file.
+TEST(ClientTable, TheChildSelectionsColumnsAreFieldsToo) {
+  const std::vector<ClientTableRow> rows =
+      read_all("hetu;Children under;children_on\n010190-999W;7;31.12.2025\n020202A999U;;\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].get(ClientField::children_under), "7");
+  EXPECT_EQ(rows[0].get(ClientField::children_on), "31.12.2025");
+  EXPECT_EQ(rows[1].get(ClientField::children_under), "");
+  EXPECT_EQ(parse_client_field("children_under"), ClientField::children_under);
+  EXPECT_EQ(to_string(ClientField::children_on), "children_on");
+  ClientTableOptions options;
+  options.aliases = {{ClientField::children_under, "LapsetAlle"}};
+  EXPECT_EQ(
+      read_all("hetu;LapsetAlle\n010190-999W;12\n", options)[0].get(ClientField::children_under),
+      "12");
+}
+
 TEST(ClientTable, AFileThatIsNotATableFailsAsAWhole) {
   EXPECT_THROW(read_all("just some text without separators\n"), TableError);
   EXPECT_THROW(read_all("foo;bar\n1;2\n"), TableError);  // no column we know
