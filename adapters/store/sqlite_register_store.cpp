@@ -180,6 +180,17 @@ void read_building_row(const Statement& row, Building& b) {
   }
 }
 
+// POPGATE_NAME_CANDIDATE_COLUMNS, the first columns of `row` (the birth date is the caller's).
+void read_name_candidate_row(const Statement& row, registry::NameCandidate& c) {
+  c.hetu = row.column_text(0);
+  c.sex = from_code<registry::Sex>(row.column_int(1), "person.sex");
+  c.last_name = row.column_text(2);
+  split_list(row.column_text(3), c.former_last_names);
+  c.first_names = row.column_text(4);
+  c.home_municipality = row.column_text(5);
+  c.bans = static_cast<std::uint32_t>(row.column_int(6));
+}
+
 BuildingAddress read_building_address_row(const Statement& row) {
   BuildingAddress a;
   a.street = row.column_text(1);
@@ -823,13 +834,7 @@ std::vector<registry::NameCandidate> SqliteRegisterStore::name_candidates_born(
   if (sex) s.bind_int(2, to_code(*sex));
   while (s.step()) {
     registry::NameCandidate& c = candidates.emplace_back();
-    c.hetu = s.column_text(0);
-    c.sex = from_code<registry::Sex>(s.column_int(1), "person.sex");
-    c.last_name = s.column_text(2);
-    split_list(s.column_text(3), c.former_last_names);
-    c.first_names = s.column_text(4);
-    c.home_municipality = s.column_text(5);
-    c.bans = static_cast<std::uint32_t>(s.column_int(6));
+    read_name_candidate_row(s, c);
     c.birth_date = day;
   }
   return candidates;
@@ -867,13 +872,7 @@ void SqliteRegisterStore::name_candidates_by_surname(
     s.bind_int(1, ids[first].first);
     if (s.step()) {
       registry::NameCandidate c;
-      c.hetu = s.column_text(0);
-      c.sex = from_code<registry::Sex>(s.column_int(1), "person.sex");
-      c.last_name = s.column_text(2);
-      split_list(s.column_text(3), c.former_last_names);
-      c.first_names = s.column_text(4);
-      c.home_municipality = s.column_text(5);
-      c.bans = static_cast<std::uint32_t>(s.column_int(6));
+      read_name_candidate_row(s, c);
       c.birth_date = stored_date(s.column_text(7), "person.birth_date");
       for (std::size_t i = first; i + 1 < end; ++i) {
         registry::NameCandidate copy = c;

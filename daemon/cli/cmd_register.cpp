@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapters/formats/record_json.h"
@@ -29,16 +30,23 @@ constexpr std::string_view kRegisterHelp =
     "  migrate     brings an older register.db to this popgate's schema version\n\n"
     "'popgate register <subcommand> --help' describes a subcommand.\n";
 
-// Opens the register read-only, or prints why not and returns null.
-std::unique_ptr<SqliteRegisterStore> open_register(const ParsedArgs& args,
-                                                   std::string_view command) {
-  const std::string db = args.get_or("db", "");
+// The --db file, or nullopt after saying that there is no such file.
+std::optional<std::string> register_path(const ParsedArgs& args, std::string_view command) {
+  std::string db = args.get_or("db", "");
   if (db.empty()) throw UsageError("--db FILE is required");
   if (!std::filesystem::exists(db)) {
     std::cerr << "popgate register " << command << ": " << db << ": no such file\n";
-    return nullptr;
+    return std::nullopt;
   }
-  return SqliteRegisterStore::open(db, SqliteRegisterStore::Mode::read_only);
+  return db;
+}
+
+// Opens the register read-only, or prints why not and returns null.
+std::unique_ptr<SqliteRegisterStore> open_register(const ParsedArgs& args,
+                                                   std::string_view command) {
+  const std::optional<std::string> db = register_path(args, command);
+  if (!db) return nullptr;
+  return SqliteRegisterStore::open(*db, SqliteRegisterStore::Mode::read_only);
 }
 
 void print_row(std::string_view label, const std::string& value) {
@@ -130,12 +138,9 @@ int run_migrate(CommandArgs args) {
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
-  const std::string db = parsed->get_or("db", "");
-  if (db.empty()) throw UsageError("--db FILE is required");
-  if (!std::filesystem::exists(db)) {
-    std::cerr << "popgate register migrate: " << db << ": no such file\n";
-    return kExitFailure;
-  }
+  const std::optional<std::string> path = register_path(*parsed, "migrate");
+  if (!path) return kExitFailure;
+  const std::string& db = *path;
   const int before = store::register_file_version(db);
   const auto started = std::chrono::steady_clock::now();
   auto store = SqliteRegisterStore::open(db, SqliteRegisterStore::Mode::read_write);

@@ -36,16 +36,21 @@ MatchRow row(const std::string& first, const std::string& last, Date born) {
   return r;
 }
 
+// A register of these persons in `dir`.
+std::unique_ptr<SqliteRegisterStore> register_of(const testing::TempDir& dir,
+                                                 std::vector<Person>& persons) {
+  auto store =
+      SqliteRegisterStore::open(dir.file("register.db"), SqliteRegisterStore::Mode::read_write);
+  auto tx = store->begin();
+  for (Person& p : persons)
+    tx->put_person(p);
+  tx->commit();
+  return store;
+}
+
 class PersonMatcherTest : public ::testing::Test {
  protected:
-  PersonMatcherTest() {
-    store_ =
-        SqliteRegisterStore::open(dir_.file("register.db"), SqliteRegisterStore::Mode::read_write);
-    auto tx = store_->begin();
-    for (Person& p : persons_)
-      tx->put_person(p);
-    tx->commit();
-  }
+  PersonMatcherTest() { store_ = register_of(dir_, persons_); }
 
   MatchResult match(const MatchRow& r, MatchPolicy policy = {}) {
     PersonMatcher matcher(*store_, policy);
@@ -247,12 +252,7 @@ class MistypedBirthDateTest : public ::testing::Test {
     persons_[1].home_municipality = "837";
     persons_[1].addresses[0].postal_code = "33100";
     persons_[3].former_last_names = {"Järvinen"};
-    store_ =
-        SqliteRegisterStore::open(dir_.file("register.db"), SqliteRegisterStore::Mode::read_write);
-    auto tx = store_->begin();
-    for (Person& p : persons_)
-      tx->put_person(p);
-    tx->commit();
+    store_ = register_of(dir_, persons_);
   }
 
   MatchResult match(const MatchRow& r, MatchPolicy policy = {}) {
