@@ -102,6 +102,27 @@ class UpdateServiceTest : public ::testing::Test {
                " -o IdentitiesOnly=yes -o LogLevel=ERROR acme@127.0.0.1 > sftp.out 2>&1");
   }
 
+  // Uploads customers.csv as the client, waits for the job and decrypts and verifies the
+  // result archive into result.zip, as the client would; `archive` gets the archive's name.
+  void upload_and_decrypt(Daemon& daemon, std::string* archive = nullptr) {
+    ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+        << slurp(root_ / "sftp.out");
+    ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+    std::string result_name;
+    for (const auto& entry : fs::directory_iterator(outbox())) {
+      const std::string name = entry.path().filename().string();
+      if (name.ends_with("-update.zip.p7m")) result_name = name;
+    }
+    ASSERT_FALSE(result_name.empty());
+    ASSERT_EQ(run("cd " + root_.string() + " && openssl cms -decrypt -inform DER -in data/" +
+                  "exchange/acme/outbox/" + result_name +
+                  " -inkey client.key -recip client.crt | openssl cms -verify -inform DER "
+                  "-CAfile data/keys/exchange.crt -out result.zip 2>verify.err"),
+              0)
+        << slurp(root_ / "verify.err");
+    if (archive != nullptr) *archive = result_name;
+  }
+
   // Three persons of the register: HETU, surname, given names, birth date (ISO).
   std::vector<std::vector<std::string>> sample_persons() {
     std::vector<std::vector<std::string>> persons;
@@ -286,21 +307,8 @@ TEST_F(UpdateServiceTest, AFundGetsItsMembersChildrenWhenTheWorkflowSelectsThem)
 
   Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
   ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
-  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
-      << slurp(root_ / "sftp.out");
-  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
   std::string result_name;
-  for (const auto& entry : fs::directory_iterator(outbox())) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with("-update.zip.p7m")) result_name = name;
-  }
-  ASSERT_FALSE(result_name.empty());
-  ASSERT_EQ(run("cd " + root_.string() + " && openssl cms -decrypt -inform DER -in data/" +
-                "exchange/acme/outbox/" + result_name +
-                " -inkey client.key -recip client.crt | openssl cms -verify -inform DER -CAfile "
-                "data/keys/exchange.crt -out result.zip 2>verify.err"),
-            0)
-      << slurp(root_ / "verify.err");
+  ASSERT_NO_FATAL_FAILURE(upload_and_decrypt(daemon, &result_name));
   EXPECT_EQ(
       lines(capture("bsdtar -tf " + path("result.zip"))),
       (std::vector<std::string>{"manifest.json", "result.csv", "children.csv", "summary.txt"}));
@@ -344,21 +352,7 @@ TEST_F(UpdateServiceTest, ALegacyClientGetsTheResultInItsOwnFormat) {
         "asiakasnumero;henkilotunnus\r\nA1;" + persons[0][0] + "\r\nA2;010190-123A\r\n");
   Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
   ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
-  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
-      << slurp(root_ / "sftp.out");
-  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
-  std::string result_name;
-  for (const auto& entry : fs::directory_iterator(outbox())) {
-    const std::string name = entry.path().filename().string();
-    if (name.ends_with("-update.zip.p7m")) result_name = name;
-  }
-  ASSERT_FALSE(result_name.empty());
-  ASSERT_EQ(run("cd " + root_.string() + " && openssl cms -decrypt -inform DER -in data/" +
-                "exchange/acme/outbox/" + result_name +
-                " -inkey client.key -recip client.crt | openssl cms -verify -inform DER -CAfile "
-                "data/keys/exchange.crt -out result.zip 2>verify.err"),
-            0)
-      << slurp(root_ / "verify.err");
+  ASSERT_NO_FATAL_FAILURE(upload_and_decrypt(daemon));
   const std::string result = capture("bsdtar -xOf " + path("result.zip") + " result.csv");
   EXPECT_EQ(result.substr(0, result.find("\r\n") + 2),
             "Asiakasnro;Tulos;Syy;Henkil\xF6tunnus;Sukunimi;Etunimet;L\xE4hiosoite;Postinumero;"
