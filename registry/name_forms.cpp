@@ -399,7 +399,7 @@ std::vector<std::string> surname_keys(std::string_view surname) {
   add(surname_key(forms.folded));
   std::u32string_view rest = forms.folded;
   std::vector<std::string> parts;
-  while (!rest.empty()) {
+  while (!rest.empty() && parts.size() < kMaxSurnameParts) {
     const std::size_t end = std::min(rest.find_first_of(U"- "), rest.size());
     if (end > 0) parts.push_back(surname_key(rest.substr(0, end)));
     rest.remove_prefix(std::min(end + 1, rest.size()));

@@ -55,7 +55,10 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
 // "ue" read as the letter they write out and runs of one letter as one ("Maekinen",
 // "MÄKINEN" and "Mäkkinen" all file as "makinen"), and of a double surname also each part
 // ("Virtanen-Korhonen": "virtanenkorhonen", "virtanen", "korhonen"). Each key once; none for a
-// name without letters. Coarser than the names compare: keys only gather candidates.
+// name without letters. Coarser than the names compare: keys only gather candidates. Only the
+// first kMaxSurnameParts parts count (real surnames have two, "de la Cruz y Martínez" five): a
+// client's "a-b-c-d-..." must not make a hundred keys of one row.
+constexpr std::size_t kMaxSurnameParts = 4;
 std::vector<std::string> surname_keys(std::string_view surname);
 
 // The initials of given names, so that persons whose given names cannot agree with a row's are

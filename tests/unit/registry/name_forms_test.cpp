@@ -117,6 +117,9 @@ TEST(SurnameKeys, SpellingsOfOneSurnameShareAKey) {
   EXPECT_TRUE(surname_keys("").empty());
   EXPECT_TRUE(surname_keys("--").empty());
   EXPECT_EQ(surname_keys("O'Brien"), std::vector<std::string>{"obrien"});
+  EXPECT_EQ(surname_keys("ab-cd-ef-gh-ij-kl-mn"),
+            (std::vector<std::string>{"abcdefghijklmn", "ab", "cd", "ef", "gh"}))
+      << "a hostile row's hundred parts make five keys, not a hundred";
 }
 
 TEST(GivenNameInitials, AreTheFirstAndSecondFoldedLettersOfEachNameAndPart) {
