@@ -11,6 +11,7 @@
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/child_selection.h"
 #include "steps/builtin_steps.h"
+#include "tests/unit/steps/match_step_setup.h"
 #include "tests/unit/test_support/register_samples.h"
 
 namespace popgate::workflows::steps {
@@ -105,29 +106,9 @@ class MatchChildrenStepTest : public ::testing::Test {
     permit_.services = {registry::Service::update};
     permit_.data_groups = {registry::DataGroup::identity, registry::DataGroup::names,
                            registry::DataGroup::permanent_address, registry::DataGroup::family};
-    env_.permit = [this](const std::string& id) -> std::optional<registry::Permit> {
-      if (id == permit_.id) return permit_;
-      return std::nullopt;
-    };
-    env_.register_db = dir_.file("register.db");
-    fs::create_directories(dir_.path() / "work");
-    context_.job_id = "job-1";
-    context_.service = "update";
-    context_.client_id = "fund";
-    context_.step_id = "match";
-    context_.work_dir = dir_.path() / "work";
-    context_.input_file = dir_.file("input.csv");
-    context_.cancelled = &cancelled_;
     context_.params = {{"permit", permit_.id}, {"children", "true"}, {"children_under", "18"}};
     context_.lists = {{"groups", {"identity", "names", "permanent_address", "family"}}};
-    // Every other parameter at its default, as the engine gives them.
-    for (const ParamSpec& spec : match_persons_step(env_).params) {
-      if (spec.type == ParamType::string_list) {
-        context_.lists.emplace(spec.name, std::vector<std::string>{});
-      } else {
-        context_.params.emplace(spec.name, spec.default_value);
-      }
-    }
+    set_up_match_step(dir_, &permit_, "fund", &cancelled_, env_, context_);
   }
 
   StepOutputs run(const std::string& input) {

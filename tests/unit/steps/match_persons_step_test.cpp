@@ -7,6 +7,7 @@
 
 #include "adapters/store/sqlite_register_store.h"
 #include "steps/builtin_steps.h"
+#include "tests/unit/steps/match_step_setup.h"
 #include "tests/unit/test_support/register_samples.h"
 
 namespace popgate::workflows::steps {
@@ -53,29 +54,10 @@ class MatchPersonsStepTest : public ::testing::Test {
     permit_.services = {registry::Service::update};
     permit_.data_groups = {registry::DataGroup::identity, registry::DataGroup::names,
                            registry::DataGroup::permanent_address};
-    env_.permit = [this](const std::string& id) -> std::optional<registry::Permit> {
-      if (id == permit_.id) return permit_;
-      return std::nullopt;
-    };
-    env_.register_db = dir_.file("register.db");
-    fs::create_directories(dir_.path() / "work");
-    context_.job_id = "job-1";
-    context_.service = "update";
-    context_.client_id = "acme";
-    context_.step_id = "match";
-    context_.work_dir = dir_.path() / "work";
-    context_.input_file = dir_.file("input.csv");
-    context_.cancelled = &cancelled_;
-    context_.params = {{"permit", "P/1"},
-                       {"separator", "auto"},
-                       {"encoding", "auto"},
-                       {"to", "result"},
-                       {"fallback_to_names", "false"},
-                       {"batch_rows", "100000"},
-                       {"mistyped_birth_dates", "true"}};
+    context_.params = {{"permit", "P/1"}, {"batch_rows", "100000"}};
     context_.lists = {{"groups", {"identity", "names", "permanent_address"}},
-                      {"columns", {"client_ref=AsNro"}},
-                      {"fixed_width", {}}};
+                      {"columns", {"client_ref=AsNro"}}};
+    set_up_match_step(dir_, &permit_, "acme", &cancelled_, env_, context_);
   }
 
   StepOutputs run(const std::string& input) {
