@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <span>
 
 #include "base/utf8.h"
 
@@ -310,23 +312,40 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
 
 namespace {
 
-// One word's key (surname_keys): see the header.
-std::string surname_key(std::u32string_view folded) {
+// Calls add(key) with the letters of each key of a surname's folded form (see surname_keys in
+// the header), duplicates included, in one buffer reused between calls: matching files every
+// person of a day under its keys.
+template <class Add>
+void visit_surname_keys(std::u32string_view folded, Add&& add) {
   std::u32string letters;
-  for (std::size_t i = 0; i < folded.size(); ++i) {
-    const char32_t c = folded[i];
-    if (c == U'-' || c == U' ') continue;
-    if (c == U'e' && !letters.empty() &&
-        (letters.back() == U'a' || letters.back() == U'o' || letters.back() == U'u')) {
-      continue;  // the written-out ä, ö, ü
+  const auto key = [&letters, &add](std::u32string_view word) {
+    letters.clear();
+    for (const char32_t c : word) {
+      if (c == U'-' || c == U' ') continue;
+      if (c == U'e' && !letters.empty() &&
+          (letters.back() == U'a' || letters.back() == U'o' || letters.back() == U'u')) {
+        continue;  // the written-out ä, ö, ü
+      }
+      if (!letters.empty() && letters.back() == c) continue;
+      letters.push_back(c);
     }
-    if (!letters.empty() && letters.back() == c) continue;
-    letters.push_back(c);
-  }
-  std::string key;
-  for (const char32_t c : letters)
-    base::append_code_point(key, c);
-  return key;
+    if (!letters.empty()) add(std::u32string_view(letters));
+  };
+  key(folded);
+  const auto each_part = [folded](auto&& visit) {
+    std::u32string_view rest = folded;
+    for (std::size_t parts = 0; !rest.empty() && parts < kMaxSurnameParts;) {
+      const std::size_t end = std::min(rest.find_first_of(U"- "), rest.size());
+      if (end > 0) {
+        visit(rest.substr(0, end));
+        ++parts;
+      }
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+    }
+  };
+  std::size_t parts = 0;
+  each_part([&parts](std::u32string_view) { ++parts; });
+  if (parts >= 2) each_part(key);
 }
 
 }  // namespace
@@ -354,19 +373,53 @@ std::uint64_t initial_bits(std::u32string_view folded) {
   return letters >= kLongName ? kAnyInitials : bits;
 }
 
+// A word's initials and those of the parts of a hyphenated one (given_name_initials).
+std::uint64_t word_initials(std::u32string_view folded) {
+  std::uint64_t initials = initial_bits(folded);
+  while (!folded.empty()) {
+    const std::size_t end = std::min(folded.find(U'-'), folded.size());
+    if (end > 0) initials |= initial_bits(folded.substr(0, end));
+    folded.remove_prefix(std::min(end + 1, folded.size()));
+  }
+  return initials;
+}
+
+// The folded words of given names in plain ASCII, as name_words would make them (lower case,
+// '-' kept, other characters than letters dropped), without making their other forms: matching
+// asks this of the persons a mistyped birth date brings, most of whose names are ASCII.
+// Calls visit(folded) for each non-empty word; false when the names are not ASCII.
+template <class Visit>
+bool visit_ascii_folded_words(std::string_view names, Visit&& visit) {
+  if (std::any_of(names.begin(), names.end(),
+                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    return false;
+  }
+  std::u32string word;
+  const auto flush = [&] {
+    if (!word.empty()) visit(std::u32string_view(word));
+    word.clear();
+  };
+  for (const char c : names) {
+    if (c == ' ' || c == '\t') {
+      flush();
+    } else if (c == '-' || (c >= 'a' && c <= 'z')) {
+      word.push_back(static_cast<char32_t>(c));
+    } else if (c >= 'A' && c <= 'Z') {
+      word.push_back(static_cast<char32_t>(c - 'A' + 'a'));
+    }
+  }
+  flush();
+  return true;
+}
+
 }  // namespace
 
 std::uint64_t given_name_initials(std::string_view first_names) {
   std::uint64_t initials = 0;
-  for (const NameForms& word : name_words(first_names)) {
-    std::u32string_view rest = word.folded;
-    initials |= initial_bits(rest);
-    while (!rest.empty()) {  // the parts of a hyphenated name
-      const std::size_t end = std::min(rest.find(U'-'), rest.size());
-      if (end > 0) initials |= initial_bits(rest.substr(0, end));
-      rest.remove_prefix(std::min(end + 1, rest.size()));
-    }
-  }
+  const auto add = [&initials](std::u32string_view folded) { initials |= word_initials(folded); };
+  if (visit_ascii_folded_words(first_names, add)) return initials;
+  for (const NameForms& word : name_words(first_names))
+    add(word.folded);
   return initials;
 }
 
@@ -379,7 +432,7 @@ std::vector<std::uint64_t> initials_asked(std::string_view first_names) {
   return asked;
 }
 
-bool initials_may_agree(const std::vector<std::uint64_t>& asked, std::uint64_t initials) {
+bool initials_may_agree(std::span<const std::uint64_t> asked, std::uint64_t initials) {
   const std::uint64_t firsts = initials & kAnyLetter;
   const std::uint64_t seconds = initials >> 32;
   return std::all_of(asked.begin(), asked.end(), [&](std::uint64_t word) {
@@ -390,25 +443,27 @@ bool initials_may_agree(const std::vector<std::uint64_t>& asked, std::uint64_t i
 }
 
 std::vector<std::string> surname_keys(std::string_view surname) {
-  const NameForms forms = name_forms(surname);
+  return surname_keys(name_forms(surname));
+}
+
+std::vector<std::string> surname_keys(const NameForms& forms) {
   std::vector<std::string> keys;
-  const auto add = [&keys](std::string key) {
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end())
-      keys.push_back(std::move(key));
-  };
-  add(surname_key(forms.folded));
-  std::u32string_view rest = forms.folded;
-  std::vector<std::string> parts;
-  while (!rest.empty() && parts.size() < kMaxSurnameParts) {
-    const std::size_t end = std::min(rest.find_first_of(U"- "), rest.size());
-    if (end > 0) parts.push_back(surname_key(rest.substr(0, end)));
-    rest.remove_prefix(std::min(end + 1, rest.size()));
-  }
-  if (parts.size() >= 2) {
-    for (std::string& part : parts)
-      add(std::move(part));
-  }
+  visit_surname_keys(forms.folded, [&keys](std::u32string_view letters) {
+    std::string key;
+    for (const char32_t c : letters)
+      base::append_code_point(key, c);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  });
   return keys;
+}
+
+std::vector<std::uint64_t> surname_key_hashes(const NameForms& forms) {
+  std::vector<std::uint64_t> hashes;
+  visit_surname_keys(forms.folded, [&hashes](std::u32string_view letters) {
+    const auto hash = static_cast<std::uint64_t>(std::hash<std::u32string_view>{}(letters));
+    if (std::find(hashes.begin(), hashes.end(), hash) == hashes.end()) hashes.push_back(hash);
+  });
+  return hashes;
 }
 
 }  // namespace popgate::registry

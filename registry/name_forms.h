@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,11 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
 // client's "a-b-c-d-..." must not make a hundred keys of one row.
 constexpr std::size_t kMaxSurnameParts = 4;
 std::vector<std::string> surname_keys(std::string_view surname);
+// The same of a surname's forms already made (name_forms of the whole surname).
+std::vector<std::string> surname_keys(const NameForms& surname);
+// Their hashes (std::hash of the key's code points), each once: what matching files persons
+// under, without making the keys' strings.
+std::vector<std::uint64_t> surname_key_hashes(const NameForms& surname);
 
 // The initials of given names, so that persons whose given names cannot agree with a row's are
 // passed over without comparing them. Two names of under 12 letters whose Jaro-Winkler
@@ -78,7 +84,7 @@ std::vector<std::string> surname_keys(std::string_view surname);
 constexpr double kInitialsMinSimilarity = 0.95;
 std::uint64_t given_name_initials(std::string_view first_names);
 std::vector<std::uint64_t> initials_asked(std::string_view first_names);
-bool initials_may_agree(const std::vector<std::uint64_t>& asked, std::uint64_t initials);
+bool initials_may_agree(std::span<const std::uint64_t> asked, std::uint64_t initials);
 
 }  // namespace popgate::registry
 

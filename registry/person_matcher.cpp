@@ -11,7 +11,9 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "registry/hetu.h"
@@ -392,136 +394,9 @@ void PersonMatcher::match_all(std::span<const MatchRow> rows,
     return *rows[a].birth_date < *rows[b].birth_date;
   });
   std::vector<NamesVerdict> verdicts = score_days(rows, by_names);
-  add_mistyped_date_fits(rows, by_names, verdicts);
   // Then, as for HETUs, the persons whose names fit a row are read together in the store's
   // order (one by one they were most of the time), and each row chooses among its own.
   choose_as_read(rows, by_names, verdicts, done);
-}
-
-// The rows are filed under their surname keys like the persons are, and the store reads each
-// key's persons once for all its rows, in key order. A person is read whole only when one of
-// the key's rows may have meant its birth date, and could agree with its sex and given names
-// (their initials); those whose names then agree strongly join the row's verdict. The keys go
-// to the store in chunks, each with the days its rows may have meant (some 45 a row), which
-// bounds the memory whatever the batch.
-void PersonMatcher::add_mistyped_date_fits(std::span<const MatchRow> rows,
-                                           const std::vector<std::size_t>& by_names,
-                                           std::vector<NamesVerdict>& verdicts) {
-  static_assert(kMistypedDateMinNames >= kInitialsMinSimilarity,
-                "the initials pass over persons only names this close would have kept");
-  if (!policy_.mistyped_birth_dates || by_names.empty()) return;
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::pair<std::string, std::size_t>> filed;  // key, i of by_names
-  for (std::size_t i = 0; i < by_names.size(); ++i) {
-    for (std::string& key : surname_keys(rows[by_names[i]].last_name))
-      filed.emplace_back(std::move(key), i);
-  }
-  std::sort(filed.begin(), filed.end());
-  std::vector<std::vector<std::uint64_t>> asked(by_names.size());
-  for (std::size_t i = 0; i < by_names.size(); ++i)
-    asked[i] = initials_asked(rows[by_names[i]].first_names);
-
-  // A day some row of the chunk's k-th key may have meant.
-  struct Meant {
-    std::uint32_t k;
-    std::int32_t day;
-    std::uint32_t i;  // of by_names
-    auto operator<=>(const Meant&) const = default;
-  };
-  constexpr std::size_t kChunkDays = 1 << 20;  // 12 MiB of Meant
-  std::vector<std::string> keys;
-  std::vector<Meant> meant;              // sorted
-  std::vector<std::size_t> meant_start;  // keys[k]'s are meant[meant_start[k], [k + 1])
-  const auto rows_meaning = [&](std::size_t k, std::int32_t day, std::size_t from) {
-    const auto end = meant.begin() + static_cast<std::ptrdiff_t>(meant_start[k + 1]);
-    const auto first = std::lower_bound(meant.begin() + static_cast<std::ptrdiff_t>(from), end, day,
-                                        [](const Meant& m, std::int32_t d) { return m.day < d; });
-    auto last = first;
-    while (last != end && last->day == day)
-      ++last;
-    return std::pair(first, last);
-  };
-  // The store asks about a key's entries mostly in date order: each search starts where the
-  // last one of the key ended, unless the date went back.
-  std::size_t cursor_k = 0, cursor = 0;
-  std::int32_t cursor_day = 0;
-  const auto wanted = [&](std::size_t k, const SurnameEntry& entry) {
-    const auto day = static_cast<std::int32_t>(entry.birth_date.to_days());
-    if (k != cursor_k || day < cursor_day) cursor = meant_start[k];
-    const auto [from, to] = rows_meaning(k, day, cursor);
-    cursor_k = k;
-    cursor_day = day;
-    cursor = static_cast<std::size_t>(from - meant.begin());
-    return std::any_of(from, to, [&](const Meant& m) {
-      const MatchRow& row = rows[by_names[m.i]];
-      return (!row.sex || *row.sex == entry.sex) &&
-             initials_may_agree(asked[m.i], entry.given_initials);
-    });
-  };
-  // The names of the chunk's rows, made once for all the persons they are compared with.
-  std::vector<std::unique_ptr<RowNames>> row_names(by_names.size());
-  std::vector<std::size_t> named;  // whose row_names are made
-  const auto names_of = [&](std::size_t i) -> const RowNames& {
-    if (!row_names[i]) {
-      row_names[i] = std::make_unique<RowNames>(rows[by_names[i]]);
-      named.push_back(i);
-    }
-    return *row_names[i];
-  };
-  const auto found = [&](std::size_t k, NameCandidate&& candidate) {
-    std::optional<CandidateNames> names;
-    const auto [from, to] =
-        rows_meaning(k, static_cast<std::int32_t>(candidate.birth_date.to_days()), meant_start[k]);
-    for (auto it = from; it != to; ++it) {
-      const MatchRow& row = rows[by_names[it->i]];
-      if (row.sex && candidate.sex != *row.sex) continue;
-      NamesVerdict& verdict = verdicts[it->i];
-      if (std::any_of(verdict.fits.begin(), verdict.fits.end(),
-                      [&](const NameFit& fit) { return fit.hetu == candidate.hetu; })) {
-        continue;  // filed under two of the row's keys
-      }
-      if (!names) names.emplace(candidate.last_name, candidate.former_last_names);
-      const RowNames& row_forms = names_of(it->i);
-      const double surname = surname_score(row_forms, *names, kMistypedDateMinNames);
-      if (surname < kMistypedDateMinNames) continue;
-      const double given = given_names_score(row_forms, names->given_names(candidate.first_names));
-      if (given < kMistypedDateMinNames) continue;
-      const bool same_names = surname == 1.0 && given == 1.0 &&
-                              row_forms.given.size() >= name_words(candidate.first_names).size();
-      verdict.fits.push_back({candidate.hetu, surname, given,
-                              date_typo(*row.birth_date, candidate.birth_date), same_names});
-    }
-  };
-  const auto read_chunk = [&] {
-    meant_start.push_back(meant.size());
-    cursor_k = keys.size();
-    store_.name_candidates_by_surname(keys, wanted, found);
-    keys.clear();
-    meant.clear();
-    meant_start.clear();
-    for (const std::size_t i : named)
-      row_names[i].reset();
-    named.clear();
-  };
-  for (std::size_t first = 0; first < filed.size();) {
-    std::size_t end = first;
-    while (end < filed.size() && filed[end].first == filed[first].first)
-      ++end;
-    const auto k = static_cast<std::uint32_t>(keys.size());
-    keys.push_back(filed[first].first);
-    meant_start.push_back(meant.size());
-    for (std::size_t f = first; f < end; ++f) {
-      const std::size_t i = filed[f].second;
-      for (const Date& day : mistyping_candidates(*rows[by_names[i]].birth_date))
-        meant.push_back(
-            {k, static_cast<std::int32_t>(day.to_days()), static_cast<std::uint32_t>(i)});
-    }
-    std::sort(meant.begin() + static_cast<std::ptrdiff_t>(meant_start.back()), meant.end());
-    if (meant.size() >= kChunkDays) read_chunk();
-    first = end;
-  }
-  if (!keys.empty()) read_chunk();
-  phases_.mistyped_dates += std::chrono::steady_clock::now() - start;
 }
 
 // A row chooses as soon as the last of its fitting persons has been read, so that only the
@@ -594,12 +469,7 @@ MatchResult PersonMatcher::names_incomplete(const std::string& note) {
 
 MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   if (!names_complete(row)) return names_incomplete(note);
-  Day day(*this, *row.birth_date);
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<NamesVerdict> verdicts = {score_names(row, day)};
-  phases_.name_scoring += std::chrono::steady_clock::now() - start;
-  phases_.names_pass += std::chrono::steady_clock::now() - start;
-  add_mistyped_date_fits(std::span(&row, 1), {0}, verdicts);
+  const std::vector<NamesVerdict> verdicts = score_days(std::span(&row, 1), {0});
   const NamesVerdict& verdict = verdicts.front();
   std::vector<std::pair<std::string, std::optional<Person>>> persons;
   const auto read_start = std::chrono::steady_clock::now();
@@ -613,27 +483,103 @@ MatchResult PersonMatcher::match_names(const MatchRow& row, std::string note) {
   });
 }
 
-// The store is read on this thread, a day at a time (its connection is not shared); the names
-// are compared on `threads` workers, a whole day each (a day's candidates' forms are made on
-// first use, by the one worker that has the day). At most kQueuedDays wait, which bounds the
+namespace {
+
+// The rows of one birth date: by_names[first, end).
+struct DateGroup {
+  Date date;
+  std::size_t first = 0, end = 0;
+};
+
+std::vector<DateGroup> date_groups(std::span<const MatchRow> rows,
+                                   const std::vector<std::size_t>& by_names) {
+  std::vector<DateGroup> groups;
+  for (std::size_t first = 0; first < by_names.size();) {
+    const Date& day = *rows[by_names[first]].birth_date;
+    std::size_t end = first;
+    while (end < by_names.size() && *rows[by_names[end]].birth_date == day)
+      ++end;
+    groups.push_back({day, first, end});
+    first = end;
+  }
+  return groups;
+}
+
+}  // namespace
+
+// What the rows whose birth date may be mistyped are looked up by: their surname keys' hashes
+// (registry::surname_key_hashes) and the initials their given names ask for
+// (registry::initials_asked). rows[by_names[i]]'s are hashes[hashes_start[i], [i + 1]) and
+// asked[asked_start[i], [i + 1]).
+struct PersonMatcher::RowKeys {
+  std::vector<std::uint64_t> hashes, asked;
+  std::vector<std::size_t> hashes_start{0}, asked_start{0};
+
+  RowKeys() = default;
+  RowKeys(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names) {
+    hashes_start.reserve(by_names.size() + 1);
+    asked_start.reserve(by_names.size() + 1);
+    for (const std::size_t row : by_names) {
+      for (const std::uint64_t hash : surname_key_hashes(name_forms(rows[row].last_name)))
+        hashes.push_back(hash);
+      hashes_start.push_back(hashes.size());
+      for (const std::uint64_t initials : initials_asked(rows[row].first_names))
+        asked.push_back(initials);
+      asked_start.push_back(asked.size());
+    }
+  }
+  std::span<const std::uint64_t> hashes_of(std::size_t i) const {
+    return std::span(hashes).subspan(hashes_start[i], hashes_start[i + 1] - hashes_start[i]);
+  }
+  std::span<const std::uint64_t> asked_of(std::size_t i) const {
+    return std::span(asked).subspan(asked_start[i], asked_start[i + 1] - asked_start[i]);
+  }
+};
+
+// A day read, and the rows to compare with its candidates.
+struct PersonMatcher::DayWork {
+  std::unique_ptr<Day> day;
+  std::size_t first = 0, end = 0;  // the rows born that day: by_names[first, end)
+  // The rows whose birth date may be a mistyping of the day: by_names[first, end) of each.
+  std::vector<std::pair<std::size_t, std::size_t>> mistyped;
+};
+
+// The store is read on this thread, a day at a time (its connection is not shared), in date
+// order: each birth date of the rows, and each date one of them may be a mistyping of
+// (mistyping_candidates, some 45 a date; the relation is symmetric, so the rows that may mean a
+// day are those born on the dates it may mistype). The names are compared on `threads` workers,
+// a whole day each (a day's candidates' forms are made on first use, by the one worker that has
+// the day), and each day is read once for both. At most kQueuedDays wait, which bounds the
 // memory whatever the batch.
 std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
     std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names) {
-  struct DayWork {
-    std::unique_ptr<Day> day;
-    std::size_t first = 0, end = 0;  // its rows: by_names[first, end)
-  };
   constexpr std::size_t kQueuedDays = 64;
   const auto pass_start = std::chrono::steady_clock::now();
+  const std::vector<DateGroup> groups = date_groups(rows, by_names);
+  // Each day a group's birth date may be a mistyping of, with the group, in date order.
+  std::vector<std::pair<Date, std::uint32_t>> mistyped;
+  RowKeys keys;
+  if (policy_.mistyped_birth_dates) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (const Date& meant : mistyping_candidates(groups[g].date))
+        mistyped.emplace_back(meant, static_cast<std::uint32_t>(g));
+    }
+    std::sort(mistyped.begin(), mistyped.end());
+    keys = RowKeys(rows, by_names);
+  }
+  const std::chrono::nanoseconds planning = std::chrono::steady_clock::now() - pass_start;
+
   std::vector<NamesVerdict> verdicts(by_names.size());
+  std::vector<std::pair<std::size_t, NameFit>> mistyped_fits;  // (i of by_names, fit)
   std::mutex mutex;
   std::condition_variable changed;
   std::deque<DayWork> queue;
   bool reading = true;
   std::exception_ptr failure;
-  std::chrono::nanoseconds scoring{0};
+  std::chrono::nanoseconds scoring{0}, mistyped_scoring{0};
   const auto work = [&] {
-    std::chrono::nanoseconds busy{0};
+    std::chrono::nanoseconds busy{0}, mistyped_busy{0};
+    std::vector<std::pair<std::size_t, NameFit>> fits;
     for (;;) {
       DayWork next;
       {
@@ -644,10 +590,14 @@ std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
         queue.pop_front();
       }
       changed.notify_all();  // room in the queue
-      const auto start = std::chrono::steady_clock::now();
       try {
+        const auto start = std::chrono::steady_clock::now();
         for (std::size_t i = next.first; i < next.end; ++i)
           verdicts[i] = score_names(rows[by_names[i]], *next.day);
+        const auto mistyped_start = std::chrono::steady_clock::now();
+        if (!next.mistyped.empty()) add_mistyped_fits(rows, by_names, keys, next, fits);
+        busy += mistyped_start - start;
+        mistyped_busy += std::chrono::steady_clock::now() - mistyped_start;
       } catch (...) {
         {
           std::lock_guard lock(mutex);
@@ -655,28 +605,39 @@ std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
         }
         changed.notify_all();  // the reader may be waiting for room in the queue
       }
-      busy += std::chrono::steady_clock::now() - start;
     }
     std::lock_guard lock(mutex);
     scoring += busy;
+    mistyped_scoring += mistyped_busy;
+    mistyped_fits.insert(mistyped_fits.end(), std::make_move_iterator(fits.begin()),
+                         std::make_move_iterator(fits.end()));
   };
   std::vector<std::jthread> workers;
   for (unsigned t = 0; t < threads_; ++t)
     workers.emplace_back(work);
   try {
-    for (std::size_t first = 0; first < by_names.size();) {
-      const std::optional<Date>& day = rows[by_names[first]].birth_date;
-      std::size_t end = first;
-      while (end < by_names.size() && rows[by_names[end]].birth_date == day)
-        ++end;
-      DayWork next{std::make_unique<Day>(*this, *day), first, end};
+    std::size_t g = 0, m = 0;
+    while (g < groups.size() || m < mistyped.size()) {
+      Date day = g < groups.size() ? groups[g].date : mistyped[m].first;
+      if (m < mistyped.size() && mistyped[m].first < day) day = mistyped[m].first;
+      DayWork next;
+      if (g < groups.size() && groups[g].date == day) {
+        next.first = groups[g].first;
+        next.end = groups[g].end;
+        ++g;
+      }
+      for (; m < mistyped.size() && mistyped[m].first == day; ++m) {
+        const DateGroup& group = groups[mistyped[m].second];
+        next.mistyped.emplace_back(group.first, group.end);
+      }
+      next.day = std::make_unique<Day>(*this, day);
+      if (next.day->size() == 0) continue;  // no one born that day: nothing to compare
       std::unique_lock lock(mutex);
       changed.wait(lock, [&] { return queue.size() < kQueuedDays || failure; });
       if (failure) break;
       queue.push_back(std::move(next));
       lock.unlock();
       changed.notify_all();
-      first = end;
     }
   } catch (...) {
     std::lock_guard lock(mutex);
@@ -689,10 +650,70 @@ std::vector<PersonMatcher::NamesVerdict> PersonMatcher::score_days(
   changed.notify_all();
   workers.clear();  // joins
   if (failure) std::rethrow_exception(failure);
+  // In the rows' order and then the persons', whichever worker found them.
+  std::sort(mistyped_fits.begin(), mistyped_fits.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first, a.second.hetu) < std::tie(b.first, b.second.hetu);
+  });
+  for (auto& [i, fit] : mistyped_fits)
+    verdicts[i].fits.push_back(std::move(fit));
   phases_.name_scoring += scoring;
+  phases_.mistyped_dates += planning + mistyped_scoring;
   phases_.scoring_threads = threads_;
   phases_.names_pass += std::chrono::steady_clock::now() - pass_start;
   return verdicts;
+}
+
+// The day's persons are filed under their surname keys like the rows are; a row whose birth
+// date may be a mistyping of the day compares its names with those filed under one of its keys,
+// and those whose surname and given names both agree strongly join its verdict.
+static_assert(kMistypedDateMinNames >= kInitialsMinSimilarity,
+              "the initials pass over persons only names this close would have kept");
+void PersonMatcher::add_mistyped_fits(std::span<const MatchRow> rows,
+                                      const std::vector<std::size_t>& by_names, const RowKeys& keys,
+                                      DayWork& work,
+                                      std::vector<std::pair<std::size_t, NameFit>>& fits) const {
+  Day& day = *work.day;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> filed;  // key hash, candidate
+  for (std::size_t c = 0; c < day.size(); ++c) {
+    for (const SurnameForms& surname : day.names(c).surnames) {
+      for (const std::uint64_t hash : surname_key_hashes(surname.whole))
+        filed.emplace_back(hash, static_cast<std::uint32_t>(c));
+    }
+  }
+  std::sort(filed.begin(), filed.end());
+  std::vector<std::uint32_t> hits;
+  for (const auto& [first, end] : work.mistyped) {
+    for (std::size_t i = first; i < end; ++i) {
+      hits.clear();
+      for (const std::uint64_t key : keys.hashes_of(i)) {
+        auto it = std::lower_bound(filed.begin(), filed.end(), std::pair(key, std::uint32_t{0}));
+        for (; it != filed.end() && it->first == key; ++it)
+          hits.push_back(it->second);
+      }
+      if (hits.empty()) continue;
+      std::sort(hits.begin(), hits.end());  // a person filed under two of the row's keys
+      hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+      const MatchRow& row = rows[by_names[i]];
+      std::optional<RowNames> row_names;
+      for (const std::uint32_t c : hits) {
+        const NameCandidate& candidate = day.candidate(c);
+        if (row.sex && candidate.sex != *row.sex) continue;
+        // Most persons of a surname have other given names: passed over by their initials.
+        if (!initials_may_agree(keys.asked_of(i), given_name_initials(candidate.first_names)))
+          continue;
+        if (!row_names) row_names.emplace(row);
+        const double surname = surname_score(*row_names, day.names(c), kMistypedDateMinNames);
+        if (surname < kMistypedDateMinNames) continue;
+        const double given = given_names_score(*row_names, day.given_names(c));
+        if (given < kMistypedDateMinNames) continue;
+        const std::optional<DateTypo> typo = date_typo(*row.birth_date, candidate.birth_date);
+        if (!typo) continue;
+        const bool same_names = surname == 1.0 && given == 1.0 &&
+                                row_names->given.size() >= name_words(candidate.first_names).size();
+        fits.emplace_back(i, NameFit{candidate.hetu, surname, given, typo, same_names});
+      }
+    }
+  }
 }
 
 PersonMatcher::NamesVerdict PersonMatcher::score_names(const MatchRow& row, Day& day) const {

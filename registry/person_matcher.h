@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "registry/date.h"
@@ -105,8 +106,9 @@ struct MatchPhases {
   std::chrono::nanoseconds name_scoring{0};     // comparing names, summed over the threads
   unsigned scoring_threads = 1;
   std::chrono::nanoseconds person_reads{0};  // candidates read whole (their names fit)
-  // Persons of the rows' surnames born on a date the row's may be a mistyping of: read and
-  // their names compared.
+  // Of names_pass: comparing rows with the persons of their surname born on a date the row's
+  // may be a mistyping of, summed over the threads (those days are read with the others, in
+  // candidate_reads).
   std::chrono::nanoseconds mistyped_dates{0};
 };
 
@@ -144,14 +146,17 @@ class PersonMatcher {
   struct NamesVerdict;
   // The day's candidates whose names fit the row (pass 1, names only).
   NamesVerdict score_names(const MatchRow& row, Day& day) const;
-  // The same for rows[by_names[i]] (sorted by birth date), each day read once.
+  // The same for rows[by_names[i]] (sorted by birth date), each day read once; with
+  // policy_.mistyped_birth_dates also the persons born on a date a row's may mistype.
   std::vector<NamesVerdict> score_days(std::span<const MatchRow> rows,
                                        const std::vector<std::size_t>& by_names);
-  // Adds to verdicts[i] the persons that rows[by_names[i]] may mean if its birth date is
-  // mistyped, read a surname key at a time.
-  void add_mistyped_date_fits(std::span<const MatchRow> rows,
-                              const std::vector<std::size_t>& by_names,
-                              std::vector<NamesVerdict>& verdicts);
+  struct RowKeys;
+  struct DayWork;
+  // Adds to fits, as (i, fit), the persons of the day whose names agree strongly with those of
+  // rows[by_names[i]] whose birth date may be a mistyping of the day (work.mistyped).
+  void add_mistyped_fits(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names,
+                         const RowKeys& keys, DayWork& work,
+                         std::vector<std::pair<std::size_t, NameFit>>& fits) const;
   // Reads the persons of the verdicts' fits in the store's order and has each row choose.
   void choose_as_read(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names,
                       const std::vector<NamesVerdict>& verdicts,

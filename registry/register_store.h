@@ -69,14 +69,6 @@ struct NameCandidate {
   bool has_ban(Ban ban) const { return (bans & ban) != 0; }
 };
 
-// What the surname index holds of a person beside the key: enough to pass over most persons of
-// a surname without reading their records.
-struct SurnameEntry {
-  Date birth_date;
-  Sex sex = Sex::female;
-  std::uint64_t given_initials = 0;  // registry::given_name_initials of the given names
-};
-
 // How much of a person a lookup reads. The family links take a query of their own; a service
 // that does not disclose the family group (most update jobs) need not pay for it.
 enum class PersonRead { whole, without_family };
@@ -102,15 +94,6 @@ class RegisterStore {
   // that holds these fields beside the birth date, without reading the persons' records.
   virtual std::vector<NameCandidate> name_candidates_born(const Date& day,
                                                           std::optional<Sex> sex) = 0;
-  // For each keys[k] (registry::surname_keys of a current or former surname), everyone filed
-  // under it whose entry wanted(k, entry) accepts, as matching compares them: for rows whose
-  // birth date may be mistyped. wanted is asked about each key's entries in turn, in the keys'
-  // order; then found(k, candidate) is called for each wanted one, in the store's order (a
-  // store on disk reads the records along its keys: the persons of one surname are scattered).
-  virtual void name_candidates_by_surname(
-      std::span<const std::string> keys,
-      const std::function<bool(std::size_t, const SurnameEntry&)>& wanted,
-      const std::function<void(std::size_t, NameCandidate&&)>& found) = 0;
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
   virtual std::optional<std::string> meta(std::string_view key) = 0;
   virtual RegisterCounts counts() = 0;

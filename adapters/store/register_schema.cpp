@@ -5,8 +5,6 @@
 #include <string>
 #include <utility>
 
-#include "registry/name_forms.h"
-
 namespace popgate::store {
 namespace {
 
@@ -99,8 +97,11 @@ CREATE TABLE meta (
 ) WITHOUT ROWID, STRICT;
 )sql";
 
-// Version 2: the surname keys. A WITHOUT ROWID table is its own index: a key's persons are
-// adjacent, in birth date order, with nothing else to read.
+// Version 2: every person filed under the keys of its surnames, for rows whose birth date is
+// mistyped. Version 3 drops the table again: matching now finds those persons through the
+// birth date index it reads anyway (a day's candidates hashed by their surname keys), which
+// is several times faster than a key's range here and 264 MiB smaller for 5.6M persons. The
+// table is therefore no longer filled on the way to version 3.
 constexpr std::string_view kSchemaV2 = R"sql(
 CREATE TABLE person_surname (
   key            TEXT NOT NULL,     -- registry::surname_keys of the current or a former surname
@@ -112,9 +113,14 @@ CREATE TABLE person_surname (
 ) WITHOUT ROWID, STRICT;
 )sql";
 
+constexpr std::string_view kSchemaV3 = R"sql(
+DROP TABLE IF EXISTS person_surname;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "persons, buildings, change log, meta", kSchemaV1},
-    {2, "surname keys", kSchemaV2, fill_person_surnames},
+    {2, "surname keys", kSchemaV2},
+    {3, "surname keys dropped", kSchemaV3},
 };
 static_assert(std::size(kMigrations) == kRegisterSchemaVersion);
 
@@ -296,56 +302,6 @@ void create_register_indexes(Database& db) {
     db.exec("DROP INDEX IF EXISTS " + std::string(retired),
             "dropping the retired index " + std::string(retired));
   }
-}
-
-std::vector<std::string> person_surname_keys(std::string_view last_name,
-                                             std::string_view former_last_names) {
-  std::vector<std::string> keys = registry::surname_keys(last_name);
-  while (!former_last_names.empty()) {
-    const std::size_t end = std::min(former_last_names.find('|'), former_last_names.size());
-    for (std::string& key : registry::surname_keys(former_last_names.substr(0, end))) {
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
-    }
-    former_last_names.remove_prefix(std::min(end + 1, former_last_names.size()));
-  }
-  return keys;
-}
-
-void fill_person_surnames(Database& db) {
-  const std::string what = "filing the persons under their surname keys";
-  db.exec(
-      "CREATE TEMP TABLE surname_fill (key TEXT, birth_date TEXT, person_id INTEGER, sex "
-      "INTEGER, given_initials INTEGER)",
-      what);
-  {
-    Statement persons = db.prepare(
-        "SELECT id, last_name, former_last_names, birth_date, sex, first_names FROM person", what);
-    Statement insert = db.prepare(
-        "INSERT INTO temp.surname_fill (key, birth_date, person_id, sex, given_initials) VALUES "
-        "(?1, ?2, ?3, ?4, ?5)",
-        what);
-    while (persons.step()) {
-      const std::int64_t id = persons.column_int(0);
-      const std::string birth_date(persons.column_text(3));
-      const std::int64_t sex = persons.column_int(4);
-      const std::uint64_t initials = registry::given_name_initials(persons.column_text(5));
-      for (const std::string& key :
-           person_surname_keys(persons.column_text(1), persons.column_text(2))) {
-        insert.bind_text(1, key);
-        insert.bind_text(2, birth_date);
-        insert.bind_int(3, id);
-        insert.bind_int(4, sex);
-        insert.bind_int(5, static_cast<std::int64_t>(initials));
-        insert.run();
-      }
-    }
-  }
-  db.exec(
-      "INSERT INTO person_surname (key, birth_date, person_id, sex, given_initials) "
-      "SELECT key, birth_date, person_id, sex, given_initials FROM temp.surname_fill "
-      "ORDER BY 1, 2, 3; "
-      "DROP TABLE temp.surname_fill",
-      what);
 }
 
 std::int64_t to_code(Sex value) {

@@ -15,9 +15,7 @@
 //   change_log        seq INTEGER PRIMARY KEY AUTOINCREMENT: never reused, even after pruning,
 //                     because the change data service uses seq as its cursor
 //   meta              key/value facts about the register (synthesis seed, as-of date)
-//   person_surname    (v2) clustered by (key, birth_date, person_id): every person under each
-//                     key of its current and former surnames (registry::surname_keys), for
-//                     finding persons by surname when a row's birth date is mistyped
+//   (person_surname   version 2 only: dropped by version 3, see register_schema.cpp)
 // Dates are ISO 8601 text ("1990-01-31"): readable with the sqlite3 shell and ordered as text.
 // Enums are small integers (the codes below), part of the file format: never renumber them.
 #ifndef POPGATE_ADAPTERS_STORE_REGISTER_SCHEMA_H_
@@ -38,7 +36,7 @@
 namespace popgate::store {
 
 // The schema version this binary creates and understands.
-constexpr int kRegisterSchemaVersion = 2;
+constexpr int kRegisterSchemaVersion = 3;
 
 struct Migration {
   int version;  // the version the file has after this migration
@@ -75,15 +73,6 @@ void migrate_register(Database& db, bool defer_indexes);
 void check_register_version(Database& db);
 
 void create_register_indexes(Database& db);
-
-// Files every person of the person table under its surname keys in person_surname, which must
-// be empty (a bulk load's last step, and migration 2). One pass over the persons; the keys are
-// sorted by SQLite before they go in, so the table is written in its own order.
-void fill_person_surnames(Database& db);
-
-// The person_surname keys of a person's current and former surnames, each once.
-std::vector<std::string> person_surname_keys(std::string_view last_name,
-                                             std::string_view former_last_names);
 
 // Stored codes of the enums (the file format). to_code() never fails; the from_code()
 // functions throw registry::StoreError naming `column` for a code this binary does not know.

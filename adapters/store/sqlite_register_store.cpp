@@ -8,7 +8,6 @@
 
 #include "adapters/formats/json_fields.h"
 #include "adapters/store/register_schema.h"
-#include "registry/name_forms.h"
 
 namespace popgate::store {
 
@@ -222,9 +221,8 @@ ChangeEvent read_change_row(const Statement& row) {
 // The statements every put and lookup reuses: preparing costs more than running them.
 struct SqliteRegisterStore::Statements {
   explicit Statements(Database& db)
-      : person_id_by_hetu(db.prepare(
-            "SELECT id, last_name, former_last_names, birth_date FROM person WHERE hetu = ?1",
-            "looking up a person", true)),
+      : person_id_by_hetu(
+            db.prepare("SELECT id FROM person WHERE hetu = ?1", "looking up a person", true)),
         person_by_hetu(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE hetu = ?1",
                                   "reading a person", true)),
         person_by_id(db.prepare("SELECT " POPGATE_PERSON_COLUMNS " FROM person WHERE id = ?1",
@@ -235,18 +233,6 @@ struct SqliteRegisterStore::Statements {
         name_candidates_born_sex(db.prepare("SELECT " POPGATE_NAME_CANDIDATE_COLUMNS
                                             " FROM person WHERE birth_date = ?1 AND sex = ?2",
                                             "reading the persons born on a day", true)),
-        surname_entries(db.prepare("SELECT birth_date, person_id, sex, given_initials FROM "
-                                   "person_surname WHERE key = ?1",
-                                   "reading the persons of a surname", true)),
-        name_candidate_by_id(db.prepare("SELECT " POPGATE_NAME_CANDIDATE_COLUMNS
-                                        ", birth_date FROM person WHERE id = ?1",
-                                        "reading the persons of a surname", true)),
-        insert_surname(db.prepare("INSERT OR IGNORE INTO person_surname (key, birth_date, "
-                                  "person_id, sex, given_initials) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                  "filing a person under its surnames", true)),
-        delete_surname(db.prepare("DELETE FROM person_surname WHERE key = ?1 AND birth_date = "
-                                  "?2 AND person_id = ?3",
-                                  "replacing a person's surname keys", true)),
         addresses_of(db.prepare("SELECT " POPGATE_ADDRESS_COLUMNS
                                 " FROM person_address WHERE person_id = ?1 ORDER BY ord",
                                 "reading a person's addresses", true)),
@@ -304,10 +290,6 @@ struct SqliteRegisterStore::Statements {
   Statement person_by_id;
   Statement name_candidates_born;
   Statement name_candidates_born_sex;
-  Statement surname_entries;
-  Statement name_candidate_by_id;
-  Statement insert_surname;
-  Statement delete_surname;
   Statement addresses_of;
   Statement family_of;
   Statement insert_person;
@@ -480,7 +462,6 @@ void SqliteRegisterStore::finish_bulk_load() {
   // and 20 s with one sort in a 1 GiB cache.
   db_.exec("PRAGMA cache_size = -4096; PRAGMA threads = 2", "configuring the index build");
   resolve_bulk_duplicates();
-  fill_person_surnames(db_);
   create_register_indexes(db_);
   db_.exec("PRAGMA analysis_limit = 1000; ANALYZE", "analyzing");
   // Now one durable commit removes the unfinished mark. With a rollback journal and
@@ -577,10 +558,7 @@ void SqliteRegisterStore::put_person(Person& person) {
     Statement& find = statements_->person_id_by_hetu;
     ResetOnExit reset(find);
     find.bind_text_unowned(1, person.hetu);
-    if (find.step()) {
-      existing = find.column_int(0);
-      unfile_surnames(*existing, find.column_text(1), find.column_text(2), find.column_text(3));
-    }
+    if (find.step()) existing = find.column_int(0);
   }
   if (existing) {
     for (Statement* remove : {&statements_->delete_addresses, &statements_->delete_family,
@@ -590,32 +568,6 @@ void SqliteRegisterStore::put_person(Person& person) {
     }
   }
   insert_person_rows(person, existing);
-}
-
-// The person under each of its surname keys (person_surname), and back out of them.
-void SqliteRegisterStore::file_under_surnames(const Person& p, std::string_view birth_date) {
-  Statement& s = statements_->insert_surname;
-  const std::uint64_t initials = registry::given_name_initials(p.first_names);
-  for (const std::string& key : person_surname_keys(p.last_name, joined_former_names_)) {
-    s.bind_text(1, key);
-    s.bind_text(2, birth_date);
-    s.bind_int(3, p.id);
-    s.bind_int(4, to_code(p.sex));
-    s.bind_int(5, static_cast<std::int64_t>(initials));
-    s.run();
-  }
-}
-
-void SqliteRegisterStore::unfile_surnames(std::int64_t id, std::string_view last_name,
-                                          std::string_view former_last_names,
-                                          std::string_view birth_date) {
-  Statement& s = statements_->delete_surname;
-  for (const std::string& key : person_surname_keys(last_name, former_last_names)) {
-    s.bind_text(1, key);
-    s.bind_text(2, birth_date);
-    s.bind_int(3, id);
-    s.run();
-  }
 }
 
 void SqliteRegisterStore::insert_person_rows(Person& p, std::optional<std::int64_t> id) {
@@ -648,8 +600,6 @@ void SqliteRegisterStore::insert_person_rows(Person& p, std::optional<std::int64
   s.bind_int(16, p.bans);
   s.run();
   p.id = id ? *id : db_.last_insert_rowid();
-  // A bulk load files everyone at the end (fill_person_surnames), in the table's order.
-  if (mode_ != Mode::bulk_load) file_under_surnames(p, birth);
 
   Statement& address = statements_->insert_address;
   for (size_t i = 0; i < p.addresses.size(); ++i) {
@@ -838,50 +788,6 @@ std::vector<registry::NameCandidate> SqliteRegisterStore::name_candidates_born(
     c.birth_date = day;
   }
   return candidates;
-}
-
-void SqliteRegisterStore::name_candidates_by_surname(
-    std::span<const std::string> keys,
-    const std::function<bool(std::size_t, const registry::SurnameEntry&)>& wanted,
-    const std::function<void(std::size_t, registry::NameCandidate&&)>& found) {
-  // The keys' entries first (a range of person_surname each), then the wanted ones' records
-  // in id order: the persons of one surname are scattered over the person table, and read
-  // along it they share pages (as in read_persons).
-  std::vector<std::pair<std::int64_t, std::size_t>> ids;  // person id, k
-  {
-    Statement& s = statements_->surname_entries;
-    registry::SurnameEntry entry;
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      ResetOnExit reset(s);
-      s.bind_text(1, keys[k]);
-      while (s.step()) {
-        entry.birth_date = stored_date(s.column_text(0), "person_surname.birth_date");
-        entry.sex = from_code<registry::Sex>(s.column_int(2), "person_surname.sex");
-        entry.given_initials = static_cast<std::uint64_t>(s.column_int(3));
-        if (wanted(k, entry)) ids.emplace_back(s.column_int(1), k);
-      }
-    }
-  }
-  std::sort(ids.begin(), ids.end());
-  Statement& s = statements_->name_candidate_by_id;
-  for (std::size_t first = 0; first < ids.size();) {
-    std::size_t end = first;
-    while (end < ids.size() && ids[end].first == ids[first].first)
-      ++end;
-    ResetOnExit reset(s);
-    s.bind_int(1, ids[first].first);
-    if (s.step()) {
-      registry::NameCandidate c;
-      read_name_candidate_row(s, c);
-      c.birth_date = stored_date(s.column_text(7), "person.birth_date");
-      for (std::size_t i = first; i + 1 < end; ++i) {
-        registry::NameCandidate copy = c;
-        found(ids[i].second, std::move(copy));
-      }
-      found(ids[end - 1].second, std::move(c));
-    }
-    first = end;
-  }
 }
 
 void SqliteRegisterStore::load_person_children(Person& person, registry::PersonRead read) {

@@ -64,10 +64,6 @@ class SqliteRegisterStore final : public registry::RegisterStore {
                     const std::function<void(std::size_t, registry::Person&&)>& found) override;
   std::vector<registry::NameCandidate> name_candidates_born(
       const registry::Date& day, std::optional<registry::Sex> sex) override;
-  void name_candidates_by_surname(
-      std::span<const std::string> keys,
-      const std::function<bool(std::size_t, const registry::SurnameEntry&)>& wanted,
-      const std::function<void(std::size_t, registry::NameCandidate&&)>& found) override;
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;
   std::optional<std::string> meta(std::string_view key) override;
   registry::RegisterCounts counts() override;
@@ -91,9 +87,6 @@ class SqliteRegisterStore final : public registry::RegisterStore {
   void append_change(registry::ChangeEvent& event);
   void put_meta(std::string_view key, std::string_view value);
   void insert_person_rows(registry::Person& person, std::optional<std::int64_t> id);
-  void file_under_surnames(const registry::Person& person, std::string_view birth_date);
-  void unfile_surnames(std::int64_t id, std::string_view last_name,
-                       std::string_view former_last_names, std::string_view birth_date);
   void insert_building_rows(registry::Building& building, std::optional<std::int64_t> id);
   void load_person_children(registry::Person& person, registry::PersonRead read);
   void load_building_children(registry::Building& building);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -187,6 +189,40 @@ TEST(GivenNameInitials, NeverRuleOutANameCloseEnoughToMatch) {
     }
   }
   EXPECT_GT(close, 500);
+}
+
+// Plain ASCII names take a shorter way to their initials (matching asks for those of every
+// person a mistyped birth date brings): the same bits as through name_words. A word of a
+// non-ASCII character that is not a letter adds nothing, and sends the names the long way.
+TEST(GivenNameInitials, AsciiNamesHaveTheSameInitialsEitherWay) {
+  std::mt19937 random(17);
+  const std::string alphabet = "abcdeKLMNZ -\t'.0x";
+  int compared = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string names;
+    const auto length = std::uniform_int_distribution<std::size_t>(0, 24)(random);
+    for (std::size_t i = 0; i < length; ++i)
+      names += alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(random)];
+    EXPECT_EQ(given_name_initials(names), given_name_initials(names + " \u2019")) << names;
+    ++compared;
+  }
+  EXPECT_EQ(given_name_initials("Anna-Maria  Eeva\tKristiina-Aleksandra"),
+            given_name_initials("Anna-Maria  Eeva\tKristiina-Aleksandra \u2019"));
+  EXPECT_EQ(compared, 20000);
+}
+
+TEST(SurnameKeys, HashesAreThoseOfTheKeysEachOnce) {
+  for (const char* surname :
+       {"Mäkinen", "Virtanen-Korhonen", "von Wright", "", "--", "Aho-Aho", "ab-cd-ef-gh-ij"}) {
+    const std::vector<std::string> keys = surname_keys(surname);
+    const std::vector<std::uint64_t> hashes = surname_key_hashes(name_forms(surname));
+    ASSERT_EQ(hashes.size(), keys.size()) << surname;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      EXPECT_EQ(hashes[k], surname_key_hashes(name_forms(keys[k])).front()) << surname;
+    }
+  }
+  EXPECT_EQ(surname_key_hashes(name_forms("Maekinen")), surname_key_hashes(name_forms("MÄKINEN")));
+  EXPECT_NE(surname_key_hashes(name_forms("Saarinen")), surname_key_hashes(name_forms("Salminen")));
 }
 
 }  // namespace
