@@ -313,12 +313,13 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
 namespace {
 
 // Calls add(key) with the letters of each key of a surname's folded form (see surname_keys in
-// the header), duplicates included, in one buffer reused between calls: matching files every
-// person of a day under its keys.
+// the header), duplicates included, in a buffer of the thread's reused between calls: matching
+// files every person of each day it reads under its keys (28 million a million rows), and an
+// allocation each was a fifth of that.
 template <class Add>
 void visit_surname_keys(std::u32string_view folded, Add&& add) {
-  std::u32string letters;
-  const auto key = [&letters, &add](std::u32string_view word) {
+  thread_local std::u32string letters;
+  const auto key = [&add](std::u32string_view word) {
     letters.clear();
     for (const char32_t c : word) {
       if (c == U'-' || c == U' ') continue;
@@ -457,13 +458,13 @@ std::vector<std::string> surname_keys(const NameForms& forms) {
   return keys;
 }
 
-std::vector<std::uint64_t> surname_key_hashes(const NameForms& forms) {
-  std::vector<std::uint64_t> hashes;
-  visit_surname_keys(forms.folded, [&hashes](std::u32string_view letters) {
+void surname_key_hashes(const NameForms& forms, std::vector<std::uint64_t>& hashes) {
+  const std::size_t first = hashes.size();
+  visit_surname_keys(forms.folded, [&hashes, first](std::u32string_view letters) {
     const auto hash = static_cast<std::uint64_t>(std::hash<std::u32string_view>{}(letters));
-    if (std::find(hashes.begin(), hashes.end(), hash) == hashes.end()) hashes.push_back(hash);
+    const auto mine = hashes.begin() + static_cast<std::ptrdiff_t>(first);
+    if (std::find(mine, hashes.end(), hash) == hashes.end()) hashes.push_back(hash);
   });
-  return hashes;
 }
 
 }  // namespace popgate::registry

@@ -63,9 +63,9 @@ constexpr std::size_t kMaxSurnameParts = 4;
 std::vector<std::string> surname_keys(std::string_view surname);
 // The same of a surname's forms already made (name_forms of the whole surname).
 std::vector<std::string> surname_keys(const NameForms& surname);
-// Their hashes (std::hash of the key's code points), each once: what matching files persons
-// under, without making the keys' strings.
-std::vector<std::uint64_t> surname_key_hashes(const NameForms& surname);
+// Appends their hashes (std::hash of the key's code points) to `hashes`, each once: what
+// matching files persons under, without making the keys' strings.
+void surname_key_hashes(const NameForms& surname, std::vector<std::uint64_t>& hashes);
 
 // The initials of given names, so that persons whose given names cannot agree with a row's are
 // passed over without comparing them. Two names of under 12 letters whose Jaro-Winkler

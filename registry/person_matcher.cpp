@@ -520,8 +520,7 @@ struct PersonMatcher::RowKeys {
     hashes_start.reserve(by_names.size() + 1);
     asked_start.reserve(by_names.size() + 1);
     for (const std::size_t row : by_names) {
-      for (const std::uint64_t hash : surname_key_hashes(name_forms(rows[row].last_name)))
-        hashes.push_back(hash);
+      surname_key_hashes(name_forms(rows[row].last_name), hashes);
       hashes_start.push_back(hashes.size());
       for (const std::uint64_t initials : initials_asked(rows[row].first_names))
         asked.push_back(initials);
@@ -674,10 +673,18 @@ void PersonMatcher::add_mistyped_fits(std::span<const MatchRow> rows,
                                       std::vector<std::pair<std::size_t, NameFit>>& fits) const {
   Day& day = *work.day;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> filed;  // key hash, candidate
+  // Which hashes are filed, by their top 12 bits: a day has some 200, so most of the rows'
+  // keys are known absent without a search.
+  std::array<std::uint64_t, 64> filed_bits{};
+  const auto bit_of = [](std::uint64_t hash) { return hash >> 52; };
+  std::vector<std::uint64_t> hashes;
   for (std::size_t c = 0; c < day.size(); ++c) {
-    for (const SurnameForms& surname : day.names(c).surnames) {
-      for (const std::uint64_t hash : surname_key_hashes(surname.whole))
-        filed.emplace_back(hash, static_cast<std::uint32_t>(c));
+    hashes.clear();
+    for (const SurnameForms& surname : day.names(c).surnames)
+      surname_key_hashes(surname.whole, hashes);
+    for (const std::uint64_t hash : hashes) {
+      filed.emplace_back(hash, static_cast<std::uint32_t>(c));
+      filed_bits[bit_of(hash) / 64] |= std::uint64_t{1} << (bit_of(hash) % 64);
     }
   }
   std::sort(filed.begin(), filed.end());
@@ -686,6 +693,7 @@ void PersonMatcher::add_mistyped_fits(std::span<const MatchRow> rows,
     for (std::size_t i = first; i < end; ++i) {
       hits.clear();
       for (const std::uint64_t key : keys.hashes_of(i)) {
+        if ((filed_bits[bit_of(key) / 64] >> (bit_of(key) % 64) & 1) == 0) continue;
         auto it = std::lower_bound(filed.begin(), filed.end(), std::pair(key, std::uint32_t{0}));
         for (; it != filed.end() && it->first == key; ++it)
           hits.push_back(it->second);

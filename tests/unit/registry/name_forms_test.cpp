@@ -212,17 +212,26 @@ TEST(GivenNameInitials, AsciiNamesHaveTheSameInitialsEitherWay) {
 }
 
 TEST(SurnameKeys, HashesAreThoseOfTheKeysEachOnce) {
+  const auto hashes_of = [](std::string_view surname) {
+    std::vector<std::uint64_t> hashes;
+    surname_key_hashes(name_forms(surname), hashes);
+    return hashes;
+  };
   for (const char* surname :
        {"Mäkinen", "Virtanen-Korhonen", "von Wright", "", "--", "Aho-Aho", "ab-cd-ef-gh-ij"}) {
     const std::vector<std::string> keys = surname_keys(surname);
-    const std::vector<std::uint64_t> hashes = surname_key_hashes(name_forms(surname));
+    const std::vector<std::uint64_t> hashes = hashes_of(surname);
     ASSERT_EQ(hashes.size(), keys.size()) << surname;
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      EXPECT_EQ(hashes[k], surname_key_hashes(name_forms(keys[k])).front()) << surname;
-    }
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      EXPECT_EQ(hashes[k], hashes_of(keys[k]).front()) << surname;
   }
-  EXPECT_EQ(surname_key_hashes(name_forms("Maekinen")), surname_key_hashes(name_forms("MÄKINEN")));
-  EXPECT_NE(surname_key_hashes(name_forms("Saarinen")), surname_key_hashes(name_forms("Salminen")));
+  EXPECT_EQ(hashes_of("Maekinen"), hashes_of("MÄKINEN"));
+  EXPECT_NE(hashes_of("Saarinen"), hashes_of("Salminen"));
+  std::vector<std::uint64_t> appended = {1, 2};
+  surname_key_hashes(name_forms("Aho-Aho"), appended);
+  EXPECT_EQ(appended,
+            (std::vector<std::uint64_t>{1, 2, hashes_of("ahoaho")[0], hashes_of("aho")[0]}))
+      << "appended after what is there, each of its own once";
 }
 
 }  // namespace
