@@ -234,6 +234,25 @@ TEST_F(MatchPersonsStepTest, BatchesOfAnySizeGiveTheSameResultInTheClientsOrder)
   }
 }
 
+// A cancelled job stops while its rows are matched by names, whose results are made on a thread
+// of the matcher's own: the stop reaches the step as an error, and nothing is left running.
+TEST_F(MatchPersonsStepTest, ACancelledJobStopsWhileRowsAreMatchedByNames) {
+  std::string input = "AsNro;Henkilötunnus;Sukunimi;Etunimet;Syntymäaika\n";
+  for (int i = 1; i <= 3000; ++i)
+    input +=
+        std::to_string(i) + (i % 2 == 0 ? ";;Laine;Matti;2.2.1985\n" : ";;Aho;Eeva;1.1.1950\n");
+  cancelled_ = true;
+  try {
+    run(input);
+    FAIL() << "the step ran to the end";
+  } catch (const StepError& e) {
+    EXPECT_NE(std::string(e.what()).find("stopped"), std::string::npos) << e.what();
+  }
+  cancelled_ = false;
+  const StepOutputs out = run(input);
+  EXPECT_EQ(out.at("rows"), "3000");
+}
+
 TEST_F(MatchPersonsStepTest, AFixedWidthFileIsReadByTheWorkflowsLayout) {
   context_.lists["fixed_width"] = {"client_ref:1:3", "hetu:4:11"};
   const StepOutputs out =
