@@ -240,6 +240,25 @@ ExchangeIdentity ExchangeKeys::load_or_create() const {
   return load_or_create_locked();
 }
 
+std::optional<ExchangeIdentity> ExchangeKeys::load_current() const {
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec)) return std::nullopt;
+  KeysLock shared(dir_, LOCK_SH);
+  const bool has_key = fs::exists(key_path());
+  const bool has_certificate = fs::exists(certificate_path());
+  if (!has_key && !has_certificate) return std::nullopt;
+  if (!has_certificate) {
+    throw CryptoError(key_path().string() + " has no certificate " + certificate_path().string() +
+                      " (its making was interrupted): 'popgate keys init' issues one");
+  }
+  if (!has_key) {
+    throw CryptoError(certificate_path().string() + " exists but its key " + key_path().string() +
+                      " does not; install the key, or move the certificate away to have a new "
+                      "pair made");
+  }
+  return ExchangeIdentity::load(key_path(), certificate_path());
+}
+
 ExchangeIdentity ExchangeKeys::load_or_create_locked() const {
   const bool has_key = fs::exists(key_path());
   const bool has_certificate = fs::exists(certificate_path());

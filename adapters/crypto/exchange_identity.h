@@ -83,6 +83,10 @@ class ExchangeKeys {
   // (a crash between the two renames) issues a new certificate for that key. Throws
   // CryptoError when there is a certificate without a key, or a pair that does not match.
   ExchangeIdentity load_or_create() const;
+  // The current identity when there is one, making nothing (for showing it: a certificate
+  // shown must be the one the daemon signs with). Throws CryptoError as load_or_create does,
+  // and for a key without its certificate.
+  std::optional<ExchangeIdentity> load_current() const;
 
   // Retired identities, newest first. A pair that cannot be loaded is skipped and, when
   // `problems` is given, reported there ("<file>: why").

@@ -2,6 +2,8 @@
 // and its rotation.
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "adapters/crypto/exchange_identity.h"
 #include "daemon/cli/cli.h"
@@ -24,8 +26,18 @@ void print_identity(std::ostream& out, const crypto::ExchangeIdentity& identity,
       << indent << "certificate  " << d.certificate_path.string() << "\n";
 }
 
-int show(const crypto::ExchangeKeys& keys, bool pem) {
-  const crypto::ExchangeIdentity current = keys.load_or_create();
+// Showing never makes a key: a certificate shown from a directory the daemon does not use
+// would be handed to clients that then encrypt to a key nobody holds.
+int show(const crypto::ExchangeKeys& keys, const std::string& data_dir, bool pem) {
+  const std::optional<crypto::ExchangeIdentity> found = keys.load_current();
+  if (!found) {
+    std::cerr << "popgate keys: no exchange key in " << keys.key_path().parent_path().string()
+              << ": 'popgate keys init --data-dir " << data_dir
+              << "' makes one (so does the first start of popgate serve); is this the "
+                 "appliance's data directory?\n";
+    return kExitFailure;
+  }
+  const crypto::ExchangeIdentity& current = *found;
   if (pem) {
     std::cout << current.certificate_pem();
     return kExitOk;
@@ -42,6 +54,19 @@ int show(const crypto::ExchangeKeys& keys, bool pem) {
   for (const std::string& problem : problems)
     std::cerr << "popgate keys: cannot load a retired identity: " << problem << "\n";
   return problems.empty() ? kExitOk : kExitFailure;
+}
+
+int init(const crypto::ExchangeKeys& keys) {
+  if (const std::optional<crypto::ExchangeIdentity> existing = keys.load_current()) {
+    std::cout << "the exchange key is already there, unchanged:\n";
+    print_identity(std::cout, *existing, "  ");
+    return kExitOk;
+  }
+  const crypto::ExchangeIdentity made = keys.load_or_create();
+  std::cout << "made a new exchange key and certificate:\n";
+  print_identity(std::cout, made, "  ");
+  std::cout << "Give clients the certificate (popgate keys show --pem).\n";
+  return kExitOk;
 }
 
 int rotate(const crypto::ExchangeKeys& keys, const ParsedArgs& parsed) {
@@ -64,11 +89,14 @@ int rotate(const crypto::ExchangeKeys& keys, const ParsedArgs& parsed) {
 
 int run_keys(CommandArgs args) {
   ArgParser parser(
-      "keys show [--pem] | rotate [--key FILE --cert FILE] [--data-dir DIR]",
+      "keys init | show [--pem] | rotate [--key FILE --cert FILE] [--data-dir DIR]",
       "The appliance's exchange key and certificate (DIR/keys/exchange.{key,crt}): results are\n"
-      "signed with it, and clients encrypt uploads to its certificate. Made on first use.\n"
+      "signed with it, and clients encrypt uploads to its certificate.\n"
+      "  init              makes an RSA 3072 self-signed pair unless there is one (so does the\n"
+      "                    first start of popgate serve), and says which it did\n"
       "  show              the current certificate and the retired ones; --pem prints the\n"
-      "                    certificate to give clients (to verify results, encrypt uploads)\n"
+      "                    certificate to give clients (to verify results, encrypt uploads).\n"
+      "                    Never makes a key: without one it says so and exits 1\n"
       "  rotate            moves the current pair to DIR/keys/retired/ (uploads encrypted to\n"
       "                    it still open) and makes a new RSA 3072 self-signed pair\n"
       "  rotate --key FILE --cert FILE\n"
@@ -84,16 +112,22 @@ int run_keys(CommandArgs args) {
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
-  const crypto::ExchangeKeys keys(fs::path(parsed->get_or("data-dir", "./popgate-data")) / "keys");
-  if (action == "show") {
-    if (parsed->has("key") || parsed->has("cert")) throw UsageError("show takes no --key/--cert");
-    return show(keys, parsed->has("pem"));
+  const std::string data_dir = parsed->get_or("data-dir", "./popgate-data");
+  const crypto::ExchangeKeys keys(fs::path(data_dir) / "keys");
+  if (action == "show" || action == "init") {
+    if (parsed->has("key") || parsed->has("cert"))
+      throw UsageError(action + " takes no --key/--cert");
+  }
+  if (action == "show") return show(keys, data_dir, parsed->has("pem"));
+  if (action == "init") {
+    if (parsed->has("pem")) throw UsageError("--pem is for show");
+    return init(keys);
   }
   if (action == "rotate") {
     if (parsed->has("pem")) throw UsageError("--pem is for show");
     return rotate(keys, *parsed);
   }
-  throw UsageError("unknown action '" + action + "' (show or rotate)");
+  throw UsageError("unknown action '" + action + "' (init, show or rotate)");
 }
 
 }  // namespace popgate::cli

@@ -1,4 +1,4 @@
-// popgate keys show|rotate, driven as an operator would, the certificates checked with stock
+// popgate keys init|show|rotate, driven as an operator would, the certificates checked with stock
 // openssl.
 #include <gtest/gtest.h>
 
@@ -32,7 +32,35 @@ class KeysCliTest : public ::testing::Test {
   testing::ScratchDir dir_;
 };
 
-TEST_F(KeysCliTest, ShowMakesTheIdentityOnFirstUseAndPrintsItsPem) {
+// Showing never makes a key (a certificate shown from the wrong directory would be one the
+// daemon does not hold); init makes it once and says which it did.
+TEST_F(KeysCliTest, InitMakesTheIdentityOnceAndShowNeverDoes) {
+  const testing::CliResult none = keys({"show", "--pem"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_TRUE(none.out.empty()) << none.out;
+  EXPECT_NE(none.err.find("no exchange key in " + (dir_.path() / "data" / "keys").string() +
+                          ": 'popgate keys init --data-dir " + (dir_.path() / "data").string() +
+                          "' makes one"),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "data")) << "showing made the data directory";
+
+  const testing::CliResult made = keys({"init"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_TRUE(made.out.starts_with("made a new exchange key and certificate:")) << made.out;
+  const testing::CliResult again = keys({"init"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(again.out.starts_with("the exchange key is already there, unchanged:")) << again.out;
+  EXPECT_EQ(field(again.out, "sha256"), field(made.out, "sha256"));
+
+  fs::remove(dir_.path() / "data" / "keys" / "exchange.crt");
+  const testing::CliResult half = keys({"show"});
+  EXPECT_EQ(half.exit_code, 1);
+  EXPECT_NE(half.err.find("has no certificate"), std::string::npos) << half.err;
+}
+
+TEST_F(KeysCliTest, ShowPrintsTheIdentityAndItsPem) {
+  ASSERT_EQ(keys({"init"}).exit_code, 0);
   const testing::CliResult shown = keys({"show"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_TRUE(field(shown.out, "subject").starts_with("CN=popgate exchange ")) << shown.out;
@@ -57,7 +85,7 @@ TEST_F(KeysCliTest, ShowMakesTheIdentityOnFirstUseAndPrintsItsPem) {
 }
 
 TEST_F(KeysCliTest, RotateRetiresTheCurrentPairAndShowListsIt) {
-  const std::string before = field(keys({"show"}).out, "sha256");
+  const std::string before = field(keys({"init"}).out, "sha256");
   const testing::CliResult rotated = keys({"rotate"});
   ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
   EXPECT_NE(rotated.out.find("retired " + before), std::string::npos) << rotated.out;
@@ -70,7 +98,7 @@ TEST_F(KeysCliTest, RotateRetiresTheCurrentPairAndShowListsIt) {
 }
 
 TEST_F(KeysCliTest, RotateInstallsAnOperatorsPairOnlyIfItIsUsable) {
-  keys({"show"});
+  keys({"init"});
   const testing::KeyPair good = testing::make_certificate(dir_.path(), "operator");
   const testing::KeyPair other = testing::make_certificate(dir_.path(), "other");
   const testing::CliResult mismatch =
@@ -90,6 +118,7 @@ TEST_F(KeysCliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(keys({"turn"}).exit_code, 2);
   EXPECT_EQ(keys({"rotate", "--key", "k.pem"}).exit_code, 2);
   EXPECT_EQ(keys({"show", "--cert", "c.pem"}).exit_code, 2);
+  EXPECT_EQ(keys({"init", "--pem"}).exit_code, 2);
   const testing::CliResult help = run_popgate({"keys", "--help"}, dir_.path().string());
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("rotate"), std::string::npos);
