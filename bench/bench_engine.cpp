@@ -62,7 +62,7 @@ workflows::NewJob job_of(const workflows::Workflow& w, int i) {
   job.workflow_hash = w.name;
   job.workflow_text = w.source_text;
   job.client_id = "client-" + std::to_string(i % 10);
-  job.input_sha256 = "input-" + std::to_string(i);
+  job.intake_key = "input-" + std::to_string(i);
   job.concurrency.max_running_per_client = 0;
   return job;
 }

@@ -21,8 +21,9 @@ using workflows::JobState;
 // The job row's columns, in the order read_job_row expects them.
 constexpr std::string_view kJobColumns =
     "id, workflow, workflow_hash, workflow_text, client_id, client_root, input_path, "
-    "input_sha256, max_running, max_running_per_client, state, phase, step_index, run, "
-    "cancel_requested, error, created_ms, started_ms, finished_ms, not_before_ms, client_error";
+    "intake_key, max_running, max_running_per_client, state, phase, step_index, run, "
+    "cancel_requested, error, created_ms, started_ms, finished_ms, not_before_ms, client_error, "
+    "input_sha256";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   client_id TEXT NOT NULL,
   client_root TEXT NOT NULL,
   input_path TEXT NOT NULL,
-  input_sha256 TEXT NOT NULL,
+  intake_key TEXT NOT NULL,
   max_running INTEGER NOT NULL,
   max_running_per_client INTEGER NOT NULL,
   state TEXT NOT NULL,
@@ -48,10 +49,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   started_ms INTEGER,
   finished_ms INTEGER,
   not_before_ms INTEGER NOT NULL DEFAULT 0,
-  client_error TEXT NOT NULL DEFAULT '');
+  client_error TEXT NOT NULL DEFAULT '',
+  input_sha256 TEXT NOT NULL DEFAULT '');
 -- The idempotency key: one job per (workflow, client, input).
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_submission
-  ON jobs (workflow, client_id, input_sha256) WHERE input_sha256 <> '';
+  ON jobs (workflow, client_id, intake_key) WHERE intake_key <> '';
 -- claim() walks one client's runnable jobs oldest first; finished jobs never enter the index.
 CREATE INDEX IF NOT EXISTS jobs_runnable
   ON jobs (client_id, seq) WHERE state IN ('queued', 'retrying');
@@ -89,7 +91,7 @@ Job read_job_row(const Statement& s) {
   job.client_id = s.column_string(4);
   job.client_root = s.column_string(5);
   job.input_path = s.column_string(6);
-  job.input_sha256 = s.column_string(7);
+  job.intake_key = s.column_string(7);
   job.concurrency.max_running = static_cast<int>(s.column_int(8));
   job.concurrency.max_running_per_client = static_cast<int>(s.column_int(9));
   job.state = workflows::parse_job_state(s.column_text(10)).value_or(JobState::failed);
@@ -103,6 +105,7 @@ Job read_job_row(const Statement& s) {
   job.finished_ms = s.column_optional_int(18);
   job.not_before_ms = s.column_int(19);
   job.client_error = s.column_string(20);
+  job.input_sha256 = s.column_string(21);
   return job;
 }
 
@@ -168,6 +171,14 @@ void SqliteJobStore::create_schema() {
     db_.exec("ALTER TABLE jobs ADD COLUMN client_error TEXT NOT NULL DEFAULT ''",
              "upgrading state.db to schema version 2");
   }
+  if (version >= 1 && version <= 2) {
+    // Version 3 calls the submission key by its name (it was input_sha256, but is a hash of
+    // more than the file for uploads) and keeps the input file's own SHA-256 beside it.
+    db_.exec(
+        "ALTER TABLE jobs RENAME COLUMN input_sha256 TO intake_key; "
+        "ALTER TABLE jobs ADD COLUMN input_sha256 TEXT NOT NULL DEFAULT ''",
+        "upgrading state.db to schema version 3");
+  }
   db_.exec(kSchema, "creating the job tables");
   db_.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion), "setting schema version");
   tx.commit();
@@ -184,15 +195,15 @@ std::string SqliteJobStore::new_job_id(std::int64_t now) {
 workflows::SubmitResult SqliteJobStore::submit(const workflows::NewJob& job, std::int64_t now) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_);
-  if (!job.input_sha256.empty()) {
+  if (!job.intake_key.empty()) {
     Statement& find = cached(
-        "SELECT id FROM jobs WHERE workflow = ?1 AND client_id = ?2 AND input_sha256 = ?3 "
-        "AND input_sha256 <> ''",  // the condition lets SQLite use the partial index
+        "SELECT id FROM jobs WHERE workflow = ?1 AND client_id = ?2 AND intake_key = ?3 "
+        "AND intake_key <> ''",  // the condition lets SQLite use the partial index
         "looking for an earlier submission");
     ResetOnExit find_reset(find);
     find.bind_text(1, job.workflow);
     find.bind_text(2, job.client_id);
-    find.bind_text(3, job.input_sha256);
+    find.bind_text(3, job.intake_key);
     if (find.step()) {
       const std::string id = find.column_string(0);
       find.reset();
@@ -203,8 +214,9 @@ workflows::SubmitResult SqliteJobStore::submit(const workflows::NewJob& job, std
   }
   Statement& insert = cached(
       "INSERT OR IGNORE INTO jobs (id, workflow, workflow_hash, workflow_text, client_id, "
-      "client_root, input_path, input_sha256, max_running, max_running_per_client, state, "
-      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11)",
+      "client_root, input_path, intake_key, max_running, max_running_per_client, state, "
+      "created_ms, input_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, "
+      "?12)",
       "submitting a job");
   ResetOnExit insert_reset(insert);
   // Ids are random within a second: on the rare collision, draw again.
@@ -218,10 +230,11 @@ workflows::SubmitResult SqliteJobStore::submit(const workflows::NewJob& job, std
     insert.bind_text(5, job.client_id);
     insert.bind_text(6, job.client_root);
     insert.bind_text(7, job.input_path);
-    insert.bind_text(8, job.input_sha256);
+    insert.bind_text(8, job.intake_key);
     insert.bind_int(9, job.concurrency.max_running);
     insert.bind_int(10, job.concurrency.max_running_per_client);
     insert.bind_int(11, now);
+    insert.bind_text(12, job.input_sha256);
     insert.run();
     if (sqlite3_changes(db_.handle()) > 0) break;
   }

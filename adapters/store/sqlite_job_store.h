@@ -22,7 +22,7 @@ namespace popgate::store {
 class SqliteJobStore : public workflows::JobStore {
  public:
   // The schema version state.db's job tables are at (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if needed) the database at `path` and brings its schema up to date.
   // Throws SqliteError, or registry::StoreError for a state.db from a newer popgate.

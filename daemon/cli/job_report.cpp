@@ -18,7 +18,10 @@ void print_job(std::ostream& out, const workflows::Job& job) {
       << "  workflow: " << job.workflow << " (version " << job.workflow_hash.substr(0, 12) << ")\n"
       << "  client:   " << job.client_id << "\n";
   if (!job.input_path.empty())
-    out << "  input:    " << job.input_path << " (sha256 " << job.input_sha256 << ")\n";
+    out << "  input:    " << job.input_path << "\n"
+        << "  sha256:   "
+        << (job.input_sha256.empty() ? "(not kept for this job)" : job.input_sha256) << "\n";
+  if (!job.intake_key.empty()) out << "  intake key: " << job.intake_key << "\n";
   out << "  created:  " << base::iso_utc_ms(job.created_ms) << "\n";
   if (job.finished_ms) out << "  finished: " << base::iso_utc_ms(*job.finished_ms) << "\n";
   if (job.state == workflows::JobState::retrying)

@@ -59,8 +59,10 @@ struct NewJob {
   std::string client_id;
   std::string client_root;  // exchange/<client>/, or `popgate run --out DIR`
   std::string input_path;   // empty for jobs without an input (schedules)
-  std::string input_sha256;
-  Concurrency concurrency;  // the workflow's limits, kept with the job for claiming
+  // What makes two submissions the same job (job_intake.h): not a file's hash.
+  std::string intake_key;
+  std::string input_sha256;  // the input file's SHA-256, hex; empty without an input
+  Concurrency concurrency;   // the workflow's limits, kept with the job for claiming
 };
 
 struct Job {
@@ -71,7 +73,8 @@ struct Job {
   std::string client_id;
   std::string client_root;
   std::string input_path;
-  std::string input_sha256;
+  std::string intake_key;
+  std::string input_sha256;  // empty for jobs made before state.db version 3 kept it
   Concurrency concurrency;
   JobState state = JobState::queued;
   JobPhase phase = JobPhase::main;

@@ -30,7 +30,8 @@ NewJob job_for_upload(const Workflow& workflow, const CompletedUpload& upload,
                       const std::filesystem::path& input, const Sha256Hex& sha256) {
   NewJob job = job_of(workflow, upload.client, upload.client_root, sha256);
   job.input_path = input.string();
-  job.input_sha256 = upload_key(upload, sha256);
+  job.intake_key = upload_key(upload, sha256);
+  job.input_sha256 = upload.sha256;
   return job;
 }
 
@@ -38,7 +39,7 @@ NewJob job_for_schedule(const Workflow& workflow, const std::string& client,
                         const std::filesystem::path& client_root,
                         std::chrono::system_clock::time_point due, const Sha256Hex& sha256) {
   NewJob job = job_of(workflow, client, client_root, sha256);
-  job.input_sha256 = sha256("schedule " + workflow.name + " " + base::iso_utc(due));
+  job.intake_key = sha256("schedule " + workflow.name + " " + base::iso_utc(due));
   return job;
 }
 
@@ -47,6 +48,7 @@ NewJob job_for_input(const Workflow& workflow, const std::string& client,
                      const std::string& input_sha256, const Sha256Hex& sha256) {
   NewJob job = job_of(workflow, client, client_root, sha256);
   job.input_path = input.string();
+  job.intake_key = input_sha256;
   job.input_sha256 = input_sha256;
   return job;
 }

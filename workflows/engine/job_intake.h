@@ -1,7 +1,7 @@
 // Where jobs come from: the one place that turns an event into the NewJob submitted for it.
 //
-// JobStore::submit is idempotent over (workflow, client, input_sha256), so what a job puts in
-// input_sha256 is its identity, and each kind of event decides what makes two events the same:
+// JobStore::submit is idempotent over (workflow, client, intake_key), so what a job puts in
+// intake_key is its identity, and each kind of event decides what makes two events the same:
 //   - a client's completed upload: this content under this name as this inode, so that the
 //     same event seen twice queues one job, while the same file uploaded again is a new one;
 //   - a schedule's slot: the workflow and the slot's time, so that a restart that sees the

@@ -17,7 +17,7 @@ namespace popgate::workflows {
 
 struct SubmitResult {
   Job job;
-  bool created = false;  // false: the same (workflow, client, input SHA-256) was submitted before
+  bool created = false;  // false: the same (workflow, client, intake_key) was submitted before
 };
 
 struct ClaimLimits {
@@ -37,9 +37,9 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  // Creates a queued job, or returns the existing one for the same (workflow, client, input
-  // SHA-256) in whatever state it is: a second upload of the same file is not a second
-  // disclosure. Jobs without an input (input_sha256 empty) are always created.
+  // Creates a queued job, or returns the existing one for the same (workflow, client,
+  // intake_key) in whatever state it is: a second upload of the same file is not a second
+  // disclosure. Jobs without an intake key are always created.
   virtual SubmitResult submit(const NewJob& job, std::int64_t now) = 0;
 
   // Marks the next runnable job running and returns it (without attempts). Runnable: queued,

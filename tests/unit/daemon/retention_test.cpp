@@ -67,7 +67,7 @@ TEST(Retention, FinishedJobsWorkDirsAndInputsGoWhenNoLongerNeeded) {
     job.workflow_hash = "h";
     job.client_id = "acme";
     job.input_path = input(key).string();
-    job.input_sha256 = key;
+    job.intake_key = key;
     const std::string id = jobs.submit(job, now).job.id;
     fs::create_directories(dir.path() / "work" / id);
     return id;

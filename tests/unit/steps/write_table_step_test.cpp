@@ -225,7 +225,7 @@ class WriteTableWorkflowTest : public ::testing::Test {
     job.client_id = "acme";
     job.client_root = (dir_.path() / "client").string();
     job.input_path = dir_.file("input.csv");
-    job.input_sha256 = crypto::sha256_file(job.input_path).sha256 + hash;
+    job.intake_key = crypto::sha256_file(job.input_path).sha256 + hash;
     const std::string id = engine.submit(job).job.id;
     engine.start();
     const std::optional<Job> done = engine.wait(id, std::chrono::seconds(30));

@@ -104,7 +104,7 @@ TEST_F(EngineDiskFullTest, AJobWhoseStoreUpdateFailedFinishesOnceSpaceReturns) {
   job.client_id = "client-1";
   job.client_root = (dir_.path() / "client").string();
   job.input_path = (dir_.path() / "input").string();
-  job.input_sha256 = std::string(64, 'a');
+  job.intake_key = std::string(64, 'a');
   const std::string id = engine.submit(job).job.id;
   engine.start();
   const std::optional<Job> done = engine.wait(id, 30s);

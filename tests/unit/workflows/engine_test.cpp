@@ -55,7 +55,7 @@ class EngineTest : public ::testing::Test {
     job.client_id = "client-1";
     job.client_root = (dir_.path() / "client").string();
     job.input_path = dir_.file("input.csv");
-    job.input_sha256 = crypto::sha256_file(job.input_path).sha256 + hash;
+    job.intake_key = crypto::sha256_file(job.input_path).sha256 + hash;
     const std::string id = engine_->submit(job).job.id;
     engine_->start();
     if (on_started_) on_started_(*engine_, id);
@@ -346,7 +346,7 @@ TEST_F(EngineTest, ManyJobsFromManyClientsAllFinishOnce) {
     job.workflow_hash = "bulk-hash";
     job.client_id = "c" + std::to_string(i % 7);
     job.input_path = dir_.file("input.csv");
-    job.input_sha256 = std::to_string(i);
+    job.intake_key = std::to_string(i);
     engine.submit(job);
   }
   EXPECT_TRUE(engine.wait_finished(200, 60s));

@@ -65,7 +65,8 @@ TEST(JobIntake, AnUploadsJobReadsTheCopyAndIsIdentifiedByTheUpload) {
   EXPECT_EQ(job.client_id, "acme");
   EXPECT_EQ(job.client_root, "/data/exchange/acme");
   EXPECT_EQ(job.input_path, "/data/inputs/abc/customers.csv");
-  EXPECT_EQ(job.input_sha256, upload_key(sample_upload(), visible_hash));
+  EXPECT_EQ(job.intake_key, upload_key(sample_upload(), visible_hash));
+  EXPECT_EQ(job.input_sha256, "c0ffee") << "the file's own SHA-256, not the key";
   EXPECT_EQ(job.concurrency.max_running, 3);
   EXPECT_EQ(job.concurrency.max_running_per_client, 2);
 }
@@ -78,12 +79,13 @@ TEST(JobIntake, AScheduledJobIsIdentifiedByItsSlotAndHasNoInput) {
   EXPECT_EQ(job.client_id, "acme");
   EXPECT_EQ(job.client_root, "/data/exchange/acme");
   EXPECT_EQ(job.input_path, "");
-  EXPECT_EQ(job.input_sha256, "sha(schedule update " + base::iso_utc(at(1'700'000'000)) + ")");
+  EXPECT_EQ(job.intake_key, "sha(schedule update " + base::iso_utc(at(1'700'000'000)) + ")");
+  EXPECT_EQ(job.input_sha256, "");
   EXPECT_EQ(job.concurrency.max_running, 3);
   // Seeing the same slot again (after a restart) gives the same identity; the next slot not.
   const auto slot = [](std::int64_t seconds) {
     return job_for_schedule(sample_workflow(), "acme", "/r", at(seconds), crypto::sha256_hex)
-        .input_sha256;
+        .intake_key;
   };
   EXPECT_EQ(slot(1'700'000'000), slot(1'700'000'000));
   EXPECT_NE(slot(1'700'000'000), slot(1'700'000'060));
@@ -96,6 +98,7 @@ TEST(JobIntake, AnOperatorsRunIsIdentifiedByTheFilesContent) {
   EXPECT_EQ(job.client_id, "acme");
   EXPECT_EQ(job.client_root, "/out");
   EXPECT_EQ(job.input_path, "/tmp/in.csv");
+  EXPECT_EQ(job.intake_key, "feed");
   EXPECT_EQ(job.input_sha256, "feed");
   EXPECT_EQ(job.concurrency.max_running_per_client, 2);
 }

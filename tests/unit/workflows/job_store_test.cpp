@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ NewJob new_job(const std::string& client, const std::string& input_sha,
   job.client_id = client;
   job.client_root = "/clients/" + client;
   job.input_path = "/in/" + input_sha;
-  job.input_sha256 = input_sha;
+  job.intake_key = input_sha;
+  job.input_sha256 = "sha-of-" + input_sha;
   job.concurrency.max_running_per_client = 0;
   return job;
 }
@@ -53,23 +55,47 @@ TEST(SqliteJobStore, SubmittingTheSameInputTwiceReturnsTheSameJob) {
   EXPECT_EQ(store.list({}).size(), 4u);
 }
 
-// A state.db written by the previous version (schema 1, without client_error) is upgraded in
-// place when opened, and its jobs are kept.
-TEST(SqliteJobStore, UpgradesASchemaVersion1Database) {
-  testing::TempDir dir;
-  std::string id;
-  {
+TEST(SqliteJobStore, KeepsTheInputsSha256BesideItsIntakeKey) {
+  TempDir dir;
+  SqliteJobStore store(dir.file("state.db"));
+  const std::string id = store.submit(new_job("a", "key"), 100).job.id;
+  const std::optional<workflows::Job> job = store.get(id);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->intake_key, "key");
+  EXPECT_EQ(job->input_sha256, "sha-of-key");
+}
+
+// A state.db written by an earlier version is upgraded in place when opened, and its jobs are
+// kept: version 1 had no client_error; versions 1 and 2 called the intake key input_sha256 and
+// did not keep the input's own SHA-256.
+TEST(SqliteJobStore, UpgradesEarlierSchemaVersions) {
+  for (const int version : {1, 2}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    testing::TempDir dir;
+    std::string id;
+    {
+      store::SqliteJobStore store(dir.file("state.db"));
+      id = store.submit(new_job("a", "x"), 100).job.id;
+    }
+    {
+      store::Database db(dir.file("state.db"), store::OpenMode::read_write);
+      db.exec(
+          "ALTER TABLE jobs DROP COLUMN input_sha256; "
+          "ALTER TABLE jobs RENAME COLUMN intake_key TO input_sha256",
+          "downgrading to version 2");
+      if (version == 1) db.exec("ALTER TABLE jobs DROP COLUMN client_error", "downgrading");
+      db.exec("PRAGMA user_version = " + std::to_string(version), "downgrading");
+    }
     store::SqliteJobStore store(dir.file("state.db"));
-    id = store.submit(new_job("a", "x"), 100).job.id;
+    ASSERT_TRUE(store.get(id).has_value());
+    EXPECT_EQ(store.get(id)->intake_key, "x");
+    EXPECT_EQ(store.get(id)->input_sha256, "") << "not known for a job of an earlier version";
+    const workflows::SubmitResult again = store.submit(new_job("a", "x"), 200);
+    EXPECT_FALSE(again.created) << "the same submission is still the same job";
+    EXPECT_EQ(again.job.id, id);
+    store.begin_on_failure(id, "boom", "bad row");
+    EXPECT_EQ(store.get(id)->client_error, "bad row");
   }
-  {
-    store::Database db(dir.file("state.db"), store::OpenMode::read_write);
-    db.exec("ALTER TABLE jobs DROP COLUMN client_error; PRAGMA user_version = 1", "downgrading");
-  }
-  store::SqliteJobStore store(dir.file("state.db"));
-  ASSERT_TRUE(store.get(id).has_value());
-  store.begin_on_failure(id, "boom", "bad row");
-  EXPECT_EQ(store.get(id)->client_error, "bad row");
 }
 
 TEST(SqliteJobStore, JobIdsAreUniqueAndSortableByCreation) {

@@ -47,6 +47,11 @@ TEST(JobsCli, RunFailsShowRetryAndCancel) {
   auto show = run_popgate({"jobs", "show", id, "--data-dir", data}, scratch);
   EXPECT_EQ(show.exit_code, 0);
   EXPECT_NE(show.out.find("error: no permit for this client"), std::string::npos) << show.out;
+  // The input file's own SHA-256 (sha256sum in.csv), as in the audit record.
+  EXPECT_NE(show.out.find("\n  sha256:   "
+                          "73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac"),
+            std::string::npos)
+      << show.out;
 
   EXPECT_EQ(run_popgate({"jobs", "cancel", id, "--data-dir", data}, scratch).exit_code, 1);
   auto retry = run_popgate({"jobs", "retry", id, "--data-dir", data}, scratch);
