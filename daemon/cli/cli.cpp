@@ -2,6 +2,12 @@
 
 #include <charconv>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workflows/config/did_you_mean.h"
 
 namespace popgate::cli {
 
@@ -59,6 +65,16 @@ const OptionSpec* ArgParser::find(std::string_view name) const {
   return nullptr;
 }
 
+// " (did you mean '--name'?)" for the option closest to a mistyped one, or nothing.
+std::string ArgParser::suggestion(std::string_view name) const {
+  std::vector<std::string_view> names;
+  names.reserve(options_.size());
+  for (const OptionSpec& o : options_)
+    names.push_back(o.name);
+  const std::optional<std::string> best = workflows::did_you_mean(name, names);
+  return best ? " (did you mean '--" + *best + "'?)" : "";
+}
+
 ParsedArgs ArgParser::parse(std::span<const std::string> args) {
   ParsedArgs parsed;
   for (const OptionSpec& o : options_) {
@@ -87,7 +103,7 @@ ParsedArgs ArgParser::parse(std::span<const std::string> args) {
       name.resize(eq);
     }
     const OptionSpec* spec = find(name);
-    if (spec == nullptr) throw UsageError("unknown option '--" + name + "'");
+    if (spec == nullptr) throw UsageError("unknown option '--" + name + "'" + suggestion(name));
     if (spec->value_name.empty()) {
       if (inline_value) throw UsageError("option '--" + name + "' takes no value");
       parsed.values_[name] = "true";

@@ -66,6 +66,7 @@ class ArgParser {
 
  private:
   const OptionSpec* find(std::string_view name) const;
+  std::string suggestion(std::string_view name) const;
 
   std::string usage_;
   std::string description_;

@@ -1,11 +1,14 @@
 // popgate: one binary, `popgate <command>`. Exit 0 ok, 1 failure, 2 usage error.
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
+#include "workflows/config/did_you_mean.h"
 
 namespace {
 
@@ -17,7 +20,7 @@ void print_overview(std::ostream& out) {
     out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.summary
         << "\n";
   }
-  out << "\n'popgate <command> --help' describes a command.\n";
+  out << "\n'popgate help <command>' (or 'popgate <command> --help') describes a command.\n";
 }
 
 }  // namespace
@@ -29,7 +32,10 @@ int main(int argc, char** argv) {
     print_overview(std::cerr);
     return kExitUsage;
   }
-  const std::string& name = args.front();
+  if (args.front() == "help" && args.size() == 2) {
+    args = {args[1], "--help"};  // popgate help CMD: that command's help
+  }
+  const std::string name = args.front();
   if (name == "-h" || name == "--help" || name == "help") {
     print_overview(std::cout);
     return kExitOk;
@@ -47,7 +53,15 @@ int main(int argc, char** argv) {
       return kExitFailure;
     }
   }
-  std::cerr << "popgate: unknown command '" << name << "'\n\n";
+  std::cerr << "popgate: unknown command '" << name << "'";
+  std::vector<std::string_view> names;
+  for (const auto& command : commands())
+    names.push_back(command.name);
+  if (const std::optional<std::string> best = popgate::workflows::did_you_mean(name, names)) {
+    std::cerr << " (did you mean '" << *best << "'?)\n";
+    return kExitUsage;
+  }
+  std::cerr << "\n\n";
   print_overview(std::cerr);
   return kExitUsage;
 }
