@@ -229,6 +229,7 @@ bool Server::start_services() {
 void Server::serve_until_stopped(const sigset_t& signals) {
   while (true) {
     tick(Clock::now());
+    sftp_->apply_ban_lifts();  // `popgate bans unban` takes effect within a second
     timespec wait{1, 0};
     siginfo_t info{};
     const int signal = sigtimedwait(&signals, &info, &wait);

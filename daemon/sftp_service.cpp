@@ -150,7 +150,8 @@ void SftpService::start() {
         live_.snapshot()->config.daemon.value_or(workflows::DaemonConfig{}).sftp_server);
   };
   options.account = [this](const std::string& user) { return account(user); };
-  options.defender = make_defender(settings.sftp_server.defender);
+  defender_ = make_defender(settings.sftp_server.defender);
+  options.defender = defender_;
   options.on_upload_complete = [this](const std::string& user, const std::string& path,
                                       std::uint64_t size, const std::string& sha256) {
     on_upload(user, path, size, sha256);
@@ -208,6 +209,10 @@ std::shared_ptr<sftp::Defender> SftpService::make_defender(
 void SftpService::stop() {
   if (server_) server_->stop();
   server_.reset();
+}
+
+void SftpService::apply_ban_lifts() {
+  if (defender_) defender_->apply_lifts();
 }
 
 std::uint16_t SftpService::port() const {

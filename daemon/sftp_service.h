@@ -54,6 +54,8 @@ class SftpService {
   }
   // The port listened on; valid after start().
   std::uint16_t port() const;
+  // Follows the SFTP bans an operator lifted since the last call (popgate bans unban).
+  void apply_ban_lifts();
 
   std::filesystem::path client_root(const std::string& client) const;
 
@@ -68,6 +70,7 @@ class SftpService {
   const LiveConfig& live_;
   workflows::Engine& engine_;
   std::unique_ptr<sftp::SshServer> server_;
+  std::shared_ptr<sftp::Defender> defender_;  // null when disabled
   std::function<void(const std::string&, const std::string&)> on_download_;
 };
 

@@ -19,6 +19,13 @@ struct Ban {
   friend bool operator==(const Ban&, const Ban&) = default;
 };
 
+// A ban an operator lifted (popgate bans unban) from another process than the daemon's, kept
+// so that the running daemon follows it (Defender::apply_lifts).
+struct BanLift {
+  std::int64_t seq = 0;  // increasing
+  std::string address;
+};
+
 // Every method may throw (the SQLite store throws store::SqliteError); the defender catches
 // and logs, and keeps banning from memory.
 class BanStore {
@@ -32,6 +39,13 @@ class BanStore {
   virtual bool remove(const std::string& address) = 0;
   // Deletes bans that ended before `before` (unix seconds); returns how many.
   virtual int delete_expired(std::int64_t before) = 0;
+  // Forgets the ban of `address` and records the lift (at unix seconds, by whom) for the
+  // running daemon, together; false when there was no ban.
+  virtual bool lift(const std::string& address, std::int64_t at, const std::string& by) = 0;
+  // The lifts recorded after `seq`, oldest first.
+  virtual std::vector<BanLift> lifts_after(std::int64_t seq) = 0;
+  // The newest lift's seq (0 without any).
+  virtual std::int64_t last_lift() = 0;
 };
 
 }  // namespace popgate::sftp

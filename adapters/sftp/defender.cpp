@@ -57,6 +57,7 @@ Defender::Defender(DefenderOptions options, std::shared_ptr<BanStore> store, Clo
     }
     limit_bans(t);
     store_->delete_expired(forget_before);
+    last_lift_ = store_->last_lift();  // earlier lifts are in what was just loaded
   } catch (const std::exception& e) {
     log(std::string("defender: cannot load the stored bans: ") + e.what());
   }
@@ -204,6 +205,33 @@ bool Defender::unban(std::string_view address) {
     }
   }
   return was_banned;
+}
+
+std::vector<std::string> Defender::apply_lifts() {
+  std::vector<std::string> lifted;
+  if (!store_) return lifted;
+  std::vector<BanLift> lifts;
+  {
+    std::lock_guard<std::mutex> lock(store_mu_);
+    try {
+      lifts = store_->lifts_after(last_lift_);
+    } catch (const std::exception& e) {
+      log(std::string("defender: cannot read the lifted bans: ") + e.what());
+      return lifted;
+    }
+    if (!lifts.empty()) last_lift_ = lifts.back().seq;
+  }
+  for (const BanLift& lift : lifts) {
+    const std::string key = base::canonical_address(lift.address);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bans_.erase(key);
+      hosts_.erase(key);
+    }
+    log("defender: " + key + " unbanned by an operator");
+    lifted.push_back(key);
+  }
+  return lifted;
 }
 
 std::size_t Defender::tracked_hosts() const {

@@ -85,6 +85,10 @@ class Defender {
   std::vector<Ban> bans() const;
   // Lifts the ban of `address` (and forgets its history); false when it was not banned.
   bool unban(std::string_view address);
+  // Follows the bans an operator lifted in the store since the last call (popgate bans
+  // unban, another process): lifts them here too and returns their addresses. The daemon
+  // calls it every second.
+  std::vector<std::string> apply_lifts();
   // How many addresses have a score (for tests and metrics).
   std::size_t tracked_hosts() const;
 
@@ -113,7 +117,8 @@ class Defender {
   mutable std::mutex mu_;
   std::unordered_map<std::string, Host> hosts_;  // by canonical address
   std::unordered_map<std::string, Ban> bans_;    // current and remembered ones
-  std::mutex store_mu_;  // orders writes to store_ without holding mu_ during I/O
+  std::mutex store_mu_;         // orders writes to store_ without holding mu_ during I/O
+  std::int64_t last_lift_ = 0;  // the store's lifts up to this one are followed (store_mu_)
 };
 
 // Scores `event` for `address` with `defender` (null: does nothing) and logs the ban this

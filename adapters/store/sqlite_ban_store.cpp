@@ -13,6 +13,12 @@ CREATE TABLE IF NOT EXISTS sftp_bans (
   ban_count INTEGER NOT NULL,
   reason TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS sftp_ban_lifts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  address TEXT NOT NULL,
+  lifted_at INTEGER NOT NULL,
+  lifted_by TEXT NOT NULL
+) STRICT;
 )sql";
 
 }  // namespace
@@ -71,6 +77,44 @@ int SqliteBanStore::delete_expired(std::int64_t before) {
   del.run();
   return static_cast<int>(
       db_.query_int("SELECT changes()", "counting expired SFTP bans").value_or(0));
+}
+
+bool SqliteBanStore::lift(const std::string& address, std::int64_t at, const std::string& by) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Transaction tx(db_);
+  Statement del = db_.prepare("DELETE FROM sftp_bans WHERE address = ?1", "lifting an SFTP ban");
+  del.bind_text(1, address);
+  del.run();
+  if (db_.query_int("SELECT changes()", "lifting an SFTP ban").value_or(0) == 0) return false;
+  Statement record =
+      db_.prepare("INSERT INTO sftp_ban_lifts (address, lifted_at, lifted_by) VALUES (?1, ?2, ?3)",
+                  "recording a lifted SFTP ban");
+  record.bind_text(1, address);
+  record.bind_int(2, at);
+  record.bind_text(3, by);
+  record.run();
+  tx.commit();
+  return true;
+}
+
+std::vector<sftp::BanLift> SqliteBanStore::lifts_after(std::int64_t seq) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement select =
+      db_.prepare("SELECT seq, address FROM sftp_ban_lifts WHERE seq > ?1 ORDER BY seq",
+                  "reading the lifted SFTP bans");
+  select.bind_int(1, seq);
+  std::vector<sftp::BanLift> lifts;
+  while (select.step())
+    lifts.push_back({select.column_int(0), select.column_string(1)});
+  return lifts;
+}
+
+std::int64_t SqliteBanStore::last_lift() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return db_
+      .query_int("SELECT coalesce(max(seq), 0) FROM sftp_ban_lifts",
+                 "reading the last lifted SFTP ban")
+      .value_or(0);
 }
 
 }  // namespace popgate::store

@@ -1,9 +1,11 @@
 // sftp::BanStore on state.db: the SFTP defender's bans, so that they survive a restart.
 //
-// Table sftp_bans (address PRIMARY KEY, banned_until unix seconds, ban_count, reason), created
-// when missing. The table stands apart from the job tables and their PRAGMA user_version: it
-// is created with IF NOT EXISTS and never migrated, so the job store's schema version does not
-// move for it. One connection behind a mutex, like SqliteJobStore; bans are rare and small.
+// Table sftp_bans (address PRIMARY KEY, banned_until unix seconds, ban_count, reason), and
+// sftp_ban_lifts (seq, address, lifted_at, lifted_by: what operators lifted, for the running
+// daemon to follow), created when missing. The table stands apart from the job tables and their
+// PRAGMA user_version: it is created with IF NOT EXISTS and never migrated, so the job store's
+// schema version does not move for it. One connection behind a mutex, like SqliteJobStore; bans are
+// rare and small.
 #ifndef POPGATE_ADAPTERS_STORE_SQLITE_BAN_STORE_H_
 #define POPGATE_ADAPTERS_STORE_SQLITE_BAN_STORE_H_
 
@@ -27,6 +29,9 @@ class SqliteBanStore : public sftp::BanStore {
   void save(const sftp::Ban& ban) override;
   bool remove(const std::string& address) override;
   int delete_expired(std::int64_t before) override;
+  bool lift(const std::string& address, std::int64_t at, const std::string& by) override;
+  std::vector<sftp::BanLift> lifts_after(std::int64_t seq) override;
+  std::int64_t last_lift() override;
 
  private:
   std::mutex mutex_;

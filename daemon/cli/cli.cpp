@@ -1,6 +1,10 @@
 #include "daemon/cli/cli.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -63,6 +67,13 @@ const OptionSpec* ArgParser::find(std::string_view name) const {
     if (o.name == name) return &o;
   }
   return nullptr;
+}
+
+std::string operator_name() {
+  if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user)
+    return sudo_user;
+  if (const passwd* user = ::getpwuid(::geteuid()); user != nullptr) return user->pw_name;
+  return "uid " + std::to_string(::geteuid());
 }
 
 // " (did you mean '--name'?)" for the option closest to a mistyped one, or nothing.

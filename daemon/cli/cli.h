@@ -76,6 +76,10 @@ class ArgParser {
   bool help_requested_ = false;
 };
 
+// The operator running the command: the user sudo was run by, else the effective user (for
+// the audit log and the records of what an operator did).
+std::string operator_name();
+
 // Parses args with `parser`; on --help prints help and returns kExitOk through `exit_code`,
 // on a usage error prints it and returns kExitUsage. Returns nullopt when the command should
 // stop with *exit_code.

@@ -7,10 +7,6 @@
 // beside the daemon without touching the daemon's jobs, its lock or any client's outbox. Without
 // --config it is the bare engine on a data dir of its own (for trying a workflow; steps that
 // need the appliance fail clearly).
-#include <pwd.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -41,14 +37,6 @@ std::optional<workflows::Workflow> load(const std::string& path,
 
 int exit_code_for(const workflows::Job& job) {
   return job.state == workflows::JobState::succeeded ? kExitOk : kExitFailure;
-}
-
-// Who runs the job: the user sudo was run by, else the effective user.
-std::string operator_name() {
-  if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user)
-    return sudo_user;
-  if (const passwd* user = ::getpwuid(::geteuid()); user != nullptr) return user->pw_name;
-  return "uid " + std::to_string(::geteuid());
 }
 
 // Submits the job (or finds it) and runs it to its end.

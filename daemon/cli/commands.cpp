@@ -5,7 +5,7 @@
 namespace popgate::cli {
 
 std::span<const Command> commands() {
-  static constexpr std::array<Command, 15> kCommands = {{
+  static constexpr std::array<Command, 16> kCommands = {{
       {"serve", "run the daemon (jobs, schedules; SIGHUP reloads the configuration)", run_serve},
       {"hetu", "validate or generate personal identity codes (HETU)", run_hetu},
       {"synth", "build a synthetic population register (register.db)", run_synth},
@@ -18,6 +18,7 @@ std::span<const Command> commands() {
       {"client", "list, show, add or disable client organisations", run_client},
       {"permit", "list, show, check, add or revoke data permits", run_permit},
       {"audit", "verify the disclosure log; who got a person's data, what a client got", run_audit},
+      {"bans", "list the SFTP addresses banned for failed logins, or lift a ban", run_bans},
       {"keys", "show or rotate the exchange certificate (signs results, receives uploads)",
        run_keys},
       {"testdata", "sample files for trying a service: a customer register to update",

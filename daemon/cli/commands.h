@@ -28,6 +28,7 @@ int run_lint(CommandArgs args);
 int run_run(CommandArgs args);
 int run_jobs(CommandArgs args);
 int run_audit(CommandArgs args);
+int run_bans(CommandArgs args);
 int run_keys(CommandArgs args);
 int run_client(CommandArgs args);
 int run_permit(CommandArgs args);

@@ -326,6 +326,18 @@ TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   const int second_port = second->sftp_port();
   EXPECT_NE(sftp(second_port, "ls inbox\n"), 0) << "the ban survives a restart";
   EXPECT_TRUE(second->wait_for("connection refused: 127.0.0.1 is banned")) << second->log();
+
+  // The operator lists the ban and lifts it; the running daemon follows without a restart.
+  const std::string bans = std::string(POPGATE_BINARY) + " bans ";
+  const std::string listed = capture(bans + "list --data-dir " + data().string());
+  EXPECT_NE(listed.find("\n127.0.0.1  "), std::string::npos) << listed;
+  EXPECT_NE(listed.find("score"), std::string::npos) << listed;
+  EXPECT_EQ(run(bans + "unban 127.0.0.1 --data-dir " + data().string()), 0);
+  EXPECT_NE(run(bans + "unban 127.0.0.1 --data-dir " + data().string()), 0) << "no longer banned";
+  ASSERT_TRUE(second->wait_for("127.0.0.1 unbanned by an operator")) << second->log();
+  EXPECT_EQ(sftp(second_port, "ls inbox\n"), 0) << sftp_output();
+  EXPECT_NE(capture(bans + "list --data-dir " + data().string()).find("no address is banned"),
+            std::string::npos);
 }
 
 // A permit revoked (and reloaded) while a job runs stops its delivery: the workflow checks its

@@ -34,6 +34,19 @@ class MemoryBanStore : public BanStore {
     bans[ban.address] = ban;
   }
   bool remove(const std::string& address) override { return bans.erase(address) > 0; }
+  bool lift(const std::string& address, std::int64_t, const std::string&) override {
+    if (!remove(address)) return false;
+    lifts.push_back({static_cast<std::int64_t>(lifts.size()) + 1, address});
+    return true;
+  }
+  std::vector<BanLift> lifts_after(std::int64_t seq) override {
+    std::vector<BanLift> out;
+    for (const BanLift& lift : lifts)
+      if (lift.seq > seq) out.push_back(lift);
+    return out;
+  }
+  std::int64_t last_lift() override { return static_cast<std::int64_t>(lifts.size()); }
+  std::vector<BanLift> lifts;
   int delete_expired(std::int64_t before) override {
     return static_cast<int>(
         std::erase_if(bans, [&](const auto& e) { return e.second.banned_until < before; }));
@@ -285,6 +298,29 @@ TEST_F(DefenderTest, BansGoToTheStoreAndComeBack) {
   EXPECT_EQ(store->bans["198.51.100.2"].ban_count, 3);
   EXPECT_TRUE(d.unban("192.0.2.1"));
   EXPECT_FALSE(store->bans.count("192.0.2.1"));
+}
+
+// A ban lifted in the store by another process (popgate bans unban) is followed by the running
+// defender on its next apply_lifts, once; lifts made before it loaded the bans are not news.
+TEST_F(DefenderTest, FollowsBansLiftedInTheStore) {
+  auto store = std::make_shared<MemoryBanStore>();
+  DefenderOptions o = options();
+  o.threshold = 2;
+  store->bans["198.51.100.9"] = Ban{"198.51.100.9", unix_now() + 3600, 1, "old"};
+  ASSERT_TRUE(store->lift("198.51.100.9", unix_now(), "root"));
+  Defender d(o, store, clock());
+  d.add_event("192.0.2.1", DefenderEvent::invalid_user);
+  d.add_event("192.0.2.2", DefenderEvent::invalid_user);
+  ASSERT_TRUE(d.is_banned("192.0.2.1"));
+  EXPECT_TRUE(d.apply_lifts().empty()) << "nothing lifted since the bans were loaded";
+
+  ASSERT_TRUE(store->lift("192.0.2.1", unix_now(), "root"));
+  EXPECT_EQ(d.apply_lifts(), std::vector<std::string>{"192.0.2.1"});
+  EXPECT_FALSE(d.is_banned("192.0.2.1"));
+  EXPECT_TRUE(d.is_banned("192.0.2.2"));
+  EXPECT_EQ(d.score("192.0.2.1"), 0) << "its history is forgotten too";
+  EXPECT_TRUE(d.apply_lifts().empty()) << "each lift is followed once";
+  EXPECT_FALSE(store->lift("192.0.2.1", unix_now(), "root")) << "not banned any more";
 }
 
 TEST_F(DefenderTest, AFailingStoreIsLoggedAndBansStillHold) {

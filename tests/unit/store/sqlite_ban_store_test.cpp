@@ -45,6 +45,30 @@ TEST(SqliteBanStore, RemovesAndDeletesExpired) {
   EXPECT_EQ(store.delete_expired(3000), 0);
 }
 
+// An operator's lift removes the ban and is recorded, in order, for the running daemon.
+TEST(SqliteBanStore, LiftsAreRecordedForTheDaemon) {
+  TempDir dir;
+  SqliteBanStore store(dir.file("state.db"));
+  EXPECT_EQ(store.last_lift(), 0);
+  store.save(Ban{"192.0.2.1", 1000, 1, "a"});
+  store.save(Ban{"2001:db8::1", 2000, 1, "b"});
+  EXPECT_FALSE(store.lift("192.0.2.9", 10, "root")) << "not banned: nothing to lift";
+  EXPECT_EQ(store.last_lift(), 0);
+  EXPECT_TRUE(store.lift("192.0.2.1", 10, "root"));
+  EXPECT_TRUE(store.lift("2001:db8::1", 11, "operator"));
+  EXPECT_TRUE(store.load().empty());
+  const std::vector<sftp::BanLift> all = store.lifts_after(0);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].address, "192.0.2.1");
+  EXPECT_EQ(all[1].address, "2001:db8::1");
+  EXPECT_LT(all[0].seq, all[1].seq);
+  EXPECT_EQ(store.last_lift(), all[1].seq);
+  const std::vector<sftp::BanLift> newer = store.lifts_after(all[0].seq);
+  ASSERT_EQ(newer.size(), 1u);
+  EXPECT_EQ(newer[0].address, "2001:db8::1");
+  EXPECT_TRUE(store.lifts_after(all[1].seq).empty());
+}
+
 TEST(SqliteBanStore, SharesStateDbWithTheJobStore) {
   TempDir dir;
   const std::string path = dir.file("state.db");
