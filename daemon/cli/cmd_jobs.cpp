@@ -1,6 +1,8 @@
 // popgate jobs: list, show, retry and cancel the jobs in state.db.
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "adapters/store/sqlite_job_store.h"
 #include "daemon/cli/cli.h"
@@ -12,7 +14,7 @@ namespace popgate::cli {
 
 int run_jobs(CommandArgs args) {
   ArgParser parser(
-      "jobs list|show ID|retry ID|cancel ID [--data-dir DIR]",
+      "jobs list|show ID|retry ID|cancel ID [--format text|json] [--data-dir DIR]",
       "Shows and manages durable jobs.\n"
       "  list       the newest jobs (--state, --client, --limit narrow it)\n"
       "  show ID    a job with every step attempt, its errors and outputs\n"
@@ -22,11 +24,15 @@ int run_jobs(CommandArgs args) {
       .option({"state", "STATE", "list: only jobs in this state", ""})
       .option({"client", "ID", "list: only this client's jobs", ""})
       .option({"limit", "N", "list: at most N jobs", "50"})
+      .option({"format", "FORMAT", "list, show: text (default) or json", "text"})
       .positional_range(1, 2);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
+  const std::string format = parsed->get_or("format", "text");
+  if (format != "text" && format != "json") throw UsageError("--format: text or json");
+  const bool json = format == "json";
   const bool needs_id = action == "show" || action == "retry" || action == "cancel";
   if (!needs_id && action != "list") throw UsageError("unknown action '" + action + "'");
   if (needs_id != (parsed->positional().size() == 2))
@@ -47,7 +53,13 @@ int run_jobs(CommandArgs args) {
     }
     if (parsed->has("client")) filter.client_id = parsed->get_or("client", "");
     filter.limit = static_cast<int>(parsed->get_int("limit", 50, 1, 100000));
-    for (const workflows::Job& job : store.list(filter))
+    const std::vector<workflows::Job> jobs = store.list(filter);
+    if (json) {
+      std::cout << jobs_json(jobs);
+      return kExitOk;
+    }
+    if (!jobs.empty()) print_job_header(std::cout);
+    for (const workflows::Job& job : jobs)
       print_job_line(std::cout, job);
     return kExitOk;
   }
@@ -58,7 +70,11 @@ int run_jobs(CommandArgs args) {
     return kExitFailure;
   }
   if (action == "show") {
-    print_job(std::cout, *job);
+    if (json) {
+      std::cout << job_json(*job);
+    } else {
+      print_job(std::cout, *job);
+    }
     return kExitOk;
   }
   if (action == "retry") {

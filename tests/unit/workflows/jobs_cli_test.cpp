@@ -1,7 +1,10 @@
 // `popgate run` and `popgate jobs` as an operator uses them.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "tests/unit/test_support/cli_runner.h"
 #include "tests/unit/test_support/register_samples.h"
@@ -42,7 +45,35 @@ TEST(JobsCli, RunFailsShowRetryAndCancel) {
 
   auto list = run_popgate({"jobs", "list", "--data-dir", data}, scratch);
   EXPECT_EQ(list.exit_code, 0);
+  EXPECT_TRUE(list.out.starts_with("id  state  workflow  client  created\n")) << list.out;
   EXPECT_NE(list.out.find(id + "  failed  always-fails  c1"), std::string::npos) << list.out;
+
+  // For scripts: JSON with stable field names, read back here by Python's json module.
+  const auto python_reads = [&](const std::vector<std::string>& args, const std::string& check) {
+    const testing::CliResult out = run_popgate(args, scratch);
+    EXPECT_EQ(out.exit_code, 0) << out.err;
+    std::ofstream(dir.file("out.json")) << out.out;
+    const std::string command = "python3 -c " +
+                                testing::shell_quoted(
+                                    "import json,sys; d=json.load(open(sys.argv[1])); "
+                                    "sys.exit(0 if (" +
+                                    check + ") else 1)") +
+                                " " + dir.file("out.json");
+    EXPECT_EQ(std::system(command.c_str()), 0) << check << "\n" << out.out;
+  };
+  python_reads({"jobs", "list", "--format", "json", "--data-dir", data},
+               "len(d) == 1 and d[0]['id'] == '" + id +
+                   "' and d[0]['state'] == 'failed' and d[0]['workflow'] == 'always-fails' and "
+                   "d[0]['client'] == 'c1' and d[0]['created'].endswith('Z')");
+  python_reads({"jobs", "show", id, "--format", "json", "--data-dir", data},
+               "d['id'] == '" + id +
+                   "' and d['error'] == 'no permit for this client' and d['input_sha256'] == "
+                   "'73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac' and "
+                   "[a['step'] for a in d['attempts']] == ['boom', 'report'] and "
+                   "d['attempts'][1]['phase'] == 'on_failure' and "
+                   "d['attempts'][0]['state'] == 'failed'");
+  EXPECT_EQ(
+      run_popgate({"jobs", "list", "--format", "yaml", "--data-dir", data}, scratch).exit_code, 2);
 
   auto show = run_popgate({"jobs", "show", id, "--data-dir", data}, scratch);
   EXPECT_EQ(show.exit_code, 0);
