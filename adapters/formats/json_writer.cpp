@@ -64,6 +64,11 @@ void JsonWriter::number(std::int64_t value) {
   out_ += std::to_string(value);
 }
 
+void JsonWriter::boolean(bool value) {
+  before_value();
+  out_ += value ? "true" : "false";
+}
+
 void JsonWriter::null() {
   before_value();
   out_ += "null";

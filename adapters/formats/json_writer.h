@@ -32,6 +32,7 @@ class JsonWriter {
   void string(std::string_view text);
   void number(std::int64_t value);
   void null();
+  void boolean(bool value);
 
   // Shorthands for one member of an object.
   void field(std::string_view name, std::string_view text) {

@@ -69,6 +69,17 @@ const OptionSpec* ArgParser::find(std::string_view name) const {
   return nullptr;
 }
 
+ArgParser& add_format_option(ArgParser& parser) {
+  return parser.option({"format", "FORMAT", "text (default) or json, for scripts", "text"});
+}
+
+OutputFormat output_format(const ParsedArgs& parsed) {
+  const std::string format = parsed.get_or("format", "text");
+  if (format == "text") return OutputFormat::text;
+  if (format == "json") return OutputFormat::json;
+  throw UsageError("--format: '" + format + "' is neither text nor json");
+}
+
 std::string operator_name() {
   if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user != nullptr && *sudo_user)
     return sudo_user;

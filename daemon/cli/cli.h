@@ -76,6 +76,14 @@ class ArgParser {
   bool help_requested_ = false;
 };
 
+// What the listing commands print (--format): text for people, JSON with stable field names
+// for scripts and monitoring.
+enum class OutputFormat { text, json };
+// Adds the --format option to `parser`.
+ArgParser& add_format_option(ArgParser& parser);
+// The --format given; throws UsageError for another value than text or json.
+OutputFormat output_format(const ParsedArgs& parsed);
+
 // The operator running the command: the user sudo was run by, else the effective user (for
 // the audit log and the records of what an operator did).
 std::string operator_name();

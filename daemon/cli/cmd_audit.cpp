@@ -4,8 +4,10 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <string>
 
 #include "adapters/crypto/signing_key.h"
+#include "adapters/formats/json_writer.h"
 #include "adapters/store/audit_log.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
@@ -62,11 +64,37 @@ void print_broken(std::ostream& out, const store::AuditVerification& v) {
   out << ": " << v.problem << "\n";
 }
 
+// audit verify --format json: {"ok", "records", "persons", "head": {"seq", "hash"},
+// "first_bad", "problem"} (head null when broken; first_bad and problem null when ok).
+std::string verification_json(const store::AuditVerification& v) {
+  std::string json;
+  formats::JsonWriter out(json, 2);
+  out.begin_object();
+  out.key("ok");
+  out.boolean(v.ok);
+  out.field_number("records", v.records);
+  out.field_number("persons", v.persons);
+  out.key("head");  // what an auditor keeps for verify --head; null when broken
+  if (v.ok) {
+    out.begin_object();
+    out.field_number("seq", v.records);
+    out.field_optional("hash", v.head_hash.empty() ? std::nullopt : std::optional(v.head_hash));
+    out.end_object();
+  } else {
+    out.null();
+  }
+  out.field_optional_number("first_bad",
+                            v.first_bad > 0 ? std::optional(v.first_bad) : std::nullopt);
+  out.field_optional("problem", v.ok ? std::nullopt : std::optional(v.problem));
+  out.end_object();
+  return json + "\n";
+}
+
 }  // namespace
 
 int run_audit(CommandArgs args) {
   ArgParser parser(
-      "audit verify|person HETU|client ID|public-key [--data-dir DIR]",
+      "audit verify [--format text|json]|person HETU|client ID|public-key [--data-dir DIR]",
       "Checks and queries the disclosure audit log (DIR/audit/audit.db).\n"
       "  verify       checks the database's structure, every record's hash, link and signature,\n"
       "               and every index against the records; --head SEQ:HASH also requires a\n"
@@ -82,6 +110,7 @@ int run_audit(CommandArgs args) {
       .option({"head", "SEQ:HASH", "verify: the chain must still hold this kept head", ""})
       .option({"unverified", "", "person, client: answer without verifying the log first", ""})
       .positional_range(1, 2);
+  add_format_option(parser);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
@@ -106,6 +135,10 @@ int run_audit(CommandArgs args) {
   if (action == "verify") {
     const store::AuditVerification v =
         reader.verify(public_key(*parsed, data_dir), kept_head(*parsed));
+    if (output_format(*parsed) == OutputFormat::json) {
+      std::cout << verification_json(v);
+      return v.ok ? kExitOk : kExitFailure;
+    }
     if (!v.ok) {
       print_broken(std::cout, v);
       return kExitFailure;

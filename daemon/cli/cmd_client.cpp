@@ -4,6 +4,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "adapters/formats/json_writer.h"
 #include "base/strings.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
@@ -81,7 +82,7 @@ int add_client(const ParsedArgs& parsed, const fs::path& config_dir) {
 
 int run_client(CommandArgs args) {
   ArgParser parser(
-      "client list|show ID|add ID|disable ID [--config DIR]",
+      "client list [--format text|json]|show ID|add ID|disable ID [--config DIR]",
       "Client organisations (clients/<id>.yaml; the id is also the SFTP user name).\n"
       "  list        every client, its organisation and whether it is active\n"
       "  show ID     one client in full, with the permits it holds or joins\n"
@@ -97,6 +98,7 @@ int run_client(CommandArgs args) {
       .option({"ssh-key-file", "FILE", "add: OpenSSH public keys, one per line", ""})
       .option({"certificate", "FILE", "add: X.509 certificate (PEM) results are encrypted to", ""})
       .positional_range(1, 2);
+  add_format_option(parser);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
@@ -108,6 +110,23 @@ int run_client(CommandArgs args) {
   if (!config) return kExitFailure;
   if (action == "list") {
     if (parsed->positional().size() != 1) throw UsageError("list takes no argument");
+    if (output_format(*parsed) == OutputFormat::json) {
+      std::string json;
+      formats::JsonWriter out(json, 2);
+      out.begin_array();
+      for (const workflows::ClientConfig& c : config->clients) {
+        out.begin_object();
+        out.field("id", c.id);
+        out.field("state", c.disabled ? "disabled" : "active");
+        out.field("business_id", c.business_id);
+        out.field("organisation", c.organisation);
+        out.end_object();
+      }
+      out.end_array();
+      std::cout << json << "\n";
+      return kExitOk;
+    }
+    if (!config->clients.empty()) std::cout << "id\tstate\tbusiness id\torganisation\n";
     for (const workflows::ClientConfig& c : config->clients) {
       std::cout << c.id << "\t" << (c.disabled ? "disabled" : "active") << "\t" << c.business_id
                 << "\t" << c.organisation << "\n";

@@ -24,15 +24,13 @@ int run_jobs(CommandArgs args) {
       .option({"state", "STATE", "list: only jobs in this state", ""})
       .option({"client", "ID", "list: only this client's jobs", ""})
       .option({"limit", "N", "list: at most N jobs", "50"})
-      .option({"format", "FORMAT", "list, show: text (default) or json", "text"})
       .positional_range(1, 2);
+  add_format_option(parser);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
-  const std::string format = parsed->get_or("format", "text");
-  if (format != "text" && format != "json") throw UsageError("--format: text or json");
-  const bool json = format == "json";
+  const bool json = output_format(*parsed) == OutputFormat::json;
   const bool needs_id = action == "show" || action == "retry" || action == "cancel";
   if (!needs_id && action != "list") throw UsageError("unknown action '" + action + "'");
   if (needs_id != (parsed->positional().size() == 2))

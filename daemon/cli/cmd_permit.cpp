@@ -1,8 +1,12 @@
 // popgate permit: list, show, check, add and revoke data permits (permits/*.yaml).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "adapters/formats/json_writer.h"
 #include "base/strings.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
@@ -40,6 +44,30 @@ std::string status_on(const registry::Permit& p, const registry::Date& day) {
 
 std::string validity(const registry::Permit& p) {
   return p.valid_from.iso() + " .. " + (p.valid_until ? p.valid_until->iso() : "");
+}
+
+// permit list --format json: each permit's status today and what it grants.
+std::string permits_json(const std::vector<workflows::PermitConfig>& permits,
+                         const registry::Date& today) {
+  std::string json;
+  formats::JsonWriter out(json, 2);
+  out.begin_array();
+  for (const workflows::PermitConfig& p : permits) {
+    out.begin_object();
+    out.field("id", p.id);
+    out.field("status", status_on(p, today));
+    out.field("valid_from", p.valid_from.iso());
+    out.field_optional("valid_until",
+                       p.valid_until ? std::optional(p.valid_until->iso()) : std::nullopt);
+    out.key("umbrella");
+    out.boolean(p.umbrella);
+    out.field_strings("holders", p.holders);
+    out.field_strings("services", names(p.services));
+    out.field_strings("data_groups", names(p.data_groups));
+    out.end_object();
+  }
+  out.end_array();
+  return json + "\n";
 }
 
 void print_permit(std::ostream& out, const workflows::PermitConfig& p, const registry::Date& day) {
@@ -181,6 +209,7 @@ int run_permit(CommandArgs args) {
       .option({"valid-from", "DATE", "add: first day", ""})
       .option({"valid-until", "DATE", "add: last day", ""})
       .positional_range(1, 64);
+  add_format_option(parser);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
@@ -193,6 +222,11 @@ int run_permit(CommandArgs args) {
   const registry::Date today = registry::Date::today();
   if (action == "list") {
     if (parsed->positional().size() != 1) throw UsageError("list takes no argument");
+    if (output_format(*parsed) == OutputFormat::json) {
+      std::cout << permits_json(config->permits, today);
+      return kExitOk;
+    }
+    if (!config->permits.empty()) std::cout << "id\tstatus\tvalid\tholders\tservices\n";
     for (const workflows::PermitConfig& p : config->permits) {
       std::cout << p.id << "\t" << status_on(p, today) << "\t" << validity(p) << "\t"
                 << (p.umbrella ? "umbrella" : list_or_dash(p.holders)) << "\t"

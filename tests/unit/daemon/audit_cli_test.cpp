@@ -51,6 +51,15 @@ TEST_F(AuditCliTest, VerifyPassesThenFailsAtTheTamperedRecord) {
   testing::CliResult ok = audit({"verify"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_TRUE(ok.out.starts_with("ok: 3 records, 6 person entries; head 3 ")) << ok.out;
+  const std::string head = ok.out.substr(ok.out.rfind(' ') + 1, 64);
+  const testing::CliResult ok_json = audit({"verify", "--format", "json"});
+  EXPECT_EQ(ok_json.exit_code, 0);
+  EXPECT_TRUE(testing::python_json_check(
+      ok_json.out,
+      "d == {'ok': True, 'records': 3, 'persons': 6, 'head': {'seq': 3, 'hash': '" + head +
+          "'}, 'first_bad': None, 'problem': None}",
+      dir_.string()))
+      << ok_json.out;
 
   {
     store::Database raw((dir_ / "audit" / "audit.db").string(), store::OpenMode::read_write);
@@ -60,6 +69,14 @@ TEST_F(AuditCliTest, VerifyPassesThenFailsAtTheTamperedRecord) {
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_EQ(broken.out,
             "BROKEN at record 2: its content does not match its hash (the record was edited)\n");
+  const testing::CliResult broken_json = audit({"verify", "--format", "json"});
+  EXPECT_EQ(broken_json.exit_code, 1);
+  EXPECT_TRUE(testing::python_json_check(
+      broken_json.out,
+      "d['ok'] is False and d['head'] is None and d['first_bad'] == 2 and "
+      "'does not match its hash' in d['problem']",
+      dir_.string()))
+      << broken_json.out;
 }
 
 TEST_F(AuditCliTest, PersonAndClientQueries) {

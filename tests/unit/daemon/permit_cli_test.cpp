@@ -87,6 +87,25 @@ TEST_F(PermitCliTest, RevokeAndDisableTakeEffectInTheDecision) {
             "denied: client demo is disabled\n");
   EXPECT_NE(popgate({"client", "list"}).out.find("demo\tdisabled\t0737546-2\tDemo Oy"),
             std::string::npos);
+  // The same for scripts, read by a real JSON parser.
+  const testing::CliResult clients = popgate({"client", "list", "--format", "json"});
+  EXPECT_TRUE(testing::python_json_check(
+      clients.out,
+      "d == [{'id': 'demo', 'state': 'disabled', 'business_id': '0737546-2', "
+      "'organisation': 'Demo Oy'}]",
+      dir_.string()))
+      << clients.out;
+  const testing::CliResult permits = popgate({"permit", "list", "--format", "json"});
+  EXPECT_TRUE(testing::python_json_check(
+      permits.out,
+      "len(d) == 1 and d[0]['id'] == 'DEMO/1/2024' and d[0]['status'] == 'revoked' and "
+      "d[0]['umbrella'] is False and d[0]['holders'] == ['demo'] and "
+      "d[0]['services'] == ['update'] and 'names' in d[0]['data_groups'] and "
+      "d[0]['valid_from'] == '2024-01-01'",
+      dir_.string()))
+      << permits.out;
+  EXPECT_TRUE(
+      popgate({"permit", "list"}).out.starts_with("id\tstatus\tvalid\tholders\tservices\n"));
   // The edits keep the files' comments and lint clean.
   EXPECT_EQ(run_popgate({"lint", config().string()}, dir_.string()).exit_code, 0);
 }

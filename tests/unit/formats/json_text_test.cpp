@@ -14,6 +14,8 @@ TEST(JsonWriter, CompactAndIndented) {
     w.begin_object();
     w.field("a", "x");
     w.field_number("n", -5);
+    w.key("b");
+    w.boolean(true);
     w.field_optional("o", std::nullopt);
     w.field_strings("l", std::vector<std::string>{"p", "q"});
     w.key("e");
@@ -25,10 +27,11 @@ TEST(JsonWriter, CompactAndIndented) {
     w.end_object();
     return out;
   };
-  EXPECT_EQ(write(0), R"({"a":"x","n":-5,"o":null,"l":["p","q"],"e":[],"m":{}})");
-  EXPECT_EQ(write(2),
-            "{\n  \"a\": \"x\",\n  \"n\": -5,\n  \"o\": null,\n  \"l\": [\n    \"p\",\n"
-            "    \"q\"\n  ],\n  \"e\": [],\n  \"m\": {}\n}");
+  EXPECT_EQ(write(0), R"({"a":"x","n":-5,"b":true,"o":null,"l":["p","q"],"e":[],"m":{}})");
+  EXPECT_EQ(
+      write(2),
+      "{\n  \"a\": \"x\",\n  \"n\": -5,\n  \"b\": true,\n  \"o\": null,\n  \"l\": [\n    \"p\",\n"
+      "    \"q\"\n  ],\n  \"e\": [],\n  \"m\": {}\n}");
 }
 
 TEST(JsonFields, RoundTripInOrderWithRepeatsAndEscapes) {

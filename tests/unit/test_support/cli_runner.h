@@ -56,6 +56,20 @@ inline CliResult run_popgate(const std::vector<std::string>& args, const std::st
   return result;
 }
 
+// Whether Python's json module reads `json` and `check` (a Python expression over it, `d`)
+// holds: a real JSON parser checks what popgate's --format json prints.
+inline bool python_json_check(const std::string& json, const std::string& check,
+                              const std::string& scratch_dir) {
+  const std::string file = scratch_dir + "/checked.json";
+  std::ofstream(file, std::ios::binary) << json;
+  const std::string command =
+      "python3 -c " +
+      shell_quoted("import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if (" + check +
+                   ") else 1)") +
+      " " + shell_quoted(file);
+  return std::system(command.c_str()) == 0;
+}
+
 }  // namespace popgate::testing
 
 #endif  // POPGATE_TESTS_UNIT_TEST_SUPPORT_CLI_RUNNER_H_

@@ -52,14 +52,7 @@ TEST(JobsCli, RunFailsShowRetryAndCancel) {
   const auto python_reads = [&](const std::vector<std::string>& args, const std::string& check) {
     const testing::CliResult out = run_popgate(args, scratch);
     EXPECT_EQ(out.exit_code, 0) << out.err;
-    std::ofstream(dir.file("out.json")) << out.out;
-    const std::string command = "python3 -c " +
-                                testing::shell_quoted(
-                                    "import json,sys; d=json.load(open(sys.argv[1])); "
-                                    "sys.exit(0 if (" +
-                                    check + ") else 1)") +
-                                " " + dir.file("out.json");
-    EXPECT_EQ(std::system(command.c_str()), 0) << check << "\n" << out.out;
+    EXPECT_TRUE(testing::python_json_check(out.out, check, scratch)) << check << "\n" << out.out;
   };
   python_reads({"jobs", "list", "--format", "json", "--data-dir", data},
                "len(d) == 1 and d[0]['id'] == '" + id +
