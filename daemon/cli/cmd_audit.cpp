@@ -9,6 +9,7 @@
 #include "adapters/crypto/signing_key.h"
 #include "adapters/formats/json_writer.h"
 #include "adapters/store/audit_log.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "registry/date.h"
@@ -104,7 +105,7 @@ int run_audit(CommandArgs args) {
       "               person and client verify the log first: if it is broken they say so on\n"
       "               stderr and exit 1 (the answer may be incomplete); --unverified skips it\n"
       "  public-key   prints the appliance key's public half, for auditors' verify --public-key");
-  parser.option({"data-dir", "DIR", "the data directory", "./popgate-data"})
+  add_data_dir_options(parser)
       .option({"since", "DATE", "client: only records from this day on (UTC)", ""})
       .option({"public-key", "FILE", "check signatures against this PEM public key", ""})
       .option({"head", "SEQ:HASH", "verify: the chain must still hold this kept head", ""})
@@ -121,14 +122,16 @@ int run_audit(CommandArgs args) {
   if (needs_arg != (parsed->positional().size() == 2))
     throw UsageError(needs_arg ? action + " needs an argument" : action + " takes no argument");
 
-  const fs::path data_dir = parsed->get_or("data-dir", "./popgate-data");
+  const DataDir data = cli::data_dir(*parsed);
+  const fs::path& data_dir = data.path;
   if (action == "public-key") {
     std::cout << crypto::SigningKey::load(data_dir / "keys" / "appliance.key").public_pem();
     return kExitOk;
   }
   const fs::path db = data_dir / "audit" / "audit.db";
   if (!fs::exists(db)) {
-    std::cerr << "popgate audit: no " << db.string() << " (nothing has been disclosed)\n";
+    std::cerr << "popgate audit: no " << db.string() << " (data dir from " << data.origin
+              << "; nothing has been disclosed there)\n";
     return kExitFailure;
   }
   store::AuditReader reader(db);

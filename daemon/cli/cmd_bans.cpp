@@ -9,6 +9,7 @@
 #include "adapters/store/sqlite_ban_store.h"
 #include "base/ip_network.h"
 #include "base/time_text.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 
@@ -53,13 +54,13 @@ int unban(store::SqliteBanStore& bans, const std::string& text) {
 
 int run_bans(CommandArgs args) {
   ArgParser parser(
-      "bans list | unban ADDRESS [--data-dir DIR]",
+      "bans list | unban ADDRESS [--config DIR|--data-dir DIR]",
       "The SFTP defender bans an address whose failed logins and protocol errors score too\n"
       "much (sftp_server.defender in popgate.yaml); the bans are kept in DIR/state.db.\n"
       "  list              the addresses banned now, until when, how often, and why\n"
       "  unban ADDRESS     lifts the ban (and forgets the address's history); the running\n"
       "                    daemon follows within a second");
-  parser.option({"data-dir", "DIR", "the data directory", "./popgate-data"}).positional_range(1, 2);
+  add_data_dir_options(parser).positional_range(1, 2);
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
@@ -70,10 +71,11 @@ int run_bans(CommandArgs args) {
     throw UsageError("list takes no address");
   if (action == "unban" && parsed->positional().size() != 2)
     throw UsageError("unban needs the ADDRESS");
-  const fs::path state = fs::path(parsed->get_or("data-dir", "./popgate-data")) / "state.db";
+  const DataDir data = data_dir(*parsed);
+  const fs::path state = data.path / "state.db";
   if (!fs::exists(state)) {
-    std::cerr << "popgate bans: no " << state.string()
-              << " (is --data-dir the appliance's data directory?)\n";
+    std::cerr << "popgate bans: no " << state.string() << " (data dir from " << data.origin
+              << ")\n";
     return kExitFailure;
   }
   store::SqliteBanStore bans(state.string());

@@ -6,6 +6,7 @@
 
 #include "adapters/formats/json_writer.h"
 #include "base/strings.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/config_edit.h"
@@ -90,7 +91,7 @@ int run_client(CommandArgs args) {
       "              [--contact NAME --ssh-key-file FILE --certificate FILE]; checked first\n"
       "  disable ID  sets disabled: true: no more logins or jobs\n"
       "Apply changes to a running daemon with `systemctl reload popgate`.");
-  parser.option({"config", "DIR", "the configuration directory", "/etc/popgate"})
+  add_config_option(parser)
       .option({"organisation", "NAME", "add: the organisation", ""})
       .option({"business-id", "Y", "add: its business ID (Y-tunnus)", ""})
       .option({"contact", "NAME", "add: the contact person", ""})
@@ -103,7 +104,7 @@ int run_client(CommandArgs args) {
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
-  const fs::path config_dir = parsed->get_or("config", "/etc/popgate");
+  const fs::path config_dir = cli::config_dir(*parsed);
   if (action == "add") return add_client(*parsed, config_dir);
 
   std::optional<workflows::ConfigSet> config = load_config_or_report(config_dir, "client");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "adapters/store/sqlite_job_store.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/job_report.h"
@@ -14,13 +15,13 @@ namespace popgate::cli {
 
 int run_jobs(CommandArgs args) {
   ArgParser parser(
-      "jobs list|show ID|retry ID|cancel ID [--format text|json] [--data-dir DIR]",
+      "jobs list|show ID|retry ID|cancel ID [--format text|json] [--config DIR|--data-dir DIR]",
       "Shows and manages durable jobs.\n"
       "  list       the newest jobs (--state, --client, --limit narrow it)\n"
       "  show ID    a job with every step attempt, its errors and outputs\n"
       "  retry ID   queues a failed or cancelled job again at the step where it stopped\n"
       "  cancel ID  cancels a queued or retrying job, or stops a running one");
-  parser.option({"data-dir", "DIR", "where state.db lives", "./popgate-data"})
+  add_data_dir_options(parser)
       .option({"state", "STATE", "list: only jobs in this state", ""})
       .option({"client", "ID", "list: only this client's jobs", ""})
       .option({"limit", "N", "list: at most N jobs", "50"})
@@ -36,10 +37,11 @@ int run_jobs(CommandArgs args) {
   if (needs_id != (parsed->positional().size() == 2))
     throw UsageError(needs_id ? action + " needs a job ID" : "list takes no job ID");
 
-  const std::filesystem::path db =
-      std::filesystem::path(parsed->get_or("data-dir", "./popgate-data")) / "state.db";
+  const DataDir data = data_dir(*parsed);
+  const std::filesystem::path db = data.path / "state.db";
   if (!std::filesystem::exists(db)) {
-    std::cerr << "popgate jobs: no " << db.string() << " (no job has run with this data dir)\n";
+    std::cerr << "popgate jobs: no " << db.string() << " (data dir from " << data.origin
+              << "; no job has run there)\n";
     return kExitFailure;
   }
   store::SqliteJobStore store(db.string());

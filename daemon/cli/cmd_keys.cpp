@@ -6,6 +6,7 @@
 #include <string>
 
 #include "adapters/crypto/exchange_identity.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 
@@ -89,7 +90,7 @@ int rotate(const crypto::ExchangeKeys& keys, const ParsedArgs& parsed) {
 
 int run_keys(CommandArgs args) {
   ArgParser parser(
-      "keys init | show [--pem] | rotate [--key FILE --cert FILE] [--data-dir DIR]",
+      "keys init | show [--pem] | rotate [--key FILE --cert FILE] [--config DIR|--data-dir DIR]",
       "The appliance's exchange key and certificate (DIR/keys/exchange.{key,crt}): results are\n"
       "signed with it, and clients encrypt uploads to its certificate.\n"
       "  init              makes an RSA 3072 self-signed pair unless there is one (so does the\n"
@@ -103,7 +104,7 @@ int run_keys(CommandArgs args) {
       "                    installs this key and certificate instead, after checking that they\n"
       "                    match, that the certificate is valid now and can sign and receive\n"
       "                    encrypted content (RSA >= 2048 bits or EC)");
-  parser.option({"data-dir", "DIR", "the data directory", "./popgate-data"})
+  add_data_dir_options(parser)
       .option({"pem", "", "show: print only the current certificate, PEM", ""})
       .option({"key", "FILE", "rotate: the new private key, PEM, unencrypted", ""})
       .option({"cert", "FILE", "rotate: its certificate, PEM", ""})
@@ -112,7 +113,7 @@ int run_keys(CommandArgs args) {
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
-  const std::string data_dir = parsed->get_or("data-dir", "./popgate-data");
+  const std::string data_dir = cli::data_dir(*parsed).path.string();
   const crypto::ExchangeKeys keys(fs::path(data_dir) / "keys");
   if (action == "show" || action == "init") {
     if (parsed->has("key") || parsed->has("cert"))

@@ -8,6 +8,7 @@
 
 #include "adapters/formats/json_writer.h"
 #include "base/strings.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/config_edit.h"
@@ -194,7 +195,7 @@ int run_permit(CommandArgs args) {
       "                --municipalities] (lists comma-separated); checked before it is written\n"
       "  revoke ID     sets revoked: true in the permit's file\n"
       "Apply changes to a running daemon with `systemctl reload popgate`.");
-  parser.option({"config", "DIR", "the configuration directory", "/etc/popgate"})
+  add_config_option(parser)
       .option({"on", "DATE", "check: the day of disclosure (default today)", ""})
       .option({"permit", "ID", "check: only this permit", ""})
       .option({"id", "ID", "add: the diary number", ""})
@@ -214,7 +215,7 @@ int run_permit(CommandArgs args) {
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   const std::string action = parsed->positional()[0];
-  const fs::path config_dir = parsed->get_or("config", "/etc/popgate");
+  const fs::path config_dir = cli::config_dir(*parsed);
   if (action == "add") return add_permit(*parsed, config_dir);
 
   std::optional<workflows::ConfigSet> config = load_config_or_report(config_dir, "permit");

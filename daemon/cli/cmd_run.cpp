@@ -12,6 +12,7 @@
 
 #include "adapters/crypto/sha256.h"
 #include "daemon/audit_setup.h"
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "daemon/cli/job_report.h"
@@ -78,7 +79,7 @@ std::optional<workflows::Workflow> configured_workflow(const workflows::ConfigSe
 int run_as_appliance(const ParsedArgs& parsed, const std::string& workflow_name,
                      const std::string& client, const std::string& input) {
   if (!parsed.has("out")) throw UsageError("--out DIR is required with --config");
-  const std::string config_dir = parsed.get_or("config", "/etc/popgate");
+  const std::string config_dir = cli::config_dir(parsed).string();
   const workflows::StepRegistry lint_steps = workflows::steps::builtin_steps();
   workflows::Diagnostics diagnostics;
   workflows::ConfigSet config = lint_with_adapters({config_dir}, lint_steps, diagnostics);
@@ -174,8 +175,8 @@ int run_run(CommandArgs args) {
   parser.option({"client", "ID", "the client the job runs for", ""})
       .option({"input", "FILE", "the input file (as if the client had uploaded it)", ""})
       .option({"config", "DIR",
-               "the appliance's configuration (default /etc/popgate when "
-               "WORKFLOW is a name)",
+               "the appliance's configuration (when WORKFLOW is a name: default "
+               "$POPGATE_CONFIG, else /etc/popgate)",
                ""})
       .option({"out", "DIR", "where the result goes (DIR/outbox)", ""})
       .option({"data-dir", "DIR",

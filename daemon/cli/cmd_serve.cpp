@@ -1,4 +1,5 @@
 // popgate serve: the daemon (see daemon/server.h).
+#include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
 #include "daemon/server.h"
@@ -11,13 +12,12 @@ int run_serve(CommandArgs args) {
                    "errors, runs workflow jobs, fires scheduled workflows, and on SIGHUP\n"
                    "(systemctl reload) validates the changed configuration and applies it only\n"
                    "when valid; otherwise the running configuration stays. SIGTERM stops it.");
-  parser.option({"config", "DIR", "the configuration directory", "/etc/popgate"})
-      .option({"data-dir", "DIR", "overrides popgate.yaml's data_dir", ""});
+  add_config_option(parser).option({"data-dir", "DIR", "overrides popgate.yaml's data_dir", ""});
   int exit_code = kExitOk;
   auto parsed = parse_or_exit(parser, args, &exit_code);
   if (!parsed) return exit_code;
   daemon::ServeOptions options;
-  options.config_dir = parsed->get_or("config", "/etc/popgate");
+  options.config_dir = config_dir(*parsed).string();
   options.data_dir = parsed->get_or("data-dir", "");
   daemon::Server server(options);
   return server.run();
