@@ -635,6 +635,39 @@ struct PersonMatcher::RowKeys {
   }
 };
 
+// A day's persons filed under the keys of their current and former surnames (hashed).
+class PersonMatcher::FiledSurnames {
+ public:
+  explicit FiledSurnames(Day& day) {
+    std::vector<std::uint64_t> hashes;
+    for (std::size_t c = 0; c < day.size(); ++c) {
+      hashes.clear();
+      for (const SurnameForms& surname : day.names(c).surnames)
+        surname_key_hashes(surname.whole, hashes);
+      for (const std::uint64_t hash : hashes) {
+        filed_.emplace_back(hash, static_cast<std::uint32_t>(c));
+        bits_[bit_of(hash) / 64] |= std::uint64_t{1} << (bit_of(hash) % 64);
+      }
+    }
+    std::sort(filed_.begin(), filed_.end());
+  }
+  // Appends the persons filed under `key` (their index in the day) to `out`.
+  void add_filed_under(std::uint64_t key, std::vector<std::uint32_t>& out) const {
+    if ((bits_[bit_of(key) / 64] >> (bit_of(key) % 64) & 1) == 0) return;
+    auto it = std::lower_bound(filed_.begin(), filed_.end(), std::pair(key, std::uint32_t{0}));
+    for (; it != filed_.end() && it->first == key; ++it)
+      out.push_back(it->second);
+  }
+
+ private:
+  static std::uint64_t bit_of(std::uint64_t hash) { return hash >> 52; }
+
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> filed_;  // key hash, candidate
+  // Which hashes are filed, by their top 12 bits: a day has some 200, so most of the rows'
+  // keys are known absent without a search.
+  std::array<std::uint64_t, 64> bits_{};
+};
+
 // A day read, and the rows to compare with its candidates.
 struct PersonMatcher::DayWork {
   std::unique_ptr<Day> day;
@@ -772,32 +805,13 @@ void PersonMatcher::add_mistyped_fits(std::span<const MatchRow> rows,
                                       DayWork& work,
                                       std::vector<std::pair<std::size_t, NameFit>>& fits) const {
   Day& day = *work.day;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> filed;  // key hash, candidate
-  // Which hashes are filed, by their top 12 bits: a day has some 200, so most of the rows'
-  // keys are known absent without a search.
-  std::array<std::uint64_t, 64> filed_bits{};
-  const auto bit_of = [](std::uint64_t hash) { return hash >> 52; };
-  std::vector<std::uint64_t> hashes;
-  for (std::size_t c = 0; c < day.size(); ++c) {
-    hashes.clear();
-    for (const SurnameForms& surname : day.names(c).surnames)
-      surname_key_hashes(surname.whole, hashes);
-    for (const std::uint64_t hash : hashes) {
-      filed.emplace_back(hash, static_cast<std::uint32_t>(c));
-      filed_bits[bit_of(hash) / 64] |= std::uint64_t{1} << (bit_of(hash) % 64);
-    }
-  }
-  std::sort(filed.begin(), filed.end());
+  const FiledSurnames filed(day);
   std::vector<std::uint32_t> hits;
   for (const auto& [first, end] : work.mistyped) {
     for (std::size_t i = first; i < end; ++i) {
       hits.clear();
-      for (const std::uint64_t key : keys.hashes_of(i)) {
-        if ((filed_bits[bit_of(key) / 64] >> (bit_of(key) % 64) & 1) == 0) continue;
-        auto it = std::lower_bound(filed.begin(), filed.end(), std::pair(key, std::uint32_t{0}));
-        for (; it != filed.end() && it->first == key; ++it)
-          hits.push_back(it->second);
-      }
+      for (const std::uint64_t key : keys.hashes_of(i))
+        filed.add_filed_under(key, hits);
       if (hits.empty()) continue;
       std::sort(hits.begin(), hits.end());  // a person filed under two of the row's keys
       hits.erase(std::unique(hits.begin(), hits.end()), hits.end());

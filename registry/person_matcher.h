@@ -152,6 +152,7 @@ class PersonMatcher {
                                        const std::vector<std::size_t>& by_names);
   struct RowKeys;
   struct DayWork;
+  class FiledSurnames;
   // Adds to fits, as (i, fit), the persons of the day whose names agree strongly with those of
   // rows[by_names[i]] whose birth date may be a mistyping of the day (work.mistyped).
   void add_mistyped_fits(std::span<const MatchRow> rows, const std::vector<std::size_t>& by_names,
