@@ -1,7 +1,10 @@
 #include "registry/date.h"
 
 #include <charconv>
+#include <cstdint>
 #include <ctime>
+
+#include "base/strings.h"
 
 namespace popgate::registry {
 
@@ -74,15 +77,11 @@ std::optional<int> parse_number(std::string_view text, size_t min_digits, size_t
   return value;
 }
 
-// Exactly the ASCII digits of `text` (a fixed-width field of an ISO date): the register's
-// dates are read this way millions of times a job.
+// A fixed-width field of an ISO date: its ASCII digits and nothing else.
 std::optional<int> fixed_digits(std::string_view text) {
-  int value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+  const std::optional<std::int64_t> value = base::parse_digits(text, 9999);
+  if (!value) return std::nullopt;
+  return static_cast<int>(*value);
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ double similarity_at_least(const NameForms& a, const NameForms& b, double floor)
 // client's "a-b-c-d-..." must not make a hundred keys of one row.
 constexpr std::size_t kMaxSurnameParts = 4;
 std::vector<std::string> surname_keys(std::string_view surname);
-// The same of a surname's forms already made (name_forms of the whole surname).
+// The same of a surname's forms already made (name_forms of the whole surname). The keys as
+// text are for reading them (tests, diagnostics); matching files by their hashes:
 std::vector<std::string> surname_keys(const NameForms& surname);
 // Appends their hashes (std::hash of the key's code points) to `hashes`, each once: what
 // matching files persons under, without making the keys' strings.

@@ -539,13 +539,15 @@ void PersonMatcher::choose_as_read(std::span<const MatchRow> rows,
   for (std::size_t i = 0; i < verdicts.size(); ++i)
     if (verdicts[i].fits.empty()) hand_over(i);  // NOT_FOUND: nothing to read
   const auto start = std::chrono::steady_clock::now();
+  const std::chrono::nanoseconds waited_before = chooser.waited();
   store_.read_persons(fitting, person_read(), [&](std::size_t k, Person&& person) {
     held[k] = std::make_shared<const Person>(std::move(person));
     holders[k] = rows_of[k].size();
     for (const std::size_t i : rows_of[k])
       if (--unread[i] == 0) hand_over(i);
   });
-  phases_.person_reads += std::chrono::steady_clock::now() - start - chooser.waited();
+  phases_.person_reads +=
+      std::chrono::steady_clock::now() - start - (chooser.waited() - waited_before);
   // Rows whose fitting persons were not all found (removed from the register since).
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     if (unread[i] != 0) {

@@ -58,6 +58,7 @@ Defender::Defender(DefenderOptions options, std::shared_ptr<BanStore> store, Clo
     limit_bans(t);
     store_->delete_expired(forget_before);
     last_lift_ = store_->last_lift();  // earlier lifts are in what was just loaded
+    lifts_known_ = true;
   } catch (const std::exception& e) {
     log(std::string("defender: cannot load the stored bans: ") + e.what());
   }
@@ -214,6 +215,13 @@ std::vector<std::string> Defender::apply_lifts() {
   {
     std::lock_guard<std::mutex> lock(store_mu_);
     try {
+      if (!lifts_known_) {
+        // The bans could not be loaded at start: only lifts from now on are news (an old lift
+        // must not pardon a newer ban of the same address).
+        last_lift_ = store_->last_lift();
+        lifts_known_ = true;
+        return lifted;
+      }
       lifts = store_->lifts_after(last_lift_);
     } catch (const std::exception& e) {
       log(std::string("defender: cannot read the lifted bans: ") + e.what());

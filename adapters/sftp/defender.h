@@ -119,6 +119,7 @@ class Defender {
   std::unordered_map<std::string, Ban> bans_;    // current and remembered ones
   std::mutex store_mu_;         // orders writes to store_ without holding mu_ during I/O
   std::int64_t last_lift_ = 0;  // the store's lifts up to this one are followed (store_mu_)
+  bool lifts_known_ = false;    // last_lift_ has been read from the store (store_mu_)
 };
 
 // Scores `event` for `address` with `defender` (null: does nothing) and logs the ban this

@@ -18,14 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int list(store::SqliteBanStore& bans) {
-  const std::int64_t now = unix_now();
+  const std::int64_t now = std::time(nullptr);
   int shown = 0;
   for (const sftp::Ban& ban : bans.load()) {
     if (ban.banned_until <= now) continue;  // remembered for escalation, not banned
@@ -41,7 +35,7 @@ int list(store::SqliteBanStore& bans) {
 int unban(store::SqliteBanStore& bans, const std::string& text) {
   if (!base::parse_ip_address(text)) throw UsageError("'" + text + "' is not an IP address");
   const std::string address = base::canonical_address(text);
-  if (!bans.lift(address, unix_now(), operator_name())) {
+  if (!bans.lift(address, std::time(nullptr), operator_name())) {
     std::cerr << "popgate bans: " << address << " is not banned\n";
     return kExitFailure;
   }

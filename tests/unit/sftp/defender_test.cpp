@@ -24,6 +24,7 @@ using Clock = std::chrono::system_clock;
 class MemoryBanStore : public BanStore {
  public:
   std::vector<Ban> load() override {
+    if (fail_load) throw std::runtime_error("state.db is locked");
     std::vector<Ban> out;
     for (const auto& [address, ban] : bans)
       out.push_back(ban);
@@ -53,6 +54,7 @@ class MemoryBanStore : public BanStore {
   }
   std::map<std::string, Ban> bans;
   bool fail = false;
+  bool fail_load = false;
 };
 
 class DefenderTest : public ::testing::Test {
@@ -321,6 +323,27 @@ TEST_F(DefenderTest, FollowsBansLiftedInTheStore) {
   EXPECT_EQ(d.score("192.0.2.1"), 0) << "its history is forgotten too";
   EXPECT_TRUE(d.apply_lifts().empty()) << "each lift is followed once";
   EXPECT_FALSE(store->lift("192.0.2.1", unix_now(), "root")) << "not banned any more";
+}
+
+// When the bans could not be loaded at start, an old lift in the store must not pardon a
+// newer ban of the same address: only lifts made after the defender first reads the store count.
+TEST_F(DefenderTest, AnOldLiftDoesNotPardonANewBanAfterAFailedLoad) {
+  auto store = std::make_shared<MemoryBanStore>();
+  DefenderOptions o = options();
+  o.threshold = 2;
+  store->bans["192.0.2.1"] = Ban{"192.0.2.1", unix_now() + 3600, 1, "old"};
+  ASSERT_TRUE(store->lift("192.0.2.1", unix_now(), "root"));
+  store->fail_load = true;
+  Defender d(o, store, clock());
+  store->fail_load = false;
+  d.add_event("192.0.2.1", DefenderEvent::invalid_user);
+  ASSERT_TRUE(d.is_banned("192.0.2.1"));
+  EXPECT_TRUE(d.apply_lifts().empty());
+  EXPECT_TRUE(d.apply_lifts().empty());
+  EXPECT_TRUE(d.is_banned("192.0.2.1")) << "the old lift was before this ban";
+  ASSERT_TRUE(store->lift("192.0.2.1", unix_now(), "root"));
+  EXPECT_EQ(d.apply_lifts(), std::vector<std::string>{"192.0.2.1"});
+  EXPECT_FALSE(d.is_banned("192.0.2.1"));
 }
 
 TEST_F(DefenderTest, AFailingStoreIsLoggedAndBansStillHold) {
