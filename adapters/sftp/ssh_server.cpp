@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "adapters/sftp/client_fs.h"
+#include "adapters/sftp/host_keys.h"
 #include "adapters/sftp/libssh_common.h"
 #include "adapters/sftp/sftp_channel_pump.h"
 #include "adapters/sftp/sftp_session.h"
@@ -39,18 +40,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The host keys, in the order offered: name, libssh key type, bits (0 = fixed by the type).
-struct HostKeySpec {
-  const char* name;
-  ssh_keytypes_e type;
-  int bits;
-  const char* label;
-};
-constexpr HostKeySpec kHostKeys[] = {
-    {"ssh_host_ed25519_key", SSH_KEYTYPE_ED25519, 0, "Ed25519"},
-    {"ssh_host_ecdsa_key", SSH_KEYTYPE_ECDSA_P256, 256, "ECDSA P-256"},
-    {"ssh_host_rsa_key", SSH_KEYTYPE_RSA, 3072, "RSA 3072"},
-};
 // Host key signatures: no "ssh-rsa" (RSA with SHA-1).
 constexpr const char* kHostKeyAlgorithms =
     "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256";
@@ -104,60 +93,18 @@ std::size_t SshServer::active_sessions() const {
   return active_;
 }
 
-fs::path SshServer::ensure_host_key(std::size_t which) {
-  const HostKeySpec& spec = kHostKeys[which];
-  const fs::path dir = options_.host_key_dir;
-  if (!fs::exists(dir)) {
-    fs::create_directories(dir);
-    fs::permissions(dir, fs::perms::owner_all);
-  }
-  const fs::path path = dir / spec.name;
-  KeyPtr key;
-  if (fs::exists(path)) {
-    // Load it once here so a damaged key stops start() with a clear message.
-    ssh_key raw = nullptr;
-    if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK)
-      throw std::runtime_error("cannot load host key " + path.string());
-    key.reset(raw);
-    if (ssh_key_type(key.get()) != spec.type)
-      throw std::runtime_error("host key " + path.string() + " is not an " + spec.label + " key");
-  } else {
-    ssh_key raw = nullptr;
-    if (ssh_pki_generate(spec.type, spec.bits, &raw) != SSH_OK)
-      throw std::runtime_error(std::string("cannot generate an ") + spec.label + " host key");
-    key.reset(raw);
-    char* exported_raw = nullptr;
-    if (ssh_pki_export_privkey_base64(key.get(), nullptr, nullptr, nullptr, &exported_raw) !=
-        SSH_OK)
-      throw std::runtime_error("cannot export the host key");
-    SshCharPtr exported(exported_raw);
-    // Mode 0600 from the start: the key is never readable by others.
-    base::write_file_atomically(path, exported.get(), 0600);
-    // The public half beside it, for operators (ssh-keygen -l -f ...pub).
-    char* public_raw = nullptr;
-    if (ssh_pki_export_pubkey_base64(key.get(), &public_raw) == SSH_OK) {
-      SshCharPtr public_b64(public_raw);
-      const char* type = ssh_key_type_to_char(ssh_key_type(key.get()));
-      base::write_file_atomically(
-          path.string() + ".pub",
-          std::string(type ? type : "") + " " + public_b64.get() + " popgate\n", 0644);
-    }
-    log(std::string("generated ") + spec.label + " host key " + path.string());
-  }
-  const std::string fingerprint = key_description(key.get());
-  fingerprints_.push_back(fingerprint);
-  log("host key " + fingerprint + " (" + path.string() + ")");
-  return path;
-}
-
 void SshServer::start() {
   if (started_) return;
   ssh_init();
   started_ = true;  // from here stop() undoes ssh_init, even if the rest fails
   fingerprints_.clear();
   std::vector<fs::path> host_keys;
-  for (std::size_t i = 0; i < std::size(kHostKeys); ++i)
-    host_keys.push_back(ensure_host_key(i));
+  for (const HostKeyFile& file : ensure_host_keys(options_.host_key_dir)) {
+    if (file.made) log("generated " + file.label + " host key " + file.path.string());
+    log("host key " + file.fingerprint + " (" + file.path.string() + ")");
+    fingerprints_.push_back(file.fingerprint);
+    host_keys.push_back(file.path);
+  }
 
   bind_.reset(ssh_bind_new());
   if (!bind_) throw std::runtime_error("ssh_bind_new failed");

@@ -127,9 +127,6 @@ class SshServer {
     std::atomic<bool> done{false};
   };
 
-  // Loads or generates host key `which` (an index into the .cpp's list); returns its path.
-  std::filesystem::path ensure_host_key(std::size_t which);
-
   // The accept thread: accepts connections and hands each to a session thread of its own.
   void accept_loop();
   // Accepts one waiting connection, unless its address is banned or admit() refuses it.

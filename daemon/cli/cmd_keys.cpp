@@ -1,11 +1,13 @@
 // popgate keys: the exchange certificate clients encrypt uploads to and verify results with,
-// and its rotation.
+// and its rotation; and the SFTP server's host keys, whose fingerprints clients pin.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "adapters/crypto/exchange_identity.h"
+#include "adapters/sftp/host_keys.h"
 #include "daemon/cli/appliance_dirs.h"
 #include "daemon/cli/cli.h"
 #include "daemon/cli/commands.h"
@@ -14,6 +16,10 @@ namespace popgate::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+fs::path keys_dir(const crypto::ExchangeKeys& keys) {
+  return keys.key_path().parent_path();
+}
 
 void print_identity(std::ostream& out, const crypto::ExchangeIdentity& identity,
                     const std::string& indent) {
@@ -29,6 +35,12 @@ void print_identity(std::ostream& out, const crypto::ExchangeIdentity& identity,
 
 // Showing never makes a key: a certificate shown from a directory the daemon does not use
 // would be handed to clients that then encrypt to a key nobody holds.
+void print_host_keys(std::ostream& out, const std::vector<sftp::HostKeyFile>& files) {
+  for (const sftp::HostKeyFile& file : files)
+    out << "  " << (file.made ? "made  " : "") << file.fingerprint << "  " << file.path.string()
+        << "\n";
+}
+
 int show(const crypto::ExchangeKeys& keys, const std::string& data_dir, bool pem) {
   const std::optional<crypto::ExchangeIdentity> found = keys.load_current();
   if (!found) {
@@ -54,19 +66,30 @@ int show(const crypto::ExchangeKeys& keys, const std::string& data_dir, bool pem
   }
   for (const std::string& problem : problems)
     std::cerr << "popgate keys: cannot load a retired identity: " << problem << "\n";
+  const std::vector<sftp::HostKeyFile> host_keys = sftp::existing_host_keys(keys_dir(keys));
+  std::cout << "\nSFTP host keys (clients pin these fingerprints): " << host_keys.size() << "\n";
+  print_host_keys(std::cout, host_keys);
   return problems.empty() ? kExitOk : kExitFailure;
 }
 
+// Makes what is missing of the exchange key and the host keys, and says which it made: a
+// package's first install runs it, so that the operator can hand both out before the first start.
 int init(const crypto::ExchangeKeys& keys) {
   if (const std::optional<crypto::ExchangeIdentity> existing = keys.load_current()) {
     std::cout << "the exchange key is already there, unchanged:\n";
     print_identity(std::cout, *existing, "  ");
-    return kExitOk;
+  } else {
+    const crypto::ExchangeIdentity made = keys.load_or_create();
+    std::cout << "made a new exchange key and certificate:\n";
+    print_identity(std::cout, made, "  ");
+    std::cout << "Give clients the certificate (popgate keys show --pem).\n";
   }
-  const crypto::ExchangeIdentity made = keys.load_or_create();
-  std::cout << "made a new exchange key and certificate:\n";
-  print_identity(std::cout, made, "  ");
-  std::cout << "Give clients the certificate (popgate keys show --pem).\n";
+  const std::vector<sftp::HostKeyFile> host_keys = sftp::ensure_host_keys(keys_dir(keys));
+  const auto made = std::count_if(host_keys.begin(), host_keys.end(),
+                                  [](const sftp::HostKeyFile& file) { return file.made; });
+  std::cout << "SFTP host keys: made " << made << ", kept " << host_keys.size() - made
+            << " (clients pin these fingerprints):\n";
+  print_host_keys(std::cout, host_keys);
   return kExitOk;
 }
 
@@ -92,12 +115,15 @@ int run_keys(CommandArgs args) {
   ArgParser parser(
       "keys init | show [--pem] | rotate [--key FILE --cert FILE] [--config DIR|--data-dir DIR]",
       "The appliance's exchange key and certificate (DIR/keys/exchange.{key,crt}): results are\n"
-      "signed with it, and clients encrypt uploads to its certificate.\n"
-      "  init              makes an RSA 3072 self-signed pair unless there is one (so does the\n"
-      "                    first start of popgate serve), and says which it did\n"
-      "  show              the current certificate and the retired ones; --pem prints the\n"
-      "                    certificate to give clients (to verify results, encrypt uploads).\n"
-      "                    Never makes a key: without one it says so and exits 1\n"
+      "signed with it, and clients encrypt uploads to its certificate. And the SFTP server's\n"
+      "host keys (DIR/keys/ssh_host_*_key), whose fingerprints clients pin.\n"
+      "  init              makes an RSA 3072 self-signed pair unless there is one, and the host\n"
+      "                    keys that are missing (so does the first start of popgate serve), and\n"
+      "                    says which it made\n"
+      "  show              the current certificate, the retired ones and the host keys' SHA-256\n"
+      "                    fingerprints; --pem prints the certificate to give clients (to verify\n"
+      "                    results, encrypt uploads). Never makes a key: without one it says so\n"
+      "                    and exits 1\n"
       "  rotate            moves the current pair to DIR/keys/retired/ (uploads encrypted to\n"
       "                    it still open) and makes a new RSA 3072 self-signed pair\n"
       "  rotate --key FILE --cert FILE\n"

@@ -84,6 +84,45 @@ TEST_F(KeysCliTest, ShowPrintsTheIdentityAndItsPem) {
   EXPECT_EQ(printed, expected);
 }
 
+// init also makes the SFTP host keys (a package's first install runs it, before the daemon's
+// first start): once, with the fingerprints OpenSSH's ssh-keygen prints for them; show lists
+// them and never makes one.
+TEST_F(KeysCliTest, InitMakesTheHostKeysOnceAndShowPrintsTheirFingerprints) {
+  const fs::path keys_dir = dir_.path() / "data" / "keys";
+  const testing::CliResult made = keys({"init"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.out.find("SFTP host keys: made 3, kept 0"), std::string::npos) << made.out;
+  for (const char* name : {"ssh_host_ed25519_key", "ssh_host_ecdsa_key", "ssh_host_rsa_key"}) {
+    const fs::path key = keys_dir / name;
+    ASSERT_TRUE(fs::exists(key)) << key;
+    EXPECT_EQ(fs::status(key).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    const testing::ShellResult listed =
+        testing::shell("ssh-keygen -l -E sha256 -f " + key.string() + ".pub");
+    ASSERT_EQ(listed.exit_code, 0) << listed.output;
+    // "256 SHA256:abc popgate (ED25519)": the hash must be the one init printed.
+    const std::string hash = listed.output.substr(
+        listed.output.find("SHA256:"),
+        listed.output.find(' ', listed.output.find("SHA256:")) - listed.output.find("SHA256:"));
+    EXPECT_NE(made.out.find(hash + "  " + key.string()), std::string::npos)
+        << made.out << "\nssh-keygen: " << listed.output;
+  }
+  const testing::CliResult again = keys({"init"});
+  EXPECT_NE(again.out.find("SFTP host keys: made 0, kept 3"), std::string::npos) << again.out;
+  const testing::CliResult shown = keys({"show"});
+  EXPECT_NE(shown.out.find("SFTP host keys (clients pin these fingerprints): 3"), std::string::npos)
+      << shown.out;
+  for (const std::string line :
+       {"ssh-ed25519 SHA256:", "ecdsa-sha2-nistp256 SHA256:", "ssh-rsa SHA256:"})
+    EXPECT_NE(shown.out.find(line), std::string::npos) << shown.out;
+
+  fs::remove(keys_dir / "ssh_host_rsa_key");
+  fs::remove(keys_dir / "ssh_host_rsa_key.pub");
+  EXPECT_NE(keys({"show"}).out.find("fingerprints): 2"), std::string::npos)
+      << "show made a host key";
+  EXPECT_FALSE(fs::exists(keys_dir / "ssh_host_rsa_key"));
+}
+
 TEST_F(KeysCliTest, RotateRetiresTheCurrentPairAndShowListsIt) {
   const std::string before = field(keys({"init"}).out, "sha256");
   const testing::CliResult rotated = keys({"rotate"});
