@@ -4,7 +4,8 @@
 
 namespace popgate::daemon {
 
-std::unique_ptr<store::AuditLog> open_audit_log(const std::filesystem::path& data_dir) {
+std::unique_ptr<store::AuditLog> open_audit_log(const std::filesystem::path& data_dir,
+                                                std::function<void(std::int64_t seq)> also) {
   namespace fs = std::filesystem;
   const fs::path dir = data_dir / "audit";
   fs::create_directories(dir);
@@ -13,8 +14,9 @@ std::unique_ptr<store::AuditLog> open_audit_log(const std::filesystem::path& dat
       dir / "audit.db", crypto::SigningKey::load_or_create(data_dir / "keys" / "appliance.key"));
   // A copy of each head outside the database: truncating the chain's tail leaves a valid
   // shorter chain, which only a head kept elsewhere reveals.
-  audit->on_recorded([](std::int64_t seq, const std::string& hash) {
+  audit->on_recorded([also = std::move(also)](std::int64_t seq, const std::string& hash) {
     log_info("audit: record " + std::to_string(seq) + " appended; chain head " + hash);
+    if (also) also(seq);
   });
   return audit;
 }

@@ -4,14 +4,18 @@
 #ifndef POPGATE_DAEMON_AUDIT_SETUP_H_
 #define POPGATE_DAEMON_AUDIT_SETUP_H_
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "adapters/store/audit_log.h"
 
 namespace popgate::daemon {
 
-std::unique_ptr<store::AuditLog> open_audit_log(const std::filesystem::path& data_dir);
+// `also` (when set) is called after each new record too: the daemon counts them for metrics.
+std::unique_ptr<store::AuditLog> open_audit_log(const std::filesystem::path& data_dir,
+                                                std::function<void(std::int64_t seq)> also = {});
 
 }  // namespace popgate::daemon
 

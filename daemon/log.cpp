@@ -1,5 +1,9 @@
 #include "daemon/log.h"
 
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,9 +17,43 @@ namespace {
 std::mutex g_mutex;
 LogLevel g_threshold = LogLevel::info;
 
+// systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connected stderr to; a child
+// that inherited the variable but writes elsewhere (stderr redirected to a file) must not
+// send to the journal (sd-daemon(3), systemd.exec(5)).
+bool stderr_is_the_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long device = 0, inode = 0;
+  if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+  struct stat st {};
+  if (::fstat(2, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == device &&
+         static_cast<unsigned long long>(st.st_ino) == inode;
+}
+
 bool under_journald() {
-  static const bool kJournald = std::getenv("JOURNAL_STREAM") != nullptr;
+  static const bool kJournald = stderr_is_the_journal();
   return kJournald;
+}
+
+// One journal entry with its fields; the text is the same line stderr would get, without the
+// time (journald keeps its own) and level (PRIORITY says it).
+void send_to_journal(LogLevel level, const LogFields& fields, std::string_view line) {
+  std::string message = "MESSAGE=";
+  message += line;
+  std::string priority = "PRIORITY=" + std::to_string(static_cast<int>(level));
+  std::string job = "POPGATE_JOB=";
+  job += fields.job_id;
+  std::string client = "POPGATE_CLIENT=";
+  client += fields.client;
+  std::string identifier = "SYSLOG_IDENTIFIER=popgate";
+  iovec entry[5];
+  int count = 0;
+  for (std::string* field : {&message, &priority, &identifier})
+    entry[count++] = {field->data(), field->size()};
+  if (!fields.job_id.empty()) entry[count++] = {job.data(), job.size()};
+  if (!fields.client.empty()) entry[count++] = {client.data(), client.size()};
+  sd_journal_sendv(entry, count);
 }
 
 std::string_view level_name(LogLevel level) {
@@ -46,23 +84,26 @@ void set_log_level(std::string_view level) {
     g_threshold = LogLevel::info;
 }
 
-void log(LogLevel level, std::string_view job_id, std::string_view message) {
+bool logging_to_journal() {
+  return under_journald();
+}
+
+void log(LogLevel level, const LogFields& fields, std::string_view message) {
   std::lock_guard lock(g_mutex);
   // Lower numbers are more severe (syslog order).
   if (static_cast<int>(level) > static_cast<int>(g_threshold)) return;
+  const bool journal = under_journald();
   std::string prefix;
-  if (under_journald()) {
-    prefix += "<" + std::to_string(static_cast<int>(level)) + ">";  // journald stamps the time
-  } else {
+  if (!journal) {
     // Taken under the lock, so that the lines' times are in the order of the lines.
     prefix += base::iso_utc_millis(std::chrono::system_clock::now());
     prefix += ' ';
     prefix += level_name(level);
     prefix += ' ';
   }
-  if (!job_id.empty()) {
+  if (!fields.job_id.empty()) {
     prefix += "[job ";
-    prefix += job_id;
+    prefix += fields.job_id;
     prefix += "] ";
   }
   // A message of several lines (a job's match summary) is written as that many log lines, each
@@ -72,11 +113,17 @@ void log(LogLevel level, std::string_view job_id, std::string_view message) {
   do {
     std::size_t end = message.find('\n', start);
     if (end == std::string_view::npos) end = message.size();
+    if (journal) {
+      send_to_journal(level, fields, prefix + std::string(message.substr(start, end - start)));
+      start = end + 1;
+      continue;
+    }
     text += prefix;
     text += message.substr(start, end - start);
     text += '\n';
     start = end + 1;
   } while (start < message.size());
+  if (text.empty()) return;
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
 }

@@ -11,17 +11,22 @@
 
 #include "adapters/crypto/exchange_identity.h"
 #include "adapters/crypto/sha256.h"
+#include "adapters/http/http_listener.h"
 #include "adapters/store/audit_log.h"
 #include "adapters/store/sqlite_delivery_store.h"
 #include "adapters/store/sqlite_job_store.h"
+#include "adapters/store/sqlite_register_store.h"
 #include "base/atomic_file.h"
 #include "base/time_text.h"
 #include "base/unique_fd.h"
+#include "daemon/admin_endpoints.h"
 #include "daemon/audit_setup.h"
+#include "daemon/audit_watch.h"
 #include "daemon/config_checks.h"
 #include "daemon/data_dir_lock.h"
 #include "daemon/job_status.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/retention.h"
 #include "daemon/sftp_service.h"
 #include "registry/date.h"
@@ -84,7 +89,9 @@ sigset_t block_signals() {
 }  // namespace
 
 Server::Server(ServeOptions options)
-    : options_(std::move(options)), steps_(workflows::steps::builtin_steps()) {}
+    : options_(std::move(options)),
+      steps_(workflows::steps::builtin_steps()),
+      metrics_(std::make_unique<Metrics>()) {}
 
 Server::~Server() = default;
 
@@ -132,7 +139,8 @@ base::UniqueFd Server::take_data_dir(const workflows::DaemonConfig& settings) {
 }
 
 void Server::open_stores() {
-  audit_ = open_audit_log(data_dir_);
+  audit_ = open_audit_log(data_dir_,
+                          [metrics = metrics_.get()](std::int64_t) { metrics->audit_recorded(); });
   deliveries_ = std::make_unique<store::SqliteDeliveryStore>((data_dir_ / "state.db").string());
   store_ = std::make_unique<store::SqliteJobStore>((data_dir_ / "state.db").string());
 }
@@ -151,7 +159,9 @@ void Server::make_exchange_identity() {
 void Server::build_step_environment() {
   workflows::steps::StepEnvironment environment;
   environment.check_permit = [this](const registry::PermitRequest& request) {
-    return live_.decide_permit(request);
+    registry::PermitDecision decision = live_.decide_permit(request);
+    if (!decision.allowed()) metrics_->permit_denied(decision.reason);
+    return decision;
   };
   environment.permit = [this](const std::string& id) { return live_.permit(id); };
   environment.client = [this](const std::string& id) { return live_.client(id); };
@@ -159,6 +169,7 @@ void Server::build_step_environment() {
   environment.audit = audit_.get();
   environment.record_deliveries = [this](const std::vector<workflows::DeliveredFile>& files) {
     deliveries_->record(files);
+    metrics_->delivered(files);
   };
   environment.register_db = data_dir_ / "register.db";
   steps_ = workflows::steps::builtin_steps(environment);
@@ -170,12 +181,19 @@ workflows::EngineOptions Server::engine_options(const workflows::DaemonConfig& s
   options.limits.max_running = settings.max_running_jobs;
   options.limits.max_running_per_client = settings.max_running_jobs_per_client;
   options.work_root = data_dir_ / "work";
-  options.log = [](const std::string& job_id, const std::string& line) {
-    log(LogLevel::info, job_id, line);
+  options.log = [this](const std::string& job_id, const std::string& line) {
+    const std::string client = client_of_job(job_id);
+    log(LogLevel::info, LogFields{job_id, client}, line);
   };
   // While a job waits for disk space its client's status file says so.
   options.on_wait = note_job_waiting;
-  options.on_finished = clear_delayed_status;
+  options.on_finished = [metrics = metrics_.get()](const workflows::Job& job) {
+    clear_delayed_status(job);
+    metrics->job_finished(job);
+  };
+  options.on_step_done = [metrics = metrics_.get()](const workflows::StepTiming& timing) {
+    metrics->step_done(timing);
+  };
   // A job started before a reload runs the workflow version stored with it.
   options.load_workflow = [this](const workflows::Job& job) {
     workflows::Diagnostics ignored;
@@ -219,8 +237,15 @@ bool Server::start_services() {
     engine_->stop();
     return false;
   }
+  audit_watch_ = std::make_unique<AuditWatch>(data_dir_, std::chrono::hours(1));
+  audit_watch_->start();
+  if (!start_admin_listener()) {
+    sftp_->stop();
+    engine_->stop();
+    return false;
+  }
   log_info("ready: " + summary(config_->config) + "; sftp port " + std::to_string(sftp_->port()) +
-           "; data dir " + data_dir_.string() +
+           "; admin port " + std::to_string(admin_->port()) + "; data dir " + data_dir_.string() +
            (recovered > 0 ? "; resumed " + std::to_string(recovered) + " interrupted jobs" : ""));
   sd_notify(0, "READY=1");
   return true;
@@ -230,6 +255,7 @@ void Server::serve_until_stopped(const sigset_t& signals) {
   while (true) {
     tick(Clock::now());
     sftp_->apply_ban_lifts();  // `popgate bans unban` takes effect within a second
+    notify_systemd();
     timespec wait{1, 0};
     siginfo_t info{};
     const int signal = sigtimedwait(&signals, &info, &wait);
@@ -243,8 +269,10 @@ void Server::serve_until_stopped(const sigset_t& signals) {
 }
 
 void Server::shut_down() {
-  sd_notify(0, "STOPPING=1");
-  sftp_->stop();  // first: no new uploads while the engine winds down
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping: letting running steps reach a safe point");
+  admin_->stop();
+  sftp_->stop();  // before the engine: no new uploads while it winds down
+  audit_watch_->stop();
   engine_->stop();
   log_info("stopped");
 }
@@ -301,7 +329,7 @@ void Server::submit_scheduled(const workflows::Firing& firing) {
     engine_->submit(
         workflows::job_for_schedule(w, client, client_root(client), firing.due, crypto::sha256_hex),
         [&](const workflows::SubmitResult& submitted) {
-          log(LogLevel::info, submitted.job.id,
+          log(LogLevel::info, LogFields{submitted.job.id, client},
               std::string(submitted.created ? "submitted" : "already submitted") + ": " + w.name +
                   " for " + client + " (slot " + base::iso_utc(firing.due) +
                   (firing.coalesced > 1 ? ", " + std::to_string(firing.coalesced) + " slots missed"
@@ -309,6 +337,156 @@ void Server::submit_scheduled(const workflows::Firing& firing) {
                   ")");
         });
   }
+}
+
+bool Server::start_admin_listener() {
+  const workflows::DaemonConfig settings =
+      config_->config.daemon.value_or(workflows::DaemonConfig{});
+  http::HttpListenerOptions options;
+  options.name = "admin";
+  options.address = settings.http.address;
+  options.port = settings.http.port;
+  options.threads = 2;
+  options.max_queued = 16;
+  // Probes and scrapes arrive every few seconds: answered quietly unless something is wrong.
+  options.on_request = [](const http::HttpAccess& access) {
+    const bool routine = access.status < 400;
+    log(routine ? LogLevel::debug : LogLevel::warning, {},
+        "admin http: " + access.method + " " + access.path + " from " + access.peer + ": " +
+            std::to_string(access.status) + " (" + std::to_string(access.elapsed.count() / 1000) +
+            " ms)" + (access.error.empty() ? "" : ": " + access.error));
+  };
+  admin_ = std::make_unique<http::HttpListener>(std::move(options));
+  add_admin_routes(*admin_, *metrics_,
+                   {[this] { return readiness(); }, [this] { return metrics_snapshot(); }});
+  try {
+    admin_->start();
+  } catch (const std::exception& e) {
+    log_error(std::string("refusing to start: ") + e.what());
+    return false;
+  }
+  log_info("admin listener on " + settings.http.address + ":" + std::to_string(admin_->port()) +
+           " (/healthz, /readyz, /metrics)");
+  return true;
+}
+
+std::vector<ReadinessCheck> Server::readiness() const {
+  std::vector<ReadinessCheck> checks;
+  const auto check = [&checks](const std::string& name, const std::function<std::string()>& read) {
+    try {
+      checks.push_back({name, true, read()});
+    } catch (const std::exception& e) {
+      checks.push_back({name, false, e.what()});
+    }
+  };
+  check("state", [this] {
+    std::int64_t jobs = 0;
+    for (const workflows::JobCount& count : store_->count_by_workflow_and_state())
+      jobs += count.count;
+    return "state.db readable, " + std::to_string(jobs) + " jobs";
+  });
+  check("register", [this] {
+    const fs::path path = data_dir_ / "register.db";
+    if (!fs::exists(path))
+      throw std::runtime_error("no register.db in " + data_dir_.string() +
+                               ": popgate import (or popgate synth, for tests) makes one");
+    const registry::RegisterHead head =
+        store::SqliteRegisterStore::open(path.string(), store::SqliteRegisterStore::Mode::read_only)
+            ->head();
+    return "register.db readable, change " + std::to_string(head.last_change_seq) +
+           (head.current_to ? ", current to " + head.current_to->iso() : "");
+  });
+  check("audit", [this] {
+    // Ready when the head can be read: a failed verification is an alert (metrics), not a
+    // reason to stop recording the disclosures still to come.
+    const std::optional<store::AuditHead> head = audit_->head();
+    std::string detail =
+        head ? "chain of " + std::to_string(head->seq) + " records, head " + head->hash
+             : std::string("chain empty");
+    if (const std::optional<AuditCheck> verified = audit_watch_->last()) {
+      detail += verified->ok ? "; verified " + base::iso_utc(verified->when)
+                             : "; VERIFICATION FAILED " + base::iso_utc(verified->when) + ": " +
+                                   verified->problem;
+    }
+    return detail;
+  });
+  check("sftp", [this] {
+    if (!sftp_->activity().listening) throw std::runtime_error("SFTP server not listening");
+    return "listening on port " + std::to_string(sftp_->port());
+  });
+  return checks;
+}
+
+MetricsSnapshot Server::metrics_snapshot() const {
+  MetricsSnapshot snapshot;
+  try {
+    snapshot.jobs = store_->count_by_workflow_and_state();
+  } catch (const std::exception& e) {
+    log(LogLevel::warning, {}, std::string("metrics: jobs: ") + e.what());
+  }
+  snapshot.sftp = sftp_->activity();
+  snapshot.audit_check = audit_watch_->last();
+  try {
+    const std::optional<store::AuditHead> head = audit_->head();
+    snapshot.audit_chain_length = head ? head->seq : 0;
+  } catch (const std::exception& e) {
+    log(LogLevel::warning, {}, std::string("metrics: audit: ") + e.what());
+  }
+  const fs::path register_db = data_dir_ / "register.db";
+  try {
+    if (fs::exists(register_db))
+      snapshot.register_head =
+          store::SqliteRegisterStore::open(register_db.string(),
+                                           store::SqliteRegisterStore::Mode::read_only)
+              ->head();
+  } catch (const std::exception& e) {
+    log(LogLevel::warning, {}, std::string("metrics: register: ") + e.what());
+  }
+  return snapshot;
+}
+
+void Server::notify_systemd() {
+  // The status reads state.db: every 5 s is often enough for `systemctl status`.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_status_) {
+    sd_notify(0, "WATCHDOG=1");
+    return;
+  }
+  next_status_ = now + std::chrono::seconds(5);
+  std::string status;
+  try {
+    std::int64_t running = 0, queued = 0;
+    for (const workflows::JobCount& count : store_->count_by_workflow_and_state()) {
+      if (count.state == workflows::JobState::running) running += count.count;
+      if (count.state == workflows::JobState::queued) queued += count.count;
+    }
+    status = std::to_string(running) + " jobs running, " + std::to_string(queued) + " queued; " +
+             std::to_string(sftp_->activity().sessions) + " SFTP sessions";
+  } catch (const std::exception& e) {
+    status = std::string("cannot read state.db: ") + e.what();
+  }
+  if (status == last_status_) {
+    sd_notify(0, "WATCHDOG=1");
+    return;
+  }
+  last_status_ = status;
+  sd_notify(0, ("WATCHDOG=1\nSTATUS=" + status).c_str());
+}
+
+std::string Server::client_of_job(const std::string& job_id) {
+  if (job_id.empty() || job_id == "-") return {};
+  std::lock_guard lock(job_clients_mu_);
+  if (const auto known = job_clients_.find(job_id); known != job_clients_.end())
+    return known->second;
+  std::string client;
+  try {
+    if (const std::optional<workflows::Job> job = store_->get(job_id)) client = job->client_id;
+  } catch (const std::exception&) {
+    return {};  // the line is logged without the field; state.db's trouble is logged elsewhere
+  }
+  if (job_clients_.size() >= 4096) job_clients_.clear();  // bounded; jobs come and go
+  job_clients_.emplace(job_id, client);
+  return client;
 }
 
 fs::path Server::client_root(const std::string& client) const {

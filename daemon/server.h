@@ -8,8 +8,13 @@
 // running jobs read it from their threads, a reload swaps it whole.
 //
 // Signals are taken synchronously (sigtimedwait in the main thread) rather than in handlers,
-// so reload and shutdown run as ordinary code. Under systemd (Type=notify) it reports READY,
-// RELOADING and STOPPING.
+// so reload and shutdown run as ordinary code. Under systemd (Type=notify) it reports READY=1
+// once the SFTP and admin listeners are up, RELOADING=1 and STOPPING=1, a STATUS= line (jobs
+// running and queued, SFTP sessions) when it changes, and WATCHDOG=1 from the main loop every
+// second, so that a main loop stuck for WatchdogSec gets the daemon restarted.
+//
+// The admin listener (listen.http, loopback by default) serves /healthz, /readyz and /metrics
+// (daemon/admin_endpoints.h).
 #ifndef POPGATE_DAEMON_SERVER_H_
 #define POPGATE_DAEMON_SERVER_H_
 
@@ -19,8 +24,11 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "base/unique_fd.h"
 #include "daemon/live_config.h"
@@ -39,10 +47,18 @@ class SqliteDeliveryStore;
 class SqliteJobStore;
 }  // namespace popgate::store
 
+namespace popgate::http {
+class HttpListener;
+}
+
 namespace popgate::daemon {
 
+class AuditWatch;
+class Metrics;
 class Retention;
 class SftpService;
+struct MetricsSnapshot;
+struct ReadinessCheck;
 
 struct ServeOptions {
   std::string config_dir = "/etc/popgate";
@@ -78,11 +94,19 @@ class Server {
   // Ticks the scheduler every second and takes SIGHUP, SIGTERM and SIGINT until a stop.
   void serve_until_stopped(const sigset_t& signals);
   void shut_down();
+  // The admin listener on listen.http; false (logged) when it cannot listen.
+  bool start_admin_listener();
+  std::vector<ReadinessCheck> readiness() const;
+  MetricsSnapshot metrics_snapshot() const;
+  // Tells systemd the main loop is alive, and what the daemon is doing when that changed.
+  void notify_systemd();
 
   void reload();
   void tick(std::chrono::system_clock::time_point now);
   void submit_scheduled(const workflows::Firing& firing);
   std::filesystem::path client_root(const std::string& client) const;
+  // The client of a job, for its log lines' POPGATE_CLIENT (read once per job, then cached).
+  std::string client_of_job(const std::string& job_id);
 
   ServeOptions options_;
   workflows::StepRegistry steps_;
@@ -91,6 +115,8 @@ class Server {
   // The snapshot installed last, as the main thread uses it: schedule_ points into its
   // workflows.
   std::shared_ptr<const ConfigSnapshot> config_;
+  // Made first and gone last: the audit log, the engine and the listener report to it.
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<workflows::ScheduleClock> schedule_;
   std::unique_ptr<store::AuditLog> audit_;
   std::unique_ptr<store::SqliteDeliveryStore> deliveries_;
@@ -98,6 +124,12 @@ class Server {
   std::unique_ptr<workflows::Engine> engine_;
   std::unique_ptr<SftpService> sftp_;
   std::unique_ptr<Retention> retention_;
+  std::unique_ptr<AuditWatch> audit_watch_;
+  std::unique_ptr<http::HttpListener> admin_;
+  std::string last_status_;
+  std::mutex job_clients_mu_;
+  std::unordered_map<std::string, std::string> job_clients_;
+  std::chrono::steady_clock::time_point next_status_;
   std::atomic<bool> sweep_now_{true};  // a download may have made a file due
   std::chrono::steady_clock::time_point next_sweep_;
   std::chrono::system_clock::time_point last_tick_;

@@ -160,6 +160,9 @@ void SftpService::start() {
     if (on_download_) on_download_(user, path);
   };
   options.log = [](const std::string& line) { log_info("sftp: " + line); };
+  options.client_log = [](const std::string& client, const std::string& line) {
+    log(LogLevel::info, LogFields{{}, client}, "sftp: " + line);
+  };
   server_ = std::make_unique<sftp::SshServer>(std::move(options));
   server_->start();
 }
@@ -215,6 +218,24 @@ void SftpService::apply_ban_lifts() {
   if (defender_) defender_->apply_lifts();
 }
 
+SftpActivity SftpService::activity() const {
+  SftpActivity activity;
+  if (server_) {
+    activity.listening = server_->port() != 0;
+    activity.sessions = server_->active_sessions();
+    const sftp::SshServerStats stats = server_->stats();
+    activity.logins = stats.logins;
+    activity.failed_logins = stats.failed_logins;
+    activity.bytes_up = stats.bytes_up;
+    activity.bytes_down = stats.bytes_down;
+  }
+  if (defender_) {
+    activity.bans_made = defender_->bans_made();
+    activity.banned_addresses = defender_->bans().size();
+  }
+  return activity;
+}
+
 std::uint16_t SftpService::port() const {
   return server_ ? server_->port() : 0;
 }
@@ -244,7 +265,7 @@ void SftpService::on_upload(const std::string& client, const std::string& path, 
     for (const workflows::Workflow* w : matches) {
       engine_.submit(workflows::job_for_upload(*w, upload, input, crypto::sha256_hex),
                      [&](const workflows::SubmitResult& submitted) {
-                       log(LogLevel::info, submitted.job.id,
+                       log(LogLevel::info, LogFields{submitted.job.id, client},
                            std::string(submitted.created ? "submitted" : "already submitted") +
                                ": " + w->name + " for " + client + " on upload " + path + " (" +
                                std::to_string(size) + " bytes, sha256 " + sha256 + ")");

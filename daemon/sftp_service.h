@@ -31,6 +31,19 @@ namespace popgate::daemon {
 
 class LiveConfig;
 
+// What the SFTP service is doing and has done since the daemon started, for metrics, STATUS
+// and readiness.
+struct SftpActivity {
+  bool listening = false;
+  std::uint64_t sessions = 0;  // connections being served now
+  std::uint64_t logins = 0;
+  std::uint64_t failed_logins = 0;
+  std::uint64_t bytes_up = 0;  // of ended sessions
+  std::uint64_t bytes_down = 0;
+  std::uint64_t bans_made = 0;
+  std::uint64_t banned_addresses = 0;  // banned now
+};
+
 class SftpService {
  public:
   // `live` and `engine` must outlive the service.
@@ -56,6 +69,7 @@ class SftpService {
   std::uint16_t port() const;
   // Follows the SFTP bans an operator lifted since the last call (popgate bans unban).
   void apply_ban_lifts();
+  SftpActivity activity() const;
 
   std::filesystem::path client_root(const std::string& client) const;
 

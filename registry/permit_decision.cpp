@@ -5,35 +5,71 @@
 #include "base/strings.h"
 
 namespace popgate::registry {
-namespace {}  // namespace
+namespace {
 
-std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
+struct Refusal {
+  DenialReason reason = DenialReason::none;
+  std::string text;  // empty: the permit allows the request
+};
+
+Refusal refusal_of(const Permit& permit, const PermitRequest& request) {
   const std::string name = "permit " + permit.id;
-  if (permit.revoked) return name + " is revoked";
+  if (permit.revoked) return {DenialReason::revoked, name + " is revoked"};
   if (request.day < permit.valid_from) {
-    return name + " is valid only from " + permit.valid_from.iso();
+    return {DenialReason::not_yet_valid, name + " is valid only from " + permit.valid_from.iso()};
   }
   if (permit.valid_until && *permit.valid_until < request.day) {
-    return name + " expired on " + permit.valid_until->iso();
+    return {DenialReason::expired, name + " expired on " + permit.valid_until->iso()};
   }
   if (!permit.grants(request.service)) {
-    return name + " does not grant the " + base::quoted(to_string(request.service), '\'') +
-           " service";
+    return {DenialReason::service_not_granted, name + " does not grant the " +
+                                                   base::quoted(to_string(request.service), '\'') +
+                                                   " service"};
   }
   std::vector<std::string> missing;
   for (const DataGroup group : request.groups) {
     if (!permit.grants(group)) missing.push_back(base::quoted(to_string(group), '\''));
   }
   if (!missing.empty()) {
-    return name + " does not grant the data group" + (missing.size() > 1 ? "s " : " ") +
-           base::join(missing, ", ");
+    return {DenialReason::data_groups_not_granted, name + " does not grant the data group" +
+                                                       (missing.size() > 1 ? "s " : " ") +
+                                                       base::join(missing, ", ")};
   }
   return {};
 }
 
-PermitDecision PermitDecision::denied(std::string refusal) {
+}  // namespace
+
+std::string_view to_string(DenialReason reason) {
+  switch (reason) {
+    case DenialReason::none:
+      return "none";
+    case DenialReason::no_permit:
+      return "no_permit";
+    case DenialReason::client_inactive:
+      return "client_inactive";
+    case DenialReason::revoked:
+      return "revoked";
+    case DenialReason::not_yet_valid:
+      return "not_yet_valid";
+    case DenialReason::expired:
+      return "expired";
+    case DenialReason::service_not_granted:
+      return "service_not_granted";
+    case DenialReason::data_groups_not_granted:
+      return "data_groups_not_granted";
+  }
+  return "none";
+}
+
+std::string permit_refusal(const Permit& permit, const PermitRequest& request) {
+  return refusal_of(permit, request).text;
+}
+
+PermitDecision PermitDecision::denied(DenialReason reason, std::string refusal) {
   PermitDecision decision;
   decision.refusals.push_back(std::move(refusal));
+  decision.reason = reason;
   return decision;
 }
 
@@ -76,28 +112,35 @@ PermitDecision PermitSet::decide(const PermitRequest& request) const {
   std::vector<const Permit*> candidates;
   if (!request.permit_id.empty()) {
     const Permit* named = find(request.permit_id);
-    if (named == nullptr) return PermitDecision::denied("there is no permit " + request.permit_id);
+    if (named == nullptr) {
+      return PermitDecision::denied(DenialReason::no_permit,
+                                    "there is no permit " + request.permit_id);
+    }
     if (!covers(*named, request.client)) {
       return PermitDecision::denied(
+          DenialReason::no_permit,
           "client " + request.client + " " +
-          (named->umbrella ? "has not joined umbrella permit " : "is not a holder of permit ") +
-          named->id);
+              (named->umbrella ? "has not joined umbrella permit " : "is not a holder of permit ") +
+              named->id);
     }
     candidates.push_back(named);
   } else {
     candidates = permits_of(request.client);
     if (candidates.empty())
-      return PermitDecision::denied("client " + request.client + " holds no permit");
+      return PermitDecision::denied(DenialReason::no_permit,
+                                    "client " + request.client + " holds no permit");
   }
   PermitDecision decision;
   for (const Permit* permit : candidates) {
-    std::string why = permit_refusal(*permit, request);
-    if (why.empty()) {
+    Refusal why = refusal_of(*permit, request);
+    if (why.text.empty()) {
       decision.permit = *permit;
       decision.refusals.clear();
+      decision.reason = DenialReason::none;
       return decision;
     }
-    decision.refusals.push_back(std::move(why));
+    decision.reason = std::max(decision.reason, why.reason);
+    decision.refusals.push_back(std::move(why.text));
   }
   return decision;
 }

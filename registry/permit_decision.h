@@ -25,11 +25,27 @@ struct PermitRequest {
 // The one answer to a PermitRequest, wherever it is asked (the `permit` step, `popgate permit
 // check`). A plain value: it holds a copy of the allowing permit, so it stays valid after the
 // configuration it was decided on has been reloaded away.
+// What kind of denial it was, for counting (metrics): the sentences are in `refusals`. In the
+// order of how far a request got, so that when several permits refuse it, the one that came
+// closest names the reason.
+enum class DenialReason {
+  none,             // allowed
+  no_permit,        // no such permit, or not the client's
+  client_inactive,  // the client does not exist or is disabled
+  revoked,
+  not_yet_valid,
+  expired,
+  service_not_granted,
+  data_groups_not_granted,
+};
+std::string_view to_string(DenialReason reason);
+
 struct PermitDecision {
   std::optional<Permit> permit;  // the permit that allows the request; nullopt: denied
   // Why each permit considered does not allow it, one sentence each, naming the permit; or,
   // when the client has no permit at all (or may receive nothing), one sentence saying so.
   std::vector<std::string> refusals;
+  DenialReason reason = DenialReason::none;
 
   bool allowed() const { return permit.has_value(); }
   // The allowing permit's id; empty when denied.
@@ -39,7 +55,7 @@ struct PermitDecision {
   std::string explanation() const;
 
   // A denial for one reason, before or instead of asking each permit.
-  static PermitDecision denied(std::string refusal);
+  static PermitDecision denied(DenialReason reason, std::string refusal);
 };
 
 class PermitSet {

@@ -35,6 +35,14 @@ struct RegisterCounts {
   std::int64_t last_change_seq = 0;
 };
 
+// How current the register is, cheaply (no counting): for readiness and metrics.
+struct RegisterHead {
+  std::int64_t last_change_seq = 0;  // 0: no change recorded yet
+  // The newest of the register's as-of date (meta register.as_of) and the record date of its
+  // last change; nullopt when it has neither.
+  std::optional<Date> current_to;
+};
+
 // A write transaction. Everything put or appended becomes visible together on commit();
 // destroying it without commit() rolls everything back. Applying a change to a person and
 // logging it therefore happens in one transaction, as the change data service requires.
@@ -97,6 +105,7 @@ class RegisterStore {
   virtual std::optional<Building> building_by_prt(std::string_view prt) = 0;
   virtual std::optional<std::string> meta(std::string_view key) = 0;
   virtual RegisterCounts counts() = 0;
+  virtual RegisterHead head() = 0;
 
   // Full scans in key order. The callback returns false to stop early.
   virtual void for_each_person(const std::function<bool(const Person&)>& visit) = 0;

@@ -220,6 +220,7 @@ void remember_deliveries(const StepEnvironment& env, const StepContext& context,
     DeliveredFile d;
     d.client_id = context.client_id;
     d.job_id = context.job_id;
+    d.service = context.service;
     d.path = path;
     d.delivered_ms = delivered_ms;
     d.delete_after_download = context.param("delete_after_download") == "true";

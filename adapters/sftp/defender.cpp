@@ -143,6 +143,7 @@ std::optional<Ban> Defender::add_event(std::string_view address, DefenderEvent e
     ban.reason = "score " + std::to_string(total) + " >= " + std::to_string(options_.threshold) +
                  ", last event " + std::string(to_string(event));
     bans_[key] = ban;
+    ++bans_made_;
     limit_bans(t);
   }
   if (store_) {

@@ -11,6 +11,7 @@
 #ifndef POPGATE_ADAPTERS_SFTP_DEFENDER_H_
 #define POPGATE_ADAPTERS_SFTP_DEFENDER_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -91,6 +92,8 @@ class Defender {
   std::vector<std::string> apply_lifts();
   // How many addresses have a score (for tests and metrics).
   std::size_t tracked_hosts() const;
+  // Bans made since this Defender was made (for metrics).
+  std::uint64_t bans_made() const { return bans_made_.load(); }
 
   const DefenderOptions& options() const { return options_; }
 
@@ -120,6 +123,7 @@ class Defender {
   std::mutex store_mu_;         // orders writes to store_ without holding mu_ during I/O
   std::int64_t last_lift_ = 0;  // the store's lifts up to this one are followed (store_mu_)
   bool lifts_known_ = false;    // last_lift_ has been read from the store (store_mu_)
+  std::atomic<std::uint64_t> bans_made_{0};
 };
 
 // Scores `event` for `address` with `defender` (null: does nothing) and logs the ban this

@@ -244,6 +244,10 @@ SshLogin::~SshLogin() {
   if (state_->session_taken) state_->context.release_client_session(state_->user);
 }
 
+int SshLogin::refused_attempts() const {
+  return state_->failures;
+}
+
 const std::string& SshLogin::user() const {
   return state_->user;
 }

@@ -69,6 +69,10 @@ class SshLogin {
   // libssh cannot poll at all ends without a word).
   bool run(const std::atomic<bool>& stopping);
 
+  // Authentication attempts refused so far (keys not authorized, bad signatures, passwords,
+  // unknown users).
+  int refused_attempts() const;
+
   // Valid after run() returned true.
   const std::string& user() const;
   const ClientAccount& account() const;

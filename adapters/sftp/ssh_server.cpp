@@ -88,6 +88,10 @@ SshServer::~SshServer() {
   stop();
 }
 
+SshServerStats SshServer::stats() const {
+  return {logins_.load(), failed_logins_.load(), bytes_up_.load(), bytes_down_.load()};
+}
+
 std::size_t SshServer::active_sessions() const {
   std::lock_guard<std::mutex> lock(sessions_mu_);
   return active_;
@@ -302,8 +306,11 @@ std::optional<std::string> SshServer::connection_limit_refusal(const std::string
 void SshServer::serve(SshSessionPtr session, const std::string& peer, const SessionLimits& limits) {
   SshLogin login(session.get(), peer, login_context(limits));
   int exit_status = 1;  // sent only if the login got as far as a channel
-  if (login.run(stopping_))
+  if (login.run(stopping_)) {
     exit_status = serve_sftp(session.get(), login, peer, limits.idle_timeout);
+  } else if (login.refused_attempts() > 0) {
+    ++failed_logins_;
+  }
   login.disconnect(exit_status);
 }
 
@@ -332,20 +339,24 @@ int SshServer::serve_sftp(ssh_session session, const SshLogin& login, const std:
   const ClientAccount& account = login.account();
   std::unique_ptr<SftpSession> sftp = open_sftp_session(user, account, peer);
   if (!sftp) return 1;
+  ++logins_;
   const char* client_version = ssh_get_clientbanner(session);
-  log("login: user \"" + user + "\" from " + peer + " with " + login.key() + ", client " +
-      base::quoted(client_version ? client_version : ""));
+  log_for(user, "login: user \"" + user + "\" from " + peer + " with " + login.key() + ", client " +
+                    base::quoted(client_version ? client_version : ""));
   if (account.idle_timeout.count() > 0) idle_timeout = account.idle_timeout;
   const auto started = std::chrono::steady_clock::now();
   const SftpPumpResult pumped =
       pump_sftp_channel(session, login.channel(), *sftp, idle_timeout, stopping_);
   sftp.reset();  // abandons open uploads before the disconnect is logged
+  bytes_up_ += pumped.bytes_in;
+  bytes_down_ += pumped.bytes_out;
   const auto seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
           .count();
-  log("disconnect: user \"" + user + "\" from " + peer + " (" + pumped.reason + "; " +
-      std::to_string(pumped.bytes_in) + " bytes up, " + std::to_string(pumped.bytes_out) +
-      " bytes down, " + std::to_string(seconds) + " s)");
+  log_for(user, "disconnect: user \"" + user + "\" from " + peer + " (" + pumped.reason + "; " +
+                    std::to_string(pumped.bytes_in) + " bytes up, " +
+                    std::to_string(pumped.bytes_out) + " bytes down, " + std::to_string(seconds) +
+                    " s)");
   // A stream that is not SFTP, from a client that holds a key: abuse or a broken client,
   // scored either way (sftp.defender.score_protocol_error).
   if (pumped.reason == kPumpProtocolError)
@@ -358,32 +369,40 @@ std::unique_ptr<SftpSession> SshServer::open_sftp_session(const std::string& use
                                                           const ClientAccount& account,
                                                           const std::string& peer) {
   if (account.root.empty()) {
-    log("login refused: user \"" + user + "\" from " + peer + ": no client root");
+    log_for(user, "login refused: user \"" + user + "\" from " + peer + ": no client root");
     return nullptr;
   }
   try {
     return std::make_unique<SftpSession>(
         std::make_unique<ClientFs>(account.root, account.limits, client_fs_callbacks(user)),
-        [this, user](const std::string& line) { log(user + ": " + line); });
+        [this, user](const std::string& line) { log_for(user, user + ": " + line); });
   } catch (const std::exception& e) {
-    log("session for " + user + " from " + peer + " failed: " + e.what());
+    log_for(user, "session for " + user + " from " + peer + " failed: " + e.what());
     return nullptr;
   }
 }
 
 ClientFsCallbacks SshServer::client_fs_callbacks(const std::string& user) {
   ClientFsCallbacks callbacks;
-  callbacks.log = [this, user](const std::string& line) { log(user + ": " + line); };
+  callbacks.log = [this, user](const std::string& line) { log_for(user, user + ": " + line); };
   callbacks.on_upload_complete = [this, user](const std::string& path, std::uint64_t size,
                                               const std::string& sha256) {
-    log(user + ": upload complete " + path + " (" + std::to_string(size) + " bytes)");
+    log_for(user, user + ": upload complete " + path + " (" + std::to_string(size) + " bytes)");
     if (options_.on_upload_complete) options_.on_upload_complete(user, path, size, sha256);
   };
   callbacks.on_download_complete = [this, user](const std::string& path) {
-    log(user + ": download complete " + path);
+    log_for(user, user + ": download complete " + path);
     if (options_.on_download_complete) options_.on_download_complete(user, path);
   };
   return callbacks;
+}
+
+void SshServer::log_for(const std::string& user, const std::string& line) const {
+  if (options_.client_log) {
+    options_.client_log(base::printable(user), base::printable(line));
+  } else {
+    log(line);
+  }
 }
 
 void SshServer::log(const std::string& line) const {

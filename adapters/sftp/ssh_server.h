@@ -86,6 +86,8 @@ struct SshServerOptions {
   // A served file read whole and closed: path relative to the client's root ("outbox/x").
   std::function<void(const std::string& user, const std::string& path)> on_download_complete;
   std::function<void(const std::string& line)> log;
+  // A line about a logged-in client's session (`client` is its user name); `log` when unset.
+  std::function<void(const std::string& client, const std::string& line)> client_log;
   SessionLimits limits;
   // The limits as a reload left them, asked for at each connection (the connection keeps what
   // it got); null: `limits` holds for the server's life. Called from the accept thread: must
@@ -94,6 +96,14 @@ struct SshServerOptions {
   // Scores failures and bans addresses; null = no defender. May be shared with other
   // listeners and with the code that lists or lifts bans.
   std::shared_ptr<Defender> defender;
+};
+
+// What the server has done since it started, for metrics. Bytes are counted when a session ends.
+struct SshServerStats {
+  std::uint64_t logins = 0;         // sessions that logged in
+  std::uint64_t failed_logins = 0;  // sessions refused authentication and never logged in
+  std::uint64_t bytes_up = 0;       // from clients (SFTP stream, of ended sessions)
+  std::uint64_t bytes_down = 0;     // to clients
 };
 
 class SshServer {
@@ -114,6 +124,7 @@ class SshServer {
   std::uint16_t port() const { return port_; }
   // Connections being served now (from accept until their thread ends).
   std::size_t active_sessions() const;
+  SshServerStats stats() const;
   // The host keys' SHA256 fingerprints as OpenSSH prints them ("ssh-ed25519 SHA256:..."), in
   // the order offered; valid after start(). Operators hand them to clients.
   std::vector<std::string> host_key_fingerprints() const { return fingerprints_; }
@@ -165,6 +176,7 @@ class SshServer {
   void release_connection(const std::string& peer);
   // Every line the server logs, whatever the caller quoted: no client text can forge a line.
   void log(const std::string& line) const;
+  void log_for(const std::string& user, const std::string& line) const;
 
   const SshServerOptions options_;
   std::atomic<bool> stopping_{false};
@@ -177,6 +189,10 @@ class SshServer {
   std::map<std::string, std::size_t> connections_by_address_;
   std::map<std::string, std::size_t> sessions_by_user_;
   std::size_t active_ = 0;
+  std::atomic<std::uint64_t> logins_{0};
+  std::atomic<std::uint64_t> failed_logins_{0};
+  std::atomic<std::uint64_t> bytes_up_{0};
+  std::atomic<std::uint64_t> bytes_down_{0};
   std::vector<std::string> fingerprints_;
   bool started_ = false;
 };

@@ -176,6 +176,14 @@ std::string files_text_of(const AuditEntry& entry) {
 
 }  // namespace
 
+std::optional<AuditHead> AuditLog::head() {
+  std::lock_guard lock(mutex_);
+  Statement s = db_.prepare("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
+                            "reading the audit chain's head");
+  if (!s.step()) return std::nullopt;
+  return AuditHead{s.column_int(0), s.column_string(1)};
+}
+
 std::string audit_record_text(const AuditEntry& e, const std::string& persons_sha256) {
   // Each format starts from the one before and appends its fields, under its own prefix, so
   // that records of the older formats keep verifying.

@@ -82,6 +82,8 @@ class AuditLog : public registry::AuditSink {
   // persons: a delivery re-run after a crash) is not recorded twice: its first number is
   // returned.
   std::int64_t record(const registry::Disclosure& disclosure) override;
+  // The chain's last record (its length is head->seq); nullopt while the log is empty.
+  std::optional<AuditHead> head();
   // Called after each record with its sequence number and hash (the daemon logs them).
   void on_recorded(std::function<void(std::int64_t seq, const std::string& hash)> callback) {
     on_recorded_ = std::move(callback);

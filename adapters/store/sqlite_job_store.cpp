@@ -557,6 +557,21 @@ std::vector<Job> SqliteJobStore::list(const workflows::ListFilter& filter) {
   return jobs;
 }
 
+std::vector<workflows::JobCount> SqliteJobStore::count_by_workflow_and_state() {
+  std::lock_guard lock(mutex_);
+  Statement& s =
+      cached("SELECT workflow, state, count(*) FROM jobs GROUP BY workflow, state ORDER BY 1, 2",
+             "counting jobs");
+  ResetOnExit s_reset(s);
+  std::vector<workflows::JobCount> counts;
+  while (s.step()) {
+    const std::optional<workflows::JobState> state = workflows::parse_job_state(s.column_text(1));
+    if (!state) continue;  // a state this version does not know: not ours to count
+    counts.push_back({s.column_string(0), *state, s.column_int(2)});
+  }
+  return counts;
+}
+
 bool SqliteJobStore::cancel_requested(const std::string& job_id) {
   std::lock_guard lock(mutex_);
   Statement& s =

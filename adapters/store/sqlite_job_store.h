@@ -45,6 +45,7 @@ class SqliteJobStore : public workflows::JobStore {
                   std::int64_t now) override;
   std::optional<workflows::Job> get(const std::string& job_id) override;
   std::vector<workflows::Job> list(const workflows::ListFilter& filter) override;
+  std::vector<workflows::JobCount> count_by_workflow_and_state() override;
   bool cancel_requested(const std::string& job_id) override;
   bool request_cancel(const std::string& job_id, std::int64_t now) override;
   bool retry(const std::string& job_id) override;

@@ -865,6 +865,24 @@ registry::RegisterCounts SqliteRegisterStore::counts() {
   return c;
 }
 
+registry::RegisterHead SqliteRegisterStore::head() {
+  registry::RegisterHead head;
+  head.last_change_seq =
+      db_.query_int("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'", "reading the head")
+          .value_or(0);
+  const auto date_of = [](const std::optional<std::string>& text) {
+    return text ? registry::Date::parse(*text) : std::nullopt;
+  };
+  head.current_to = date_of(meta("register.as_of"));
+  Statement last = db_.prepare("SELECT record_date FROM change_log ORDER BY seq DESC LIMIT 1",
+                               "reading the last change");
+  if (last.step()) {
+    const std::optional<registry::Date> recorded = date_of(last.column_string(0));
+    if (recorded && (!head.current_to || *head.current_to < *recorded)) head.current_to = recorded;
+  }
+  return head;
+}
+
 // Persons and their child rows are read as three scans in person-id order merged here, instead
 // of two lookups per person: sequential reads only.
 void SqliteRegisterStore::for_each_person(const std::function<bool(const Person&)>& visit) {

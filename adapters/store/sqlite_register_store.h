@@ -67,6 +67,7 @@ class SqliteRegisterStore final : public registry::RegisterStore {
   std::optional<registry::Building> building_by_prt(std::string_view prt) override;
   std::optional<std::string> meta(std::string_view key) override;
   registry::RegisterCounts counts() override;
+  registry::RegisterHead head() override;
   // Key order is the store's id order (for a fresh load, the order of the puts).
   void for_each_person(const std::function<bool(const registry::Person&)>& visit) override;
   void for_each_building(const std::function<bool(const registry::Building&)>& visit) override;

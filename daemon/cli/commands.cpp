@@ -19,7 +19,7 @@ std::span<const Command> commands() {
       {"permit", "list, show, check, add or revoke data permits", run_permit},
       {"audit", "verify the disclosure log; who got a person's data, what a client got", run_audit},
       {"bans", "list the SFTP addresses banned for failed logins, or lift a ban", run_bans},
-      {"keys", "show or rotate the exchange certificate (signs results, receives uploads)",
+      {"keys", "make, show or rotate the exchange certificate and show the SFTP host keys",
        run_keys},
       {"testdata", "sample files for trying a service: a customer register to update",
        run_testdata},

@@ -102,16 +102,19 @@ class Daemon {
   pid_t pid() const { return pid_; }
 
   // The SFTP port from the "listening on ADDRESS:PORT" line; 0 if not (yet) logged.
-  int sftp_port() const {
+  int sftp_port() const { return logged_port("ssh server listening on "); }
+  // The admin listener's port (listen.http) from its "admin listener on" line; 0 if not logged.
+  int admin_port() const { return logged_port("admin listener on "); }
+
+ private:
+  int logged_port(const std::string& marker) const {
     const std::string text = log();
-    const std::string marker = "ssh server listening on ";
     const std::size_t at = text.find(marker);
     if (at == std::string::npos) return 0;
     const std::size_t colon = text.find(':', at + marker.size());
     return colon == std::string::npos ? 0 : std::atoi(text.c_str() + colon + 1);
   }
 
- private:
   bool exited() {
     if (exited_) return true;
     if (waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;

@@ -102,6 +102,9 @@ TEST_F(DemoTest, ShowsTheUpdateServiceEndToEndAndLeavesNoServerRunning) {
   EXPECT_NE(out.find("sftp -i " + demo().string() + "/client/id_ed25519 -P "), std::string::npos)
       << "says how to connect\n"
       << out;
+  // What monitoring sees after the job: ready, and the delivery counted.
+  EXPECT_NE(out.find("{\"ready\":true,"), std::string::npos) << out;
+  EXPECT_NE(out.find("popgate_deliveries_total{service=\"update\"} 1"), std::string::npos) << out;
 
   // The file the demo decrypted is the one the appliance delivered to the outbox.
   const fs::path client = demo() / "client";

@@ -73,6 +73,7 @@ class ServeSftpTest : public ::testing::Test {
     ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + key().string()), 0);
     write(config() / "popgate.yaml",
           "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\n"
           "sftp:\n  idle_timeout: 1m\n");
     write_client(false);
     write(config() / "workflows" / "return-csv.yaml", kReturnCsv);
@@ -266,6 +267,7 @@ TEST_F(ServeSftpTest, AReloadAppliesTheSftpLimitsToTheNextConnection) {
   const auto reload_with = [&](const std::string& sftp_settings, int reloads) {
     write(config() / "popgate.yaml",
           "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\n"
           "sftp:\n  idle_timeout: 1m\n" +
               sftp_settings);
     daemon->signal(SIGHUP);
@@ -301,6 +303,7 @@ TEST_F(ServeSftpTest, AReloadAppliesTheSftpLimitsToTheNextConnection) {
 TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   write(config() / "popgate.yaml",
         "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\n"
         "sftp:\n  defender: {threshold: 2, score_invalid_auth: 1, ban_time: 1h}\n");
   ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + (root_ / "stranger").string()), 0);
   const fs::path right_key = key();
@@ -439,7 +442,8 @@ on_failure:
 // pinned in A's client file and A's appliance key authorized in B's.
 TEST_F(ServeSftpTest, ResultsArePushedToTheClientsOwnServer) {
   const fs::path b_config = root_ / "b-config", b_data = root_ / "b-data";
-  write(b_config / "popgate.yaml", "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n");
+  write(b_config / "popgate.yaml", "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\n");
   fs::create_directories(data() / "keys");
   ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -C popgate -f " +
                 (data() / "keys" / "ssh_client_ed25519_key").string()),

@@ -1,15 +1,21 @@
 // `popgate serve` as a real process: refusing a broken configuration, SIGHUP reload that keeps
 // the old configuration on errors, scheduled firings missed during downtime, one daemon per
-// data dir, clean SIGTERM.
+// data dir, clean SIGTERM, and what it tells systemd on the notify socket.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -65,6 +71,7 @@ class ServeTest : public ::testing::Test {
     root_ = pattern;
     write(config() / "popgate.yaml", "data_dir: " + (root_ / "unused").string() +
                                          "\nlisten:\n  sftp:\n    address: 127.0.0.1\n"
+                                         "    port: 0\n  http:\n    address: 127.0.0.1\n"
                                          "    port: 0\n");
     write(config() / "clients" / "demo.yaml", kClient);
     write(config() / "workflows" / "echo.yaml", kEcho);
@@ -108,6 +115,96 @@ TEST_F(ServeTest, ReloadKeepsTheRunningConfigurationWhenTheNewOneIsBroken) {
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
   EXPECT_TRUE(daemon.wait_for("stopped"));
+}
+
+// systemd's side of Type=notify: a datagram socket named by NOTIFY_SOCKET, as PID 1 makes it.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    timeval wait{0, 100000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    reader_ = std::thread([this] {
+      char buffer[4096];
+      while (!stop_) {
+        const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+        if (n <= 0) continue;
+        std::lock_guard lock(mu_);
+        messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+      }
+    });
+  }
+  ~NotifySocket() {
+    stop_ = true;
+    reader_.join();
+    ::close(fd_);
+  }
+  bool bound() const { return bound_; }
+  // Waits until a message equal to, or starting with, `text` arrived after the first `after`.
+  std::optional<std::size_t> wait_for(const std::string& text, std::size_t after = 0,
+                                      std::chrono::seconds limit = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::lock_guard lock(mu_);
+        for (std::size_t i = after; i < messages_.size(); ++i)
+          if (messages_[i].starts_with(text)) return i;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+  std::string all() {
+    std::lock_guard lock(mu_);
+    std::string text;
+    for (const std::string& m : messages_)
+      text += "[" + m + "] ";
+    return text;
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<std::string> messages_;
+  std::thread reader_;
+};
+
+// What `systemctl status` and the watchdog see: READY=1 once the listeners are up, STATUS=
+// lines, WATCHDOG=1 every second, RELOADING=1 then READY=1 around a reload, STOPPING=1.
+TEST_F(ServeTest, TellsSystemdWhenItIsReadyWhatItDoesAndThatItIsAlive) {
+  NotifySocket systemd(root_ / "notify.sock");
+  ASSERT_TRUE(systemd.bound());
+  ::setenv("NOTIFY_SOCKET", (root_ / "notify.sock").c_str(), 1);
+  Daemon daemon(config(), data(), log("serve.log"));
+  ::unsetenv("NOTIFY_SOCKET");
+
+  const std::optional<std::size_t> ready = systemd.wait_for("READY=1");
+  ASSERT_TRUE(ready) << systemd.all() << daemon.log();
+  EXPECT_GT(daemon.admin_port(), 0) << "READY=1 before the admin listener was up";
+  EXPECT_GT(daemon.sftp_port(), 0) << "READY=1 before the SFTP server was up";
+  const std::optional<std::size_t> status =
+      systemd.wait_for("WATCHDOG=1\nSTATUS=0 jobs running, 0 queued; 0 SFTP sessions", *ready);
+  ASSERT_TRUE(status) << systemd.all();
+  // The main loop's keep-alive: every second, whether or not the status changed.
+  const std::optional<std::size_t> alive = systemd.wait_for("WATCHDOG=1", *status + 1, 5s);
+  ASSERT_TRUE(alive) << systemd.all();
+  ASSERT_TRUE(systemd.wait_for("WATCHDOG=1", *alive + 1, 5s)) << systemd.all();
+
+  daemon.signal(SIGHUP);
+  const std::optional<std::size_t> reloading = systemd.wait_for("RELOADING=1", *ready + 1);
+  ASSERT_TRUE(reloading) << systemd.all();
+  EXPECT_TRUE(systemd.wait_for("READY=1", *reloading + 1)) << systemd.all();
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
+  EXPECT_TRUE(systemd.wait_for("STOPPING=1", *reloading + 1, 5s)) << systemd.all();
 }
 
 TEST_F(ServeTest, SlotsMissedWhileDownRunOnceAtStartAndNotAgainAfterRestart) {

@@ -90,7 +90,8 @@ class ClientSessionTest : public ::testing::Test {
     fs::create_directories(work());
     ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + key().string()), 0);
     write(config() / "popgate.yaml",
-          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\nsftp:\n  idle_timeout: 1m\n");
+          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\nsftp:\n  idle_timeout: 1m\n");
     write_client("demo", "");
   }
   void TearDown() override { fs::remove_all(root_); }

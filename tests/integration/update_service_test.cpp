@@ -73,7 +73,8 @@ class UpdateServiceTest : public ::testing::Test {
                   (root_ / "data" / "register.db").string() + " > /dev/null"),
               0);
     write(root_ / "config" / "popgate.yaml",
-          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n");
+          "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+          "  http:\n    address: 127.0.0.1\n    port: 0\n");
     fs::create_directories(root_ / "config" / "workflows");
     fs::copy_file(fs::path(POPGATE_SOURCE_DIR) / "config" / "workflows" / "update.yaml",
                   root_ / "config" / "workflows" / "update.yaml");
@@ -261,6 +262,59 @@ TEST_F(UpdateServiceTest, AClientsRegisterComesBackMatchedSignedAndEncrypted) {
   EXPECT_NE(slurp(root_ / "audit.err").find("WARNING: the audit log fails verification"),
             std::string::npos)
       << slurp(root_ / "audit.err");
+}
+
+// The admin listener as a monitoring system sees it: ready once the register and the stores
+// are readable, and a job's work shows in /metrics (jobs, steps, SFTP, deliveries, audit).
+TEST_F(UpdateServiceTest, HealthReadinessAndMetricsFollowAJob) {
+  write_client(true);
+  write(root_ / "customers.csv",
+        "asiakasnumero;henkilotunnus\r\nA1;" + sample_persons()[0][0] + "\r\n");
+  Daemon daemon(root_ / "config", root_ / "data", root_ / "serve.log");
+  ASSERT_TRUE(daemon.wait_for("ready:")) << daemon.log();
+  const std::string admin = "http://127.0.0.1:" + std::to_string(daemon.admin_port());
+  const auto get = [&](const std::string& path) {
+    return capture("curl -s -w '\\n%{http_code} %{content_type}' " + admin + path);
+  };
+  EXPECT_EQ(get("/healthz"), "{\"status\":\"ok\"}\n\n200 application/json");
+  const std::string ready = get("/readyz");
+  EXPECT_TRUE(ready.starts_with("{\"ready\":true,")) << ready;
+  EXPECT_TRUE(ready.ends_with("200 application/json")) << ready;
+  for (const char* check : {"\"state\"", "\"register\"", "\"audit\"", "\"sftp\""})
+    EXPECT_NE(ready.find(check), std::string::npos) << ready;
+  const std::string before = get("/metrics");
+  EXPECT_TRUE(before.ends_with("200 text/plain; version=0.0.4; charset=utf-8")) << before;
+  EXPECT_NE(before.find("popgate_audit_records_total 0\n"), std::string::npos) << before;
+  EXPECT_NE(before.find("popgate_sftp_logins_total{result=\"ok\"} 0\n"), std::string::npos);
+
+  ASSERT_EQ(sftp(daemon.sftp_port(), "put customers.csv inbox/customers.csv\n"), 0)
+      << slurp(root_ / "sftp.out");
+  ASSERT_TRUE(daemon.wait_for("] job succeeded", 1, std::chrono::seconds(120))) << daemon.log();
+  ASSERT_TRUE(daemon.wait_for("disconnect: user \"acme\"", 1)) << daemon.log();
+  const std::string after = get("/metrics");
+  const auto value = [&after](const std::string& series) {
+    const std::size_t at = after.find("\n" + series + " ");
+    return at == std::string::npos ? -1.0 : std::atof(after.c_str() + at + series.size() + 2);
+  };
+  EXPECT_EQ(value("popgate_jobs{state=\"succeeded\",workflow=\"update\"}"), 1) << after;
+  EXPECT_EQ(value("popgate_jobs_finished_total{state=\"succeeded\",workflow=\"update\"}"), 1);
+  EXPECT_EQ(value("popgate_jobs_queued"), 0);
+  EXPECT_EQ(value("popgate_step_duration_seconds_count{outcome=\"succeeded\",step_type=\"deliver\","
+                  "workflow=\"update\"}"),
+            1)
+      << after;
+  EXPECT_EQ(value("popgate_sftp_logins_total{result=\"ok\"}"), 1);
+  EXPECT_GE(value("popgate_sftp_bytes_total{direction=\"up\"}"),
+            static_cast<double>(fs::file_size(root_ / "customers.csv")));
+  EXPECT_EQ(value("popgate_deliveries_total{service=\"update\"}"), 1) << after;
+  EXPECT_EQ(value("popgate_audit_records_total"), 1);
+  EXPECT_EQ(value("popgate_audit_chain_length"), 1);
+  EXPECT_GE(value("popgate_register_age_seconds"), 0) << after;
+
+  // Errors are JSON that says what was wrong.
+  EXPECT_EQ(get("/nothing"), "{\"error\":\"no such path: /nothing\"}\n\n404 application/json");
+  EXPECT_EQ(capture("curl -s -X POST -w ' %{http_code}' " + admin + "/metrics"),
+            "{\"error\":\"POST is not allowed on /metrics (allowed: GET)\"}\n 405");
 }
 
 // The child selection the shipped update.yaml shows in its comments, switched on as an
@@ -492,6 +546,7 @@ TEST_F(UpdateServiceTest, AJobThatFindsTheDiskFullWaitsAndIsDeliveredOnceSpaceRe
   fs::copy_file(root_ / "data" / "register.db", data / "register.db");
   write(root_ / "config" / "popgate.yaml",
         "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+        "  http:\n    address: 127.0.0.1\n    port: 0\n"
         "sftp:\n  min_free_space: 64KiB\n");
   write_client(true);
   // 2,000 rows by HETU: a 30 kB upload whose result is some 400 kB.

@@ -211,10 +211,12 @@ ConfiguredPermits::ConfiguredPermits(const std::vector<PermitConfig>& permits,
 registry::PermitDecision ConfiguredPermits::decide(const registry::PermitRequest& request) const {
   const auto client = disabled_.find(request.client);
   if (client == disabled_.end()) {
-    return registry::PermitDecision::denied("client " + request.client + " does not exist");
+    return registry::PermitDecision::denied(registry::DenialReason::client_inactive,
+                                            "client " + request.client + " does not exist");
   }
   if (client->second) {
-    return registry::PermitDecision::denied("client " + request.client + " is disabled");
+    return registry::PermitDecision::denied(registry::DenialReason::client_inactive,
+                                            "client " + request.client + " is disabled");
   }
   return set_.decide(request);
 }

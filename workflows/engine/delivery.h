@@ -13,7 +13,8 @@ namespace popgate::workflows {
 struct DeliveredFile {
   std::string client_id;
   std::string job_id;
-  std::string path;  // relative to the client's root: "outbox/<name>"
+  std::string service;  // the workflow's service ("update", ...), for metrics
+  std::string path;     // relative to the client's root: "outbox/<name>"
   std::int64_t delivered_ms = 0;
   bool delete_after_download = false;
   std::optional<std::int64_t> expires_ms;  // removed after this; nullopt: kept

@@ -384,6 +384,7 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
 
   StepResult result;
   bool retryable = false;
+  const auto started = std::chrono::steady_clock::now();
   try {
     const StepType* type = steps_.find(spec.uses);
     if (type == nullptr) throw StepError("unknown step type '" + spec.uses + "'", false);
@@ -445,6 +446,12 @@ Engine::StepResult Engine::run_step(const Job& job, const Workflow& workflow, co
     throw std::runtime_error("engine stopping during step " + spec.id);
   }
 
+  if (options_.on_step_done) {
+    const AttemptState outcome =
+        result.kind == StepResult::Kind::succeeded ? AttemptState::succeeded : state;
+    options_.on_step_done({job.workflow, spec.uses, std::string(to_string(outcome)),
+                           std::chrono::steady_clock::now() - started});
+  }
   if (result.kind == StepResult::Kind::succeeded) {
     store_.finish_step(job.id, attempt, result.outputs, now_ms());
     log(job.id, "step " + spec.id + " succeeded (attempt " + std::to_string(attempt) + ")");

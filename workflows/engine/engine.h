@@ -30,6 +30,14 @@
 
 namespace popgate::workflows {
 
+// One step attempt that ended, for metrics.
+struct StepTiming {
+  std::string workflow;
+  std::string step_type;  // the step's `uses`
+  std::string outcome;    // "succeeded", "failed", "timed_out", "cancelled"
+  std::chrono::duration<double> elapsed{0};
+};
+
 struct EngineOptions {
   int workers = 4;
   ClaimLimits limits;
@@ -50,6 +58,9 @@ struct EngineOptions {
   std::function<void(const Job& job, const std::string& why)> on_wait;
   // A job ended (succeeded, failed or cancelled), as stored.
   std::function<void(const Job& job)> on_finished;
+  // A step attempt ended (not called for an attempt the engine's stop interrupted: it runs
+  // again after the restart).
+  std::function<void(const StepTiming& timing)> on_step_done;
 };
 
 class Engine {

@@ -27,6 +27,13 @@ struct ClaimLimits {
   std::optional<std::string> only_job;
 };
 
+// How many jobs of a workflow are in a state (for metrics).
+struct JobCount {
+  std::string workflow;
+  JobState state = JobState::queued;
+  std::int64_t count = 0;
+};
+
 struct ListFilter {
   std::optional<JobState> state;
   std::optional<std::string> client_id;
@@ -71,6 +78,8 @@ class JobStore {
 
   virtual std::optional<Job> get(const std::string& job_id) = 0;  // with its attempts
   virtual std::vector<Job> list(const ListFilter& filter) = 0;    // without attempts
+  // Every (workflow, state) that has jobs, with how many: one aggregate read, for metrics.
+  virtual std::vector<JobCount> count_by_workflow_and_state() = 0;
   // Whether an operator asked to cancel the (running) job.
   virtual bool cancel_requested(const std::string& job_id) = 0;
 

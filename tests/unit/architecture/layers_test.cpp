@@ -41,6 +41,7 @@ const std::vector<Room>& rooms() {
       {"adapters/archive", "popgate_archive", {"base"}},
       {"adapters/formats", "popgate_formats", {"registry", "base"}},
       {"adapters/sftp", "popgate_sftp", {"adapters/crypto", "base"}},
+      {"adapters/http", "popgate_http", {"base"}},
       // The store implements the engine's interfaces (JobStore, DeliveryStore) and the SFTP
       // defender's BanStore.
       {"adapters/store",
@@ -54,12 +55,12 @@ const std::vector<Room>& rooms() {
         "base"}},
       {"daemon",
        "popgate_daemon",
-       {"steps", "adapters/store", "adapters/sftp", "adapters/formats", "adapters/archive",
-        "adapters/crypto", "workflows/config", "workflows/schedule", "workflows/engine", "registry",
-        "base"}},
+       {"steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/formats",
+        "adapters/archive", "adapters/crypto", "workflows/config", "workflows/schedule",
+        "workflows/engine", "registry", "base"}},
       {"daemon/cli",
        "popgate_cli",
-       {"daemon", "steps", "adapters/store", "adapters/sftp", "adapters/formats",
+       {"daemon", "steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/formats",
         "adapters/archive", "adapters/crypto", "workflows/config", "workflows/schedule",
         "workflows/engine", "registry/synth", "registry", "base"}},
   };
@@ -73,9 +74,11 @@ const std::map<std::string, std::regex>& libraries() {
       {"adapters/sftp", std::regex("^libssh/")},
       {"adapters/archive", std::regex("^archive(_entry)?\\.h$")},
       {"adapters/store", std::regex("^sqlite3\\.h$")},
-      {"adapters/formats", std::regex("^Poco/")},
+      // POCO's JSON and Foundation in formats, its Net (HTTP servers) in http.
+      {"adapters/formats", std::regex("^Poco/(?!Net/)")},
+      {"adapters/http", std::regex("^Poco/Net/")},
       {"workflows/config", std::regex("^yaml-cpp/")},
-      {"daemon", std::regex("^systemd/")},
+      {"daemon", std::regex("^(systemd|prometheus)/")},
   };
   return kLibraries;
 }

@@ -124,6 +124,29 @@ TEST(PermitDecision, AnyOfSeveralPermitsMayAllowAndEachRefusalIsListed) {
   EXPECT_NE(none.refusals[1].find("B/2"), std::string::npos);
 }
 
+// The denial's reason, for counting: the permit that came closest names it.
+TEST(PermitDecision, TheDenialsReasonIsTheOneOfThePermitThatCameClosest) {
+  Permit lapsed = sample_permit("A/1", {"fund-a"}, false);
+  lapsed.valid_until = day(2024, 12, 31);
+  const Permit narrow = sample_permit("B/2", {"fund-a"}, false);
+  const PermitSet set({lapsed, narrow}, {});
+  const PermitRequest family{"fund-a", Service::update, {DataGroup::family}, day(2025, 5, 5), ""};
+  EXPECT_EQ(set.decide(family).reason, DenialReason::data_groups_not_granted);
+  PermitRequest only_lapsed = family;
+  only_lapsed.permit_id = "A/1";
+  EXPECT_EQ(set.decide(only_lapsed).reason, DenialReason::expired);
+  PermitRequest stranger = family;
+  stranger.client = "fund-z";
+  EXPECT_EQ(set.decide(stranger).reason, DenialReason::no_permit);
+  PermitRequest named_missing = family;
+  named_missing.permit_id = "Z/9";
+  EXPECT_EQ(set.decide(named_missing).reason, DenialReason::no_permit);
+  const PermitDecision allowed = set.decide({"fund-a", Service::update, {}, day(2025, 5, 5), ""});
+  ASSERT_TRUE(allowed.allowed());
+  EXPECT_EQ(allowed.reason, DenialReason::none);
+  EXPECT_EQ(to_string(DenialReason::data_groups_not_granted), "data_groups_not_granted");
+}
+
 TEST(PermitDecision, JoiningANonUmbrellaPermitGrantsNothing) {
   const Permit direct = sample_permit("D/1", {"fund-a"}, false);
   const PermitSet set({direct}, {{"fund-b", {"D/1"}}});

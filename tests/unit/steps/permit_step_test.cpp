@@ -17,7 +17,9 @@ class PermitStepTest : public ::testing::Test {
   PermitStepTest() {
     env_.check_permit = [this](const registry::PermitRequest& request) {
       asked_ = request;
-      if (!allow_) return registry::PermitDecision::denied("permit P/1 is revoked");
+      if (!allow_)
+        return registry::PermitDecision::denied(registry::DenialReason::revoked,
+                                                "permit P/1 is revoked");
       registry::PermitDecision decision;
       decision.permit = registry::Permit{};
       decision.permit->id = "P/1";
