@@ -303,7 +303,7 @@ TEST_F(ServeSftpTest, AReloadAppliesTheSftpLimitsToTheNextConnection) {
 TEST_F(ServeSftpTest, RepeatedFailuresBanTheAddressAcrossRestarts) {
   write(config() / "popgate.yaml",
         "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
-          "  http:\n    address: 127.0.0.1\n    port: 0\n"
+        "  http:\n    address: 127.0.0.1\n    port: 0\n"
         "sftp:\n  defender: {threshold: 2, score_invalid_auth: 1, ban_time: 1h}\n");
   ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -f " + (root_ / "stranger").string()), 0);
   const fs::path right_key = key();
@@ -442,8 +442,9 @@ on_failure:
 // pinned in A's client file and A's appliance key authorized in B's.
 TEST_F(ServeSftpTest, ResultsArePushedToTheClientsOwnServer) {
   const fs::path b_config = root_ / "b-config", b_data = root_ / "b-data";
-  write(b_config / "popgate.yaml", "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
-          "  http:\n    address: 127.0.0.1\n    port: 0\n");
+  write(b_config / "popgate.yaml",
+        "listen:\n  sftp:\n    address: 127.0.0.1\n    port: 0\n"
+        "  http:\n    address: 127.0.0.1\n    port: 0\n");
   fs::create_directories(data() / "keys");
   ASSERT_EQ(run("ssh-keygen -q -t ed25519 -N '' -C popgate -f " +
                 (data() / "keys" / "ssh_client_ed25519_key").string()),
