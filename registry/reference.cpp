@@ -90,18 +90,49 @@ const T* find_code(const std::vector<T>& rows, std::string_view code) {
   return nullptr;
 }
 
+// Åland has no wellbeing services county; the rest of Finland's municipalities are in one
+// county, and each county in one region.
+constexpr std::string_view kAlandCounty = "AHV";
+constexpr std::string_view kAlandRegion = "21";
+
+std::string line_prefix(std::string_view file, size_t line) {
+  return std::string(file) + ":" + std::to_string(line) + ": ";
+}
+
 }  // namespace
 
 ReferenceData ReferenceData::parse(std::string_view (*read)(std::string_view)) {
   ReferenceData data;
+  for_each_row("regions.csv", read("regions.csv"), 4, [&](const Row& f, size_t) {
+    data.regions_.push_back(
+        {std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3])});
+  });
+  const std::string_view counties = "wellbeing_counties.csv";
+  for_each_row(counties, read(counties), 4, [&](const Row& f, size_t line) {
+    if (find_code(data.regions_, f[3]) == nullptr)
+      throw std::runtime_error(line_prefix(counties, line) + "no region " + std::string(f[3]));
+    data.counties_.push_back(
+        {std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3])});
+  });
   const std::string_view file = "municipalities.csv";
   for_each_row(file, read(file), 5, [&](const Row& f, size_t line) {
-    if (f[0].size() != 3) {
-      throw std::runtime_error(std::string(file) + ":" + std::to_string(line) +
-                               ": municipality code must have 3 digits");
+    if (f[0].size() != 3)
+      throw std::runtime_error(line_prefix(file, line) + "municipality code must have 3 digits");
+    Municipality m{std::string(f[0]),
+                   std::string(f[1]),
+                   std::string(f[2]),
+                   parse_count(file, line, f[3]),
+                   county_or_default(f[0], f[4]),
+                   {}};
+    if (m.wellbeing_county == kAlandCounty) {
+      m.region = kAlandRegion;
+    } else if (const WellbeingCounty* county = find_code(data.counties_, m.wellbeing_county)) {
+      m.region = county->region;
+    } else {
+      throw std::runtime_error(line_prefix(file, line) + "no wellbeing services county " +
+                               m.wellbeing_county + " in " + std::string(counties));
     }
-    data.municipalities_.push_back({std::string(f[0]), std::string(f[1]), std::string(f[2]),
-                                    parse_count(file, line, f[3]), county_or_default(f[0], f[4])});
+    data.municipalities_.push_back(std::move(m));
   });
   data.languages_ = parse_code_names(read, "languages.csv");
   data.countries_ = parse_code_names(read, "countries.csv");
@@ -120,6 +151,12 @@ const ReferenceData& ReferenceData::embedded() {
 
 const Municipality* ReferenceData::municipality(std::string_view code) const {
   return find_code(municipalities_, code);
+}
+const Region* ReferenceData::region(std::string_view code) const {
+  return find_code(regions_, code);
+}
+const WellbeingCounty* ReferenceData::wellbeing_county(std::string_view code) const {
+  return find_code(counties_, code);
 }
 const CodeName* ReferenceData::language(std::string_view code) const {
   return find_code(languages_, code);

@@ -1,5 +1,6 @@
 // The open reference data popgate ships (config/reference/, compiled into the binary):
-// municipalities, languages, countries and Finnish name frequencies.
+// municipalities with their region (maakunta) and wellbeing services county (hyvinvointialue),
+// languages, countries and Finnish name frequencies.
 #ifndef POPGATE_REGISTRY_REFERENCE_H_
 #define POPGATE_REGISTRY_REFERENCE_H_
 
@@ -16,8 +17,26 @@ struct Municipality {
   std::string code;  // 3 digits
   std::string name_fi;
   std::string name_sv;
-  std::int64_t population = 0;    // end of 2020, the weight of synthesis
-  std::string wellbeing_county;   // e.g. "PI"; "HKI" for Helsinki, "AHV" for Åland
+  std::int64_t population = 0;   // end of 2020, the weight of synthesis
+  std::string wellbeing_county;  // e.g. "PI"; "HKI" for Helsinki, "AHV" for Åland
+  std::string region;            // the region's 2-digit code ("06"), from the county
+};
+
+// A region (maakunta).
+struct Region {
+  std::string code;  // 2 digits: "01" Uusimaa ... "21" Ahvenanmaa
+  std::string name_fi;
+  std::string name_sv;
+  std::string name_en;
+};
+
+// A wellbeing services county (hyvinvointialue), or Helsinki, which arranges the same services
+// itself. Åland has none.
+struct WellbeingCounty {
+  std::string code;  // "PI"; "HKI" for Helsinki
+  std::string name_fi;
+  std::string name_sv;
+  std::string region;  // the region it lies in: each county is one region or a part of Uusimaa
 };
 
 // A language (ISO 639-1) or country (ISO 3166-1 alpha-2) with its names.
@@ -43,6 +62,10 @@ class ReferenceData {
 
   const std::vector<Municipality>& municipalities() const { return municipalities_; }
   const Municipality* municipality(std::string_view code) const;
+  const std::vector<Region>& regions() const { return regions_; }
+  const Region* region(std::string_view code) const;
+  const std::vector<WellbeingCounty>& wellbeing_counties() const { return counties_; }
+  const WellbeingCounty* wellbeing_county(std::string_view code) const;
   const std::vector<CodeName>& languages() const { return languages_; }
   const CodeName* language(std::string_view code) const;
   const std::vector<CodeName>& countries() const { return countries_; }
@@ -54,6 +77,8 @@ class ReferenceData {
 
  private:
   std::vector<Municipality> municipalities_;
+  std::vector<Region> regions_;
+  std::vector<WellbeingCounty> counties_;
   std::vector<CodeName> languages_;
   std::vector<CodeName> countries_;
   std::vector<NameCount> male_first_, male_other_, female_first_, female_other_;
