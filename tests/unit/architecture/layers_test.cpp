@@ -42,6 +42,7 @@ const std::vector<Room>& rooms() {
       {"adapters/formats", "popgate_formats", {"registry", "base"}},
       {"adapters/sftp", "popgate_sftp", {"adapters/crypto", "base"}},
       {"adapters/http", "popgate_http", {"base"}},
+      {"adapters/geo", "popgate_geo", {"registry", "base"}},
       // The store implements the engine's interfaces (JobStore, DeliveryStore) and the SFTP
       // defender's BanStore.
       {"adapters/store",
@@ -51,18 +52,18 @@ const std::vector<Room>& rooms() {
       {"steps",
        "popgate_steps",
        {"adapters/store", "adapters/sftp", "adapters/formats", "adapters/archive",
-        "adapters/crypto", "workflows/config", "workflows/schedule", "workflows/engine", "registry",
-        "base"}},
+        "adapters/crypto", "adapters/geo", "workflows/config", "workflows/schedule",
+        "workflows/engine", "registry", "base"}},
       {"daemon",
        "popgate_daemon",
-       {"steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/formats",
-        "adapters/archive", "adapters/crypto", "workflows/config", "workflows/schedule",
-        "workflows/engine", "registry", "base"}},
+       {"steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/geo",
+        "adapters/formats", "adapters/archive", "adapters/crypto", "workflows/config",
+        "workflows/schedule", "workflows/engine", "registry", "base"}},
       {"daemon/cli",
        "popgate_cli",
-       {"daemon", "steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/formats",
-        "adapters/archive", "adapters/crypto", "workflows/config", "workflows/schedule",
-        "workflows/engine", "registry/synth", "registry", "base"}},
+       {"daemon", "steps", "adapters/store", "adapters/sftp", "adapters/http", "adapters/geo",
+        "adapters/formats", "adapters/archive", "adapters/crypto", "workflows/config",
+        "workflows/schedule", "workflows/engine", "registry/synth", "registry", "base"}},
   };
   return kRooms;
 }
@@ -77,6 +78,7 @@ const std::map<std::string, std::regex>& libraries() {
       // POCO's JSON and Foundation in formats, its Net (HTTP servers) in http.
       {"adapters/formats", std::regex("^Poco/(?!Net/)")},
       {"adapters/http", std::regex("^Poco/Net/")},
+      {"adapters/geo", std::regex("^proj\\.h$")},
       {"workflows/config", std::regex("^yaml-cpp/")},
       {"daemon", std::regex("^(systemd|prometheus)/")},
   };
