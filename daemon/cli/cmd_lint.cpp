@@ -31,7 +31,8 @@ std::string summary(const wf::ConfigSet& set, const std::vector<wf::Diagnostic>&
   return (errors == 0 ? "ok: " : "failed: ") + plural(errors, "error") + ", " +
          plural(warnings, "warning") + " in " + plural(set.files, "file") + " (" +
          plural(set.workflows.size(), "workflow") + ", " + plural(set.clients.size(), "client") +
-         ", " + plural(set.permits.size(), "permit") + " valid)";
+         ", " + plural(set.permits.size(), "permit") +
+         (set.packages.empty() ? "" : ", " + plural(set.packages.size(), "package")) + " valid)";
 }
 
 void print_lint(const std::string& format, const wf::ConfigSet& set,

@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class FileKind { daemon, workflow, client, permit };
+enum class FileKind { daemon, workflow, client, permit, package };
 
 struct ConfigFile {
   std::string path;
@@ -33,6 +33,7 @@ std::optional<FileKind> kind_of_directory(const std::string& name) {
   if (name == "workflows") return FileKind::workflow;
   if (name == "clients") return FileKind::client;
   if (name == "permits") return FileKind::permit;
+  if (name == "packages") return FileKind::package;
   return std::nullopt;
 }
 
@@ -64,7 +65,7 @@ void add_config_dir(const fs::path& dir, Coverage& coverage, Diagnostics& out) {
     coverage.files.push_back({(dir / "popgate.yaml").string(), FileKind::daemon});
     any = true;
   }
-  for (const char* sub : {"workflows", "clients", "permits"}) {
+  for (const char* sub : {"workflows", "clients", "permits", "packages"}) {
     if (!fs::is_directory(dir / sub, ec)) continue;
     add_yaml_files(dir / sub, *kind_of_directory(sub), coverage);
     any = true;
@@ -297,6 +298,13 @@ const ClientConfig* ConfigSet::client(std::string_view id) const {
   return nullptr;
 }
 
+const PackageConfig* ConfigSet::package(std::string_view name) const {
+  for (const PackageConfig& p : packages) {
+    if (p.package.name() == name) return &p;
+  }
+  return nullptr;
+}
+
 ConfigSet lint_config(const std::vector<std::string>& paths, const StepRegistry& steps,
                       Diagnostics& out) {
   Coverage coverage;
@@ -325,6 +333,10 @@ ConfigSet lint_config(const std::vector<std::string>& paths, const StepRegistry&
       case FileKind::permit:
         if (auto permit = load_permit_file(file.path, out))
           set.permits.push_back(std::move(*permit));
+        break;
+      case FileKind::package:
+        if (auto package = load_package_file(file.path, out))
+          set.packages.push_back(std::move(*package));
         break;
     }
   }

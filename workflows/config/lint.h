@@ -14,6 +14,7 @@
 #include "workflows/config/client_config.h"
 #include "workflows/config/daemon_config.h"
 #include "workflows/config/diagnostics.h"
+#include "workflows/config/package_config.h"
 #include "workflows/config/permit_config.h"
 #include "workflows/engine/step_registry.h"
 #include "workflows/engine/workflow.h"
@@ -28,10 +29,12 @@ struct ConfigSet {
   std::vector<Workflow> workflows;
   std::vector<ClientConfig> clients;
   std::vector<PermitConfig> permits;
-  std::size_t files = 0;  // files read
+  std::vector<PackageConfig> packages;  // packages/*.yaml: the extraction service's data packages
+  std::size_t files = 0;                // files read
 
   const Workflow* workflow(std::string_view name) const;
   const ClientConfig* client(std::string_view id) const;
+  const PackageConfig* package(std::string_view name) const;
 };
 
 // Loads and checks `paths`. Each is a configuration directory (popgate.yaml, workflows/,

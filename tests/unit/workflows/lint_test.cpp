@@ -73,6 +73,25 @@ TEST_F(LintTest, ValidSetIsClean) {
   EXPECT_EQ(set.permits.at(0).data_groups.size(), 2u);
 }
 
+// packages/*.yaml: named by the file, every column checked where it is written.
+TEST_F(LintTest, DataPackagesAreCheckedColumnByColumn) {
+  write("packages/research.yaml",
+        "unit: persons\ncolumns: [age, identity.sex, mother_tongue.mother_tongue]\n");
+  write("packages/typo.yaml", "unit: persons\ncolumns:\n  - age\n  - names.lastname\n");
+  write("packages/wrong.yaml", "unit: people\ncolumns: [age]\n");
+  Diagnostics out;
+  const ConfigSet set = lint_config({dir_.string()}, testing::lint_test_registry(), out);
+  ASSERT_NE(set.package("research"), nullptr);
+  EXPECT_EQ(set.package("research")->package.groups(),
+            (std::vector<registry::DataGroup>{registry::DataGroup::identity,
+                                              registry::DataGroup::mother_tongue}));
+  EXPECT_EQ(set.package("typo"), nullptr);
+  EXPECT_EQ(lint(),
+            "packages/typo.yaml:4:5: error: no column \"names.lastname\" for persons (did you "
+            "mean 'names.last_name'?)\n"
+            "packages/wrong.yaml:1:7: error: unit: expected persons or buildings, got 'people'\n");
+}
+
 TEST_F(LintTest, BadBusinessId) {
   write("clients/acme.yaml", "organisation: Acme Oy\nbusiness_id: 0737546-3\n");
   EXPECT_EQ(lint().substr(0, 45), "clients/acme.yaml:2:14: error: invalid busine");
