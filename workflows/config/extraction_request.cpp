@@ -343,6 +343,7 @@ class RequestReader {
   void read_unit(const ConfigNode& root) {
     const ConfigNode* n = root.find("extract");
     if (n == nullptr) return;
+    request_.extract_mark = n->mark();
     const std::string unit = string(*n).value_or("");
     if (unit == "persons") {
       request_.unit = ExtractionUnit::persons;
@@ -793,7 +794,131 @@ class RequestReader {
   ExtractionRequest request_;
 };
 
+// The conditions every selected unit meets: the top level's, and those of a top-level all.
+std::vector<const PersonCondition*> conjuncts(const PersonCriteria& criteria) {
+  std::vector<const PersonCondition*> out;
+  if (criteria.kind == PersonCriteria::Kind::condition) {
+    out.push_back(&criteria.condition);
+  } else if (criteria.kind == PersonCriteria::Kind::all) {
+    for (const PersonCriteria& child : criteria.children) {
+      const std::vector<const PersonCondition*> inner = conjuncts(child);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+  }
+  return out;
+}
+
+std::string age_text(const std::optional<int>& min, const std::optional<int>& max) {
+  return (min ? std::to_string(*min) : std::string("0")) + "-" +
+         (max ? std::to_string(*max) : std::string());
+}
+
+void check_population(const ExtractionRequest& request, const registry::Permit& permit,
+                      std::string_view file, Diagnostics& out) {
+  const registry::PopulationRestriction& population = permit.population;
+  const std::vector<const PersonCondition*> every = conjuncts(request.persons);
+  if (!population.municipalities.empty()) {
+    const bool restricted = std::any_of(every.begin(), every.end(), [](const PersonCondition* c) {
+      return c->field == PersonCondition::Field::municipality;
+    });
+    if (!restricted) {
+      out.error(file, request.extract_mark,
+                "permit " + permit.id + " covers only the municipalities " +
+                    base::join(population.municipalities, ", ") +
+                    ": the criteria must select within them (municipality, region or "
+                    "wellbeing_county, not under any or not)");
+    }
+    for (const auto& [code, mark] : request.municipalities) {
+      if (std::find(population.municipalities.begin(), population.municipalities.end(), code) ==
+          population.municipalities.end()) {
+        out.error(file, mark,
+                  "municipality " + code + " is outside permit " + permit.id + " (it covers " +
+                      base::join(population.municipalities, ", ") + ")");
+        break;  // one line per place named: a region would repeat it for each municipality
+      }
+    }
+  }
+  if (population.min_age || population.max_age) {
+    const auto within = [&population](const PersonCondition* c) {
+      return c->field == PersonCondition::Field::age &&
+             (!population.min_age || (c->range.min && *c->range.min >= *population.min_age)) &&
+             (!population.max_age || (c->range.max && *c->range.max <= *population.max_age));
+    };
+    if (std::none_of(every.begin(), every.end(), within)) {
+      out.error(file, request.extract_mark,
+                "permit " + permit.id + " covers ages " +
+                    age_text(population.min_age, population.max_age) +
+                    " only: the criteria must select an age range within it");
+    }
+  }
+}
+
 }  // namespace
+
+std::optional<registry::DataPackage> requested_package(
+    const ExtractionRequest& request,
+    const std::function<const registry::DataPackage*(std::string_view name)>& find_package,
+    std::string_view file, Diagnostics& out) {
+  const registry::PackageUnit unit = request.unit == ExtractionUnit::persons
+                                         ? registry::PackageUnit::persons
+                                         : registry::PackageUnit::buildings;
+  if (!request.package.empty()) {
+    const registry::DataPackage* package = find_package ? find_package(request.package) : nullptr;
+    if (package == nullptr) {
+      out.error(file, request.package_mark, "no data package " + base::quoted(request.package));
+      return std::nullopt;
+    }
+    if (package->unit() != unit) {
+      out.error(file, request.package_mark,
+                "data package " + request.package + " is for " +
+                    (package->unit() == registry::PackageUnit::persons ? "persons" : "buildings"));
+      return std::nullopt;
+    }
+    return *package;
+  }
+  // Explicit groups: every field of each, in the register's own names.
+  std::vector<std::string> columns;
+  for (const std::string& column : registry::package_columns(unit)) {
+    const std::size_t dot = column.find('.');
+    if (dot == std::string::npos) continue;  // derived values come only in packages
+    const std::optional<registry::DataGroup> group =
+        registry::parse_data_group(column.substr(0, dot));
+    if (group &&
+        std::find(request.groups.begin(), request.groups.end(), *group) != request.groups.end())
+      columns.push_back(column);
+  }
+  std::string problem;
+  std::optional<registry::DataPackage> package =
+      registry::DataPackage::make("groups", unit, columns, &problem);
+  if (!package)
+    out.error(file, request.groups_mark,
+              "these groups hold no data of " +
+                  std::string(unit == registry::PackageUnit::persons ? "persons" : "buildings"));
+  return package;
+}
+
+void check_against_permit(const ExtractionRequest& request, const registry::DataPackage& package,
+                          const registry::Permit& permit, std::string_view file, Diagnostics& out) {
+  const Mark data_mark = request.package.empty() ? request.groups_mark : request.package_mark;
+  std::vector<std::string> missing;
+  for (const registry::DataGroup group : package.groups())
+    if (!permit.grants(group)) missing.emplace_back(registry::to_string(group));
+  if (!missing.empty()) {
+    out.error(file, data_mark,
+              "permit " + permit.id + " does not grant the data group" +
+                  (missing.size() > 1 ? "s " : " ") + base::join(missing, ", ") +
+                  (request.package.empty() ? "" : " (of data package " + request.package + ")"));
+  }
+  if (request.unit != ExtractionUnit::persons) return;
+  if (permit.population.only_held_persons) {
+    out.error(file, request.extract_mark,
+              "permit " + permit.id +
+                  " covers only persons the client identifies itself: it allows no search of "
+                  "the register");
+    return;
+  }
+  check_population(request, permit, file, out);
+}
 
 std::string_view to_string(StratumKey key) {
   switch (key) {

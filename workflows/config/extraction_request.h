@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "registry/data_group.h"
+#include "registry/data_package.h"
 #include "registry/date.h"
 #include "registry/extraction_criteria.h"
+#include "registry/permit.h"
 #include "registry/reference.h"
 #include "workflows/config/diagnostics.h"
 #include "workflows/engine/mark.h"
@@ -88,7 +90,23 @@ struct ExtractionRequest {
   // Every municipality the criteria name (by themselves or through a region or county), with
   // where: the permit's region is checked against them.
   std::vector<std::pair<std::string, Mark>> municipalities;
+  Mark extract_mark;  // where `extract:` is: for refusals of the request as a whole
 };
+
+// The columns a request delivers: its package's, or every field of its explicit groups. nullopt
+// (and a diagnostic at `data:` or `groups:`) for an unknown package or one of the other unit.
+std::optional<registry::DataPackage> requested_package(
+    const ExtractionRequest& request,
+    const std::function<const registry::DataPackage*(std::string_view name)>& find_package,
+    std::string_view file, Diagnostics& out);
+
+// Whether `permit` lets the request ask what it asks, before any data is read: every group of
+// `package` granted, the request's population within the permit's (its municipalities named by
+// a criterion that every selected unit must meet, its ages likewise), and a permit that covers
+// only persons the client holds never searches the register. Each problem is a diagnostic at
+// the offending item. Validity, the service and revocation are PermitSet::decide's.
+void check_against_permit(const ExtractionRequest& request, const registry::DataPackage& package,
+                          const registry::Permit& permit, std::string_view file, Diagnostics& out);
 
 // Reads the request in `text` (the contents of `file`, named in diagnostics). nullopt when it
 // has errors (all of them in `out`).

@@ -170,5 +170,96 @@ TEST_F(ExtractionRequestTest, EachMistakeIsReportedWhereItIsAndWhy) {
             "register's map (ETRS-TM35FIN)");
 }
 
+registry::Permit permit_granting(std::vector<registry::DataGroup> groups) {
+  registry::Permit permit;
+  permit.id = "DVV/7/2026";
+  permit.services = {registry::Service::extraction};
+  permit.data_groups = std::move(groups);
+  return permit;
+}
+
+const registry::DataPackage* shipped(std::string_view name) {
+  static const registry::DataPackage kContact = *registry::DataPackage::make(
+      "contact", registry::PackageUnit::persons,
+      {"names.first_names", "names.last_name", "permanent_address.street"}, nullptr);
+  static const registry::DataPackage kBuildings = *registry::DataPackage::make(
+      "buildings_basic", registry::PackageUnit::buildings, {"building.prt"}, nullptr);
+  if (name == "contact") return &kContact;
+  if (name == "buildings_basic") return &kBuildings;
+  return nullptr;
+}
+
+// What the permit allows is checked before any data is read, each refusal where the request
+// asks too much.
+TEST_F(ExtractionRequestTest, ARequestAskingMoreThanThePermitAllowsIsRefusedWhereItAsks) {
+  const auto refusals = [&](std::string_view text, const registry::Permit& permit) {
+    const std::optional<ExtractionRequest> request = read(text);
+    EXPECT_TRUE(request) << format_text(diagnostics_.sorted());
+    if (!request) return std::string();
+    Diagnostics out;
+    const std::optional<registry::DataPackage> package =
+        requested_package(*request, shipped, "order.yaml", out);
+    if (package) check_against_permit(*request, *package, permit, "order.yaml", out);
+    return format_text(out.sorted());
+  };
+  const registry::Permit names_only = permit_granting({registry::DataGroup::names});
+  EXPECT_EQ(refusals("extract: persons\ndata: contact\n", names_only),
+            "order.yaml:2:7: error: permit DVV/7/2026 does not grant the data group "
+            "permanent_address (of data package contact)\n");
+  EXPECT_EQ(refusals("extract: persons\ngroups: [names]\n", names_only), "");
+
+  registry::Permit helsinki = permit_granting({registry::DataGroup::names});
+  helsinki.population.municipalities = {"091"};
+  EXPECT_EQ(refusals("extract: persons\ngroups: [names]\n", helsinki),
+            "order.yaml:1:10: error: permit DVV/7/2026 covers only the municipalities 091: the "
+            "criteria must select within them (municipality, region or wellbeing_county, not "
+            "under any or not)\n");
+  EXPECT_EQ(refusals("extract: persons\ngroups: [names]\ncriteria: {municipality: [Helsinki]}\n",
+                     helsinki),
+            "");
+  EXPECT_EQ(
+      refusals("extract: persons\ngroups: [names]\ncriteria:\n  region: [\"01\"]\n", helsinki),
+      "order.yaml:4:12: error: municipality 018 is outside permit DVV/7/2026 (it covers "
+      "091)\n");
+
+  registry::Permit adults = permit_granting({registry::DataGroup::names});
+  adults.population.min_age = 18;
+  EXPECT_EQ(
+      refusals("extract: persons\ngroups: [names]\ncriteria: {age: {min: 18, max: 29}}\n", adults),
+      "");
+  EXPECT_EQ(refusals("extract: persons\ngroups: [names]\n"
+                     "criteria: {any: [{age: {min: 18}}, {sex: male}]}\n",
+                     adults),
+            "order.yaml:1:10: error: permit DVV/7/2026 covers ages 18- only: the criteria must "
+            "select an age range within it\n");
+
+  registry::Permit held = permit_granting({registry::DataGroup::names});
+  held.population.only_held_persons = true;
+  EXPECT_EQ(refusals("extract: persons\ngroups: [names]\n", held),
+            "order.yaml:1:10: error: permit DVV/7/2026 covers only persons the client identifies "
+            "itself: it allows no search of the register\n");
+}
+
+TEST_F(ExtractionRequestTest, APackageMustExistAndBeForTheUnitExtracted) {
+  const auto problem = [&](std::string_view text) {
+    const std::optional<ExtractionRequest> request = read(text);
+    EXPECT_TRUE(request) << format_text(diagnostics_.sorted());
+    Diagnostics out;
+    if (request) requested_package(*request, shipped, "order.yaml", out);
+    return format_text(out.sorted());
+  };
+  EXPECT_EQ(problem("extract: persons\ndata: contacts\n"),
+            "order.yaml:2:7: error: no data package \"contacts\"\n");
+  EXPECT_EQ(problem("extract: persons\ndata: buildings_basic\n"),
+            "order.yaml:2:7: error: data package buildings_basic is for buildings\n");
+  const std::optional<ExtractionRequest> request = read("extract: persons\ngroups: [death]\n");
+  ASSERT_TRUE(request);
+  Diagnostics out;
+  const std::optional<registry::DataPackage> package =
+      requested_package(*request, shipped, "order.yaml", out);
+  ASSERT_TRUE(package);
+  EXPECT_EQ(package->column_names(), (std::vector<std::string>{"death.death_date"}));
+}
+
 }  // namespace
 }  // namespace popgate::workflows
