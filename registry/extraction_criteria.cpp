@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "registry/extraction_selection.h"
+
 namespace popgate::registry {
 namespace {
 
@@ -152,34 +154,38 @@ bool BuildingCondition::holds(const Building& b) const {
 
 bool holds(const PersonCondition& c, const PersonFacts& facts) {
   const Person& p = facts.person;
-  using Field = PersonCondition::Field;
+  using F = PersonCondition::Field;
   switch (c.field) {
-    case Field::age:
+    case F::age:
       return p.birth_date <= facts.reference_date &&
              c.range.contains(p.birth_date.age_on(facts.reference_date));
-    case Field::birth_date:
+    case F::birth_date:
       return c.dates.contains(p.birth_date);
-    case Field::sex:
+    case F::sex:
       return p.sex == c.sex;
-    case Field::mother_tongue:
+    case F::mother_tongue:
       return c.codes.contains(p.mother_tongue);
-    case Field::nationality:
+    case F::nationality:
       return std::any_of(p.nationalities.begin(), p.nationalities.end(),
                          [&c](const std::string& code) { return c.codes.contains(code); });
-    case Field::municipality:
+    case F::municipality:
       return c.municipalities.contains(p.home_municipality);
-    case Field::life:
+    case F::life:
       return c.life == LifeStatus::any || (c.life == LifeStatus::deceased) == p.deceased();
-    case Field::residence:
+    case F::residence:
       return c.residence == Residence::any ||
              (c.residence == Residence::abroad) == p.home_municipality.empty();
-    case Field::postal_code:
+    case F::postal_code:
       return postal_code_in(c.postal_codes, p);
-    case Field::marital_status:
+    case F::marital_status:
       return std::find(c.marital.begin(), c.marital.end(), p.marital_status) != c.marital.end();
-    case Field::building:
+    case F::building:
+      if (facts.residence_index != nullptr)
+        return facts.residence_index->holds(c, p.residence_building);
       return facts.residence != nullptr && c.building.holds(*facts.residence);
-    case Field::area:
+    case F::area:
+      if (facts.residence_index != nullptr)
+        return facts.residence_index->holds(c, p.residence_building);
       return facts.residence != nullptr && c.area.contains(reference_point(*facts.residence));
   }
   return false;

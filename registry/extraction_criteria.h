@@ -131,10 +131,15 @@ struct PersonCondition {
   MapArea area;
 };
 
+class ResidenceIndex;  // extraction_selection.h
+
 struct PersonFacts {
   const Person& person;
   const Building* residence = nullptr;  // the permanent residence's building, when known
   Date reference_date;
+  // When set, residence conditions are answered from it (by the person's residence PRT)
+  // instead of from `residence`.
+  const ResidenceIndex* residence_index = nullptr;
 };
 
 // A tree of conditions over units of type Condition's kind.
