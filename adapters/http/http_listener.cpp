@@ -104,9 +104,12 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     }
   }
 
+  // The rest of the body stays unread: the connection cannot carry another request.
   HttpResponse too_large() const {
-    return HttpResponse::error(
+    HttpResponse response = HttpResponse::error(
         413, "request body larger than " + std::to_string(options_.max_body_bytes) + " bytes");
+    response.close_connection = true;
+    return response;
   }
 
   static void send(const HttpResponse& answer, Poco::Net::HTTPServerResponse& response) {
@@ -115,6 +118,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     for (const auto& [name, value] : answer.headers)
       response.set(name, value);
     response.set("Cache-Control", "no-store");
+    if (answer.close_connection) response.setKeepAlive(false);
     response.sendBuffer(answer.body.data(), answer.body.size());
   }
 

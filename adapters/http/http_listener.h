@@ -34,6 +34,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Close the connection after this answer (a request whose body was not read whole).
+  bool close_connection = false;
 
   // {"error": message} with `status`.
   static HttpResponse error(int status, std::string_view message);

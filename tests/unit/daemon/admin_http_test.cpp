@@ -97,6 +97,11 @@ TEST_F(AdminHttpTest, ABodyOverTheLimitIs413) {
   EXPECT_EQ(curl("-H 'Transfer-Encoding: chunked' --data-binary " + big + " " + base_ + "/echo"),
             "{\"error\":\"request body larger than 1024 bytes\"}\n 413");
   EXPECT_EQ(curl("--data-binary @/dev/null " + base_ + "/echo"), ":0 200");
+  // The unread rest of the body cannot be taken for the next request: the connection closes.
+  const std::string headers =
+      testing::shell("curl -s -D - -o /dev/null --data-binary " + big + " " + base_ + "/echo")
+          .output;
+  EXPECT_NE(headers.find("Connection: Close"), std::string::npos) << headers;
 }
 
 // The client learns that it failed; the log learns why.
