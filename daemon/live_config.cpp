@@ -29,6 +29,13 @@ std::optional<registry::Permit> LiveConfig::permit(const std::string& id) const 
   return *permit;
 }
 
+std::optional<registry::DataPackage> LiveConfig::package(std::string_view name) const {
+  const std::shared_ptr<const ConfigSnapshot> now = snapshot();
+  const workflows::PackageConfig* package = now->config.package(name);
+  if (package == nullptr) return std::nullopt;
+  return package->package;
+}
+
 std::optional<workflows::ClientConfig> LiveConfig::client(const std::string& id) const {
   const std::shared_ptr<const ConfigSnapshot> now = snapshot();
   const workflows::ClientConfig* client = now->config.client(id);

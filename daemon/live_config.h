@@ -52,6 +52,7 @@ class LiveConfig {
   // Shorthands on the snapshot installed last, for the step environment; any thread.
   registry::PermitDecision decide_permit(const registry::PermitRequest& request) const;
   std::optional<registry::Permit> permit(const std::string& id) const;
+  std::optional<registry::DataPackage> package(std::string_view name) const;
   std::optional<workflows::ClientConfig> client(const std::string& id) const;
 
  private:

@@ -164,6 +164,7 @@ void Server::build_step_environment() {
     return decision;
   };
   environment.permit = [this](const std::string& id) { return live_.permit(id); };
+  environment.package = [this](std::string_view name) { return live_.package(name); };
   environment.client = [this](const std::string& id) { return live_.client(id); };
   environment.keys_dir = data_dir_ / "keys";
   environment.audit = audit_.get();

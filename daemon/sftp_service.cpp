@@ -120,10 +120,31 @@ fs::path SftpService::client_root(const std::string& client) const {
   return data_dir_ / "exchange" / client;
 }
 
+namespace {
+
+// The directories clients upload into: inbox/, and each upload trigger's own directory below
+// it ("inbox/extraction" of "inbox/extraction/*"), when that part has no wildcard.
+std::vector<std::string> upload_directories(const workflows::ConfigSet& config) {
+  std::vector<std::string> dirs = {"inbox", "outbox"};
+  for (const workflows::Workflow& w : config.workflows) {
+    const auto* upload = std::get_if<workflows::UploadTrigger>(&w.trigger);
+    if (upload == nullptr) continue;
+    const std::size_t slash = upload->path_glob.rfind('/');
+    if (slash == std::string::npos) continue;
+    const std::string dir = upload->path_glob.substr(0, slash);
+    if (dir.find_first_of("*?[\\") != std::string::npos) continue;
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+}  // namespace
+
 void SftpService::prepare_clients(const workflows::ConfigSet& config) const {
+  const std::vector<std::string> areas = upload_directories(config);
   for (const workflows::ClientConfig& client : config.clients) {
     if (client.disabled) continue;
-    for (const char* area : {"inbox", "outbox"}) {
+    for (const std::string& area : areas) {
       const fs::path dir = client_root(client.id) / area;
       if (fs::exists(dir)) continue;
       fs::create_directories(dir);

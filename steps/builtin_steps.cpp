@@ -24,6 +24,7 @@ StepRegistry builtin_steps(const StepEnvironment& env) {
   registry.add(archive_step());
   registry.add(unpack_step());
   registry.add(write_table_step());
+  registry.add(extract_step(env));
   return registry;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "registry/audit.h"
+#include "registry/data_package.h"
 #include "registry/permit_decision.h"
 #include "workflows/config/client_config.h"
 #include "workflows/engine/delivery.h"
@@ -37,6 +38,9 @@ struct StepEnvironment {
   // The permit with this id as installed last (match_persons shapes rows by it); empty
   // function or nullopt: unknown.
   std::function<std::optional<registry::Permit>(const std::string& id)> permit;
+  // The data package with this name as installed last (packages/<name>.yaml; the extraction
+  // service delivers one); empty function or null: unknown.
+  std::function<std::optional<registry::DataPackage>(std::string_view name)> package;
   // data_dir/register.db, read by the services' steps.
   std::filesystem::path register_db;
   // The operator who runs the jobs in the foreground (`popgate run`), by user name: the audit
@@ -66,6 +70,7 @@ StepType decrypt_step(StepEnvironment env);
 StepType archive_step();
 StepType unpack_step();
 StepType write_table_step();
+StepType extract_step(StepEnvironment env);
 
 }  // namespace popgate::workflows::steps
 

@@ -113,6 +113,7 @@ int run_as_appliance(const ParsedArgs& parsed, const std::string& workflow_name,
     return live.decide_permit(request);
   };
   environment.permit = [&live](const std::string& id) { return live.permit(id); };
+  environment.package = [&live](std::string_view name) { return live.package(name); };
   environment.client = [&live](const std::string& id) { return live.client(id); };
   environment.keys_dir = data_dir / "keys";
   environment.audit = audit.get();
