@@ -4,7 +4,9 @@
 // or home municipality of a safety-protected person without the right, or an address of a
 // deceased person; and a person whose ban covers the permit's use has no row at all. The same
 // holds for the update service's result.csv rows and its child selection's children.csv rows
-// (where, on top, a protected member's child shows no location and no household).
+// (where, on top, a protected member's child shows no location and no household), and for the
+// extraction service's rows in a data package's columns (a search of the register: the person
+// is never one the client holds).
 //
 // The register's own rates give few protected persons in a small register, so a share of the
 // persons read is given a safety ban, a death date or other bans before disclosure: the rules
@@ -21,6 +23,7 @@
 
 #include "adapters/store/sqlite_register_store.h"
 #include "registry/child_selection.h"
+#include "registry/data_package.h"
 #include "registry/disclosure.h"
 #include "registry/disclosure_row.h"
 #include "registry/permit.h"
@@ -159,6 +162,68 @@ TEST(DisclosureProperty, NoRowEverHoldsWhatThePermitOrThePersonForbids) {
   EXPECT_GT(excluded, 1'000);
   RecordProperty("rows", static_cast<int>(rows));
   RecordProperty("values_checked", static_cast<int>(values_checked));
+}
+
+// The extraction service's rows, as the extract step writes them: random packages of the
+// columns a random permit grants (derived ages too), for persons found by a search.
+TEST(DisclosureProperty, TheExtractionsPackageRowsKeepTheRulesToo) {
+  char pattern[] = "/tmp/popgate-disclosure-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  const fs::path dir = pattern;
+  const std::vector<Person> persons = synthesized_persons(dir / "register.db", 3000);
+  fs::remove_all(dir);
+
+  Random random(4242);
+  const Date today{2026, 1, 1};
+  const std::vector<std::string> all_columns = package_columns(PackageUnit::persons);
+  std::int64_t rows = 0, withheld = 0, excluded = 0;
+  for (int round = 0; round < 200; ++round) {
+    Permit permit = random_permit(random);
+    permit.services = {Service::extraction};
+    std::vector<std::string> columns;
+    for (const std::string& column : all_columns) {
+      const std::optional<DataGroup> group =
+          column.find('.') == std::string::npos ? DataGroup::identity : column_group(column);
+      if (group && permit.grants(*group) && random.chance(0.5)) columns.push_back(column);
+    }
+    if (columns.empty()) continue;
+    std::string problem;
+    const std::optional<DataPackage> package =
+        DataPackage::make("random", PackageUnit::persons, columns, &problem);
+    ASSERT_TRUE(package) << problem;
+    const std::vector<DataGroup> groups = package->groups();
+    for (const DataGroup g : groups)
+      ASSERT_TRUE(permit.grants(g));
+    for (int i = 0; i < 300; ++i) {
+      const Person person = perturbed(random, persons[random.below(persons.size())]);
+      const PersonDisclosure d = disclose(person, groups, {&permit, today, false});
+      const std::vector<std::string> row = package->row(person, d, today);
+      if ((person.bans & bans_excluding(permit.use)) != 0 || permit.population.only_held_persons) {
+        ASSERT_TRUE(row.empty()) << person.hetu << " must not be extracted under " << permit.id;
+      }
+      if (!d.disclosed) {
+        ASSERT_TRUE(row.empty());
+        ++excluded;
+        continue;
+      }
+      ASSERT_EQ(row.size(), package->columns().size());
+      ++rows;
+      const bool hidden = person.has_ban(kBanSafety) && !permit.safety_non_disclosure_right;
+      if (!d.note.empty()) ++withheld;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        const DataGroup group = package->columns()[c].group;
+        if (hidden && is_location(group)) {
+          ASSERT_EQ(row[c], "") << package->columns()[c].name << " of a safety-protected person";
+        }
+        if (person.deceased() && is_address(group)) {
+          ASSERT_EQ(row[c], "") << package->columns()[c].name << " of a deceased person";
+        }
+      }
+    }
+  }
+  EXPECT_GT(rows, 5'000);
+  EXPECT_GT(withheld, 200);
+  EXPECT_GT(excluded, 1'000);
 }
 
 // The update service's rows, as match_persons writes them: the same rules hold for the whole
