@@ -44,9 +44,13 @@ TEST_F(PermitCliTest, CheckSaysWhichPermitAllowsOrWhyNoneDoes) {
             "synthetic data)\n");
   testing::CliResult group = popgate({"permit", "check", "demo", "update", "names", "death"});
   EXPECT_EQ(group.exit_code, 1);
-  EXPECT_EQ(group.out, "denied: permit DEMO/1/2024 does not grant the data group 'death'\n");
+  // The shipped demo client holds two permits: each one's refusal is named.
+  EXPECT_EQ(group.out,
+            "denied: permit DEMO/1/2024 does not grant the data group 'death'; permit DEMO/2/2024 "
+            "does not grant the 'update' service\n");
   EXPECT_EQ(popgate({"permit", "check", "demo", "extraction", "names"}).out,
-            "denied: permit DEMO/1/2024 does not grant the 'extraction' service\n");
+            "denied: permit DEMO/1/2024 does not grant the 'extraction' service; permit "
+            "DEMO/2/2024 does not grant the data group 'names'\n");
   EXPECT_EQ(popgate({"permit", "check", "nobody", "update", "names"}).out,
             "denied: client nobody does not exist\n");
   EXPECT_EQ(popgate({"permit", "check", "demo", "update", "adress"}).exit_code, 2);
@@ -79,7 +83,8 @@ TEST_F(PermitCliTest, AddRefusesWhatWouldNotLintAndLeavesNoFile) {
 TEST_F(PermitCliTest, RevokeAndDisableTakeEffectInTheDecision) {
   ASSERT_EQ(popgate({"permit", "revoke", "DEMO/1/2024"}).exit_code, 0);
   EXPECT_EQ(popgate({"permit", "check", "demo", "update", "names"}).out,
-            "denied: permit DEMO/1/2024 is revoked\n");
+            "denied: permit DEMO/1/2024 is revoked; permit DEMO/2/2024 does not grant the "
+            "'update' service\n");
   EXPECT_NE(popgate({"permit", "list"}).out.find("DEMO/1/2024\trevoked"), std::string::npos);
 
   ASSERT_EQ(popgate({"client", "disable", "demo"}).exit_code, 0);
@@ -98,10 +103,12 @@ TEST_F(PermitCliTest, RevokeAndDisableTakeEffectInTheDecision) {
   const testing::CliResult permits = popgate({"permit", "list", "--format", "json"});
   EXPECT_TRUE(testing::python_json_check(
       permits.out,
-      "len(d) == 1 and d[0]['id'] == 'DEMO/1/2024' and d[0]['status'] == 'revoked' and "
-      "d[0]['umbrella'] is False and d[0]['holders'] == ['demo'] and "
-      "d[0]['services'] == ['update'] and 'names' in d[0]['data_groups'] and "
-      "d[0]['valid_from'] == '2024-01-01'",
+      "len(d) == 2 and (lambda p: p['DEMO/1/2024']['status'] == 'revoked' and "
+      "p['DEMO/1/2024']['umbrella'] is False and p['DEMO/1/2024']['holders'] == ['demo'] and "
+      "p['DEMO/1/2024']['services'] == ['update'] and "
+      "'names' in p['DEMO/1/2024']['data_groups'] and "
+      "p['DEMO/1/2024']['valid_from'] == '2024-01-01' and "
+      "p['DEMO/2/2024']['services'] == ['extraction'])({x['id']: x for x in d})",
       dir_.string()))
       << permits.out;
   EXPECT_TRUE(
