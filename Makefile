@@ -2,8 +2,10 @@
 JOBS ?= $(shell nproc)
 RELEASE_DIR ?= build/release
 ASAN_DIR ?= build/asan
+PACKAGE_DIR ?= build/package
 
-.PHONY: all deps build build-popgate build-asan test check-naming demo bench format clean
+.PHONY: all deps build build-popgate build-asan test check-naming demo bench format clean \
+	package test-package
 
 all: build
 
@@ -23,10 +25,26 @@ build-asan: deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOPGATE_SANITIZE=ON
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
-# Every test, under AddressSanitizer + UBSan, after the naming check (.clang-tidy).
+# Every test, under AddressSanitizer + UBSan, after the naming check (.clang-tidy); then the
+# packages are built and installed on this machine by scripts/test-package (needs root).
 test: build-asan
 	scripts/check-naming $(ASAN_DIR)
 	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) package
+	scripts/test-package $(PACKAGE_DIR)/packages
+
+# The .deb and .rpm in $(PACKAGE_DIR)/packages (packaging/, docs/installation.md): a hardened
+# release build of the popgate binary alone (no tests or benchmarks), its man pages, CPack.
+package: deps
+	cmake -S . -B $(PACKAGE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DPOPGATE_PACKAGE=ON -DPOPGATE_HARDENING=ON -DPOPGATE_TESTS=OFF -DPOPGATE_BENCH=OFF
+	cmake --build $(PACKAGE_DIR) -j $(JOBS)
+	rm -f $(PACKAGE_DIR)/packages/popgate[-_]*.deb $(PACKAGE_DIR)/packages/popgate-*.rpm
+	cd $(PACKAGE_DIR) && cpack --config CPackConfig.cmake
+
+# The packages' test alone: lintian, the file lists, install, serve one SFTP exchange, purge.
+test-package: package
+	scripts/test-package $(PACKAGE_DIR)/packages
 
 check-naming: build-asan
 	scripts/check-naming $(ASAN_DIR)
